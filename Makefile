@@ -1,0 +1,56 @@
+# Växel: the two commands are `make run` and `make test`; everything else is a step they call.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+TOOLS := .tools
+BUF := $(TOOLS)/node_modules/.bin/buf
+BUF_VERSION := 1.75.0
+
+.PHONY: help install run test lint typecheck proto proto-check buf-lint unit integration bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) $(BUF)  ## create .venv and install everything (pinned, editable)
+
+$(BUF):
+	mkdir -p $(TOOLS)
+	cd $(TOOLS) && npm install --silent --no-audit --no-fund --prefix . @bufbuild/buf@$(BUF_VERSION)
+
+proto: $(STAMP)  ## regenerate the Python code from proto/
+	$(PY) -m scripts.gen_proto
+
+buf-lint: $(BUF)  ## lint the contracts
+	cd proto && ../$(BUF) lint
+
+lint: install buf-lint  ## ruff, mypy --strict, buf lint, generated code fresh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(PY) -m scripts.gen_proto --check
+
+test: lint  ## install, lint and run every test
+	$(BIN)/pytest -q
+
+unit: install  ## only the fast unit tests
+	$(BIN)/pytest -q tests/unit
+
+run: install  ## the main job on the embedded default: broker and the four services
+	$(PY) -m vaxel_common.launcher
+
+bench: install  ## print throughput and latency figures
+	$(PY) -m scripts.bench
+
+clean:  ## remove the venv, tools and caches
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,145 @@
+"""The at-least-once event consumer every service uses on its hot path (plain aiokafka).
+
+For each batch: decode every record (an undecodable one goes to the dead-letter
+topic with the reason), hand each event to the service's handler with its ids bound
+to the log context, call ``flush`` (where a handler buffers writes), then commit.
+A crash before the commit replays the batch, so handlers must be idempotent by
+event id. A handler that rejects one event raises :class:`RejectedEvent`: that
+event is dead-lettered and the rest go on. Any other error is retried with backoff
+without committing, so nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord, TopicPartition
+
+from vaxel.events.v1 import events_pb2
+from vaxel_common.deadletter import DeadLetterPublisher
+from vaxel_common.errors import DecodeError
+from vaxel_common.events import decode_event
+from vaxel_common.kafka import aio_consumer
+from vaxel_common.logging import get_logger
+from vaxel_common.metrics import PlatformMetrics
+from vaxel_common.retry import Backoff, retry_async
+
+__all__ = ["EventConsumer", "EventHandler", "RejectedEvent"]
+
+EventHandler = Callable[[events_pb2.Event], Awaitable[None]]
+
+
+class RejectedEvent(Exception):  # noqa: N818  (an outcome, not a failure of the consumer)
+    """Raised by a handler for a decodable event it can never process; it is dead-lettered."""
+
+
+class EventConsumer:
+    """Consume ``topics`` in consumer group ``group_id`` and feed ``handler``."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        bootstrap: str,
+        topics: Sequence[str],
+        handler: EventHandler,
+        producer: AIOKafkaProducer,
+        metrics: PlatformMetrics,
+        group_id: str | None = None,
+        flush: Callable[[], Awaitable[None]] | None = None,
+        session_timeout_ms: int = 6000,
+        commit: bool = True,
+    ) -> None:
+        self.service = service
+        self.topics = list(topics)
+        self._handler = handler
+        self._flush = flush
+        self._metrics = metrics
+        self._dead_letters = DeadLetterPublisher(producer, service)
+        # commit=False: no group, every partition read from the start on each start (replicas of
+        # compacted topics, which every instance needs whole).
+        self._commit = commit
+        self._consumer: AIOKafkaConsumer = aio_consumer(
+            bootstrap,
+            (group_id or service) if commit else None,
+            *self.topics,
+            session_timeout_ms=session_timeout_ms,
+        )
+        self._stopping = asyncio.Event()
+        self._log = get_logger("vaxel.consumer")
+        self.bootstrap = bootstrap
+
+    async def start(self) -> None:
+        await retry_async(f"Kafka at {self.bootstrap}", self._consumer.start, retry_on=(KafkaError, OSError))
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`; never lets one bad record stop the loop."""
+        backoff: Backoff | None = None
+        try:
+            while not self._stopping.is_set():
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                if not batches:
+                    continue
+                try:
+                    await self._process(batches)
+                    backoff = None
+                except Exception as exc:
+                    backoff = backoff or Backoff(f"{self.service} event processing", timeout=float("inf"))
+                    delay = backoff.failed(exc)
+                    for tp, records in batches.items():
+                        self._consumer.seek(tp, records[0].offset)
+                    await asyncio.sleep(delay)
+        finally:
+            await self._consumer.stop()
+
+    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        started = time.perf_counter()
+        for records in batches.values():
+            for record in records:
+                await self._one(record)
+        if self._flush is not None:
+            await self._flush()
+        if self._commit:
+            await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        for tp in batches:
+            self._metrics.event_processing_latency.labels(self.service, tp.topic).observe(
+                time.perf_counter() - started
+            )
+
+    async def _one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            event = decode_event(record.value)
+        except DecodeError as exc:
+            await self._dead_letter(record, f"undecodable: {exc}")
+            return
+        structlog.contextvars.bind_contextvars(
+            event_id=event.event_id, tenant_id=event.tenant_id, interaction_id=event.interaction_id
+        )
+        try:
+            await self._handler(event)
+        except RejectedEvent as exc:
+            await self._dead_letter(record, f"rejected by {self.service}: {exc}")
+            return
+        finally:
+            structlog.contextvars.unbind_contextvars("event_id", "tenant_id", "interaction_id")
+        self._metrics.events_consumed.labels(self.service, record.topic, event.event_type).inc()
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        self._log.warning(
+            "event_dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+        )
+        await self._dead_letters.publish(record, reason)
+        self._metrics.dead_letters.labels(self.service, record.topic).inc()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish its batch, leave the group and return."""
+        self._stopping.set()

@@ -1,0 +1,130 @@
+"""Kafka clients made one way: aiokafka and kafka-python factories, topic creation, readiness.
+
+The session timeout defaults to 6 s: the embedded Tansu broker holds every JoinGroup
+for half the session timeout, so Kafka's 45 s default would cost 23 s per join.
+The consumer group of a service is the service's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from vaxel_common.retry import retry_sync
+from vaxel_common.topics import ALL_TOPICS, TopicSpec
+
+__all__ = [
+    "aio_consumer",
+    "aio_producer",
+    "create_topics",
+    "sync_consumer",
+    "sync_producer",
+]
+
+SESSION_TIMEOUT_MS = 6000
+HEARTBEAT_INTERVAL_MS = 2000
+
+
+def aio_producer(bootstrap: str, client_id: str, **overrides: Any) -> AIOKafkaProducer:
+    """An aiokafka producer: acks=all, idempotent where the broker supports it, small linger."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "client_id": client_id,
+        "acks": "all",
+        "linger_ms": 2,
+        "request_timeout_ms": 15000,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def aio_consumer(
+    bootstrap: str,
+    group_id: str | None,
+    *topics: str,
+    session_timeout_ms: int = SESSION_TIMEOUT_MS,
+    **overrides: Any,
+) -> AIOKafkaConsumer:
+    """An aiokafka consumer with manual commits (commit after processing: at-least-once)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "group_id": group_id,
+        "client_id": group_id or "vaxel-reader",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": session_timeout_ms,
+        "heartbeat_interval_ms": min(HEARTBEAT_INTERVAL_MS, session_timeout_ms // 3),
+        "max_poll_records": 500,
+    }
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+def sync_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProducer:
+    """A kafka-python producer (scripts, CLI, tests)."""
+    options: dict[str, Any] = {"bootstrap_servers": bootstrap, "client_id": client_id, "acks": "all"}
+    options.update(overrides)
+    return KafkaProducer(**options)
+
+
+def sync_consumer(
+    bootstrap: str,
+    group_id: str | None,
+    *topics: str,
+    session_timeout_ms: int = SESSION_TIMEOUT_MS,
+    **overrides: Any,
+) -> KafkaConsumer:
+    """A kafka-python consumer with the session timeout the embedded broker needs."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": session_timeout_ms,
+        "heartbeat_interval_ms": min(HEARTBEAT_INTERVAL_MS, session_timeout_ms // 3),
+    }
+    options.update(overrides)
+    return KafkaConsumer(*topics, **options)
+
+
+def create_topics(
+    bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS, timeout: float = 30.0
+) -> list[str]:
+    """Create the topics that do not exist yet (retrying until the broker answers); returns those created."""
+
+    def connect() -> KafkaAdminClient:
+        return KafkaAdminClient(
+            bootstrap_servers=bootstrap, client_id="vaxel-admin", request_timeout_ms=10000
+        )
+
+    admin = retry_sync(f"Kafka at {bootstrap}", connect, timeout=timeout, retry_on=(KafkaError, OSError))
+    try:
+        existing = set(admin.list_topics())
+        wanted = [s for s in specs if s.name not in existing]
+        created = []
+        for spec in wanted:
+            topic = NewTopic(
+                name=spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=1 if _single_broker(admin) else 3,
+                topic_configs=spec.config,
+            )
+            try:
+                admin.create_topics([topic])
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    except KafkaError as exc:
+        raise OSError(f"creating topics on {bootstrap} failed: {exc}") from exc
+    finally:
+        admin.close()
+
+
+def _single_broker(admin: KafkaAdminClient) -> bool:
+    return len(admin.describe_cluster().get("brokers", [])) < 3

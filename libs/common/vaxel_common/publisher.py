@@ -1,0 +1,45 @@
+"""Publishing events: the key comes from the topic's contract, the send waits for the broker's ack."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+
+from vaxel.events.v1 import events_pb2
+from vaxel_common.events import encode_event
+from vaxel_common.metrics import PlatformMetrics
+from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, TENANT_CONFIG, TopicSpec
+
+__all__ = ["EventPublisher", "key_of"]
+
+
+def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
+    """The record key the topic's contract asks for."""
+    if topic is INTERACTION_EVENTS:
+        key = event.interaction_id
+    elif topic is AGENT_EVENTS:
+        key = event.agent_id
+    elif topic is TENANT_CONFIG:
+        key = event.tenant_config_changed.entity_id
+    else:
+        key = event.tenant_id
+    if not key:
+        raise ValueError(f"event {event.event_type} lacks the {topic.key} that keys {topic.name}")
+    return key.encode()
+
+
+class EventPublisher:
+    """Sends envelopes to registered topics for one service."""
+
+    def __init__(self, producer: AIOKafkaProducer, service: str, metrics: PlatformMetrics) -> None:
+        self._producer = producer
+        self._service = service
+        self._metrics = metrics
+
+    async def publish(self, topic: TopicSpec, *events: events_pb2.Event) -> None:
+        """Send ``events`` in order and wait until the broker has them all."""
+        futures = [
+            await self._producer.send(topic.name, encode_event(e), key=key_of(topic, e)) for e in events
+        ]
+        for event, future in zip(events, futures, strict=True):
+            await future
+            self._metrics.events_produced.labels(self._service, topic.name, event.event_type).inc()

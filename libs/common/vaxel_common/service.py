@@ -1,0 +1,155 @@
+"""The runtime every service's ``__main__`` hands its parts to: one lifecycle for all four.
+
+Start: metrics server, gRPC server (health NOT_SERVING), Kafka producer and
+consumers (retrying with backoff while the broker is unreachable), the service's
+readiness hooks, then health SERVING. SIGTERM or SIGINT: health NOT_SERVING, the
+gRPC server stops with a grace period, consumers finish their batch and leave
+their groups, the producer flushes, then the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from prometheus_client import CollectorRegistry
+
+from vaxel_common.auth import Authenticator
+from vaxel_common.consumer import EventConsumer, EventHandler
+from vaxel_common.errors import ConfigurationError, Unavailable
+from vaxel_common.grpc_server import GrpcServer
+from vaxel_common.kafka import aio_producer
+from vaxel_common.logging import configure_logging, get_logger
+from vaxel_common.metrics import MetricsServer, PlatformMetrics
+from vaxel_common.publisher import EventPublisher
+from vaxel_common.retry import retry_async
+from vaxel_common.settings import ServiceSettings, load_settings
+
+__all__ = ["ServiceRuntime", "run_main"]
+
+Hook = Callable[[], Awaitable[None]]
+S = TypeVar("S", bound=ServiceSettings)
+
+
+class ServiceRuntime:
+    """A service's process: its gRPC server, Kafka clients, metrics and lifecycle."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        *,
+        authenticator: Authenticator | None = None,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        if not settings.kafka_bootstrap:
+            prefix = str(settings.model_config.get("env_prefix", "VAXEL_"))
+            raise ConfigurationError(f"{prefix}KAFKA_BOOTSTRAP: required (host:port of a Kafka broker)")
+        self.name = name
+        self.settings = settings
+        self.registry = registry or CollectorRegistry()
+        self.metrics = PlatformMetrics.create(self.registry)
+        self.grpc = GrpcServer(name, self.metrics, settings.grpc_host, settings.grpc_port, authenticator)
+        self.producer = aio_producer(settings.kafka_bootstrap, client_id=name)
+        self.publisher = EventPublisher(self.producer, name, self.metrics)
+        self._metrics_server = MetricsServer(self.registry, settings.metrics_host, settings.metrics_port)
+        self._consumers: list[EventConsumer] = []
+        self._ready_hooks: list[Hook] = []
+        self._stop_hooks: list[Hook] = []
+        self._stopping = asyncio.Event()
+        self.log = get_logger(f"vaxel.{name}")
+
+    def consume(
+        self,
+        topics: Sequence[str],
+        handler: EventHandler,
+        *,
+        flush: Hook | None = None,
+        commit: bool = True,
+    ) -> EventConsumer:
+        """Feed events of ``topics`` to ``handler`` (group = the service name, unless ``commit=False``)."""
+        consumer = EventConsumer(
+            service=self.name,
+            bootstrap=self.settings.kafka_bootstrap,
+            topics=topics,
+            handler=handler,
+            producer=self.producer,
+            metrics=self.metrics,
+            flush=flush,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            commit=commit,
+        )
+        self._consumers.append(consumer)
+        return consumer
+
+    def on_ready(self, hook: Hook) -> None:
+        """Awaited after the Kafka clients start and before health turns SERVING."""
+        self._ready_hooks.append(hook)
+
+    def on_stop(self, hook: Hook) -> None:
+        """Awaited on shutdown after the consumers stopped, before the producer closes."""
+        self._stop_hooks.append(hook)
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        metrics_port = self._metrics_server.start()
+        await self.grpc.start()
+        bootstrap = self.settings.kafka_bootstrap
+        from aiokafka.errors import KafkaError  # noqa: PLC0415  (keep the import next to its only use)
+
+        await retry_async(f"Kafka at {bootstrap}", self.producer.start, retry_on=(KafkaError, OSError))
+        for consumer in self._consumers:
+            await consumer.start()
+        tasks = [asyncio.create_task(c.run(), name=f"consume:{','.join(c.topics)}") for c in self._consumers]
+        for hook in self._ready_hooks:
+            await hook()
+        await self.grpc.set_serving()
+        self.log.info("service_ready", grpc_port=self.grpc.port, metrics_port=metrics_port, kafka=bootstrap)
+        stop_wait = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        failed = [t for t in tasks if t.done() and t.exception() is not None]
+        self.log.info("service_stopping")
+        await self.grpc.stop(self.settings.shutdown_grace_seconds)
+        for consumer in self._consumers:
+            consumer.stop()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=15)
+        for hook in self._stop_hooks:
+            await hook()
+        await self.producer.stop()
+        self._metrics_server.stop()
+        stop_wait.cancel()
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
+        self.log.info("service_stopped")
+
+
+def run_main(
+    name: str,
+    settings_cls: type[S],
+    build: Callable[[S], ServiceRuntime],
+    argv: Sequence[Any] | None = None,
+) -> int:
+    """Entry point of ``python -m <service>``: settings, logging, build, run; one line on bad settings."""
+    try:
+        settings = load_settings(settings_cls)
+        configure_logging(name, settings.log_level, settings.log_format)
+        runtime = build(settings)
+    except ConfigurationError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(runtime.run())
+    except Unavailable as exc:
+        runtime.log.error("dependency_unavailable", error=str(exc))
+        return 3
+    return 0

@@ -1,0 +1,54 @@
+"""The settings base every service's settings class derives from.
+
+Each service declares one ``BaseSettings`` subclass with its own ``env_prefix``
+(e.g. ``VAXEL_ROUTING_``), builds it once in ``__main__`` with :func:`load_settings`
+and passes it down. Nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vaxel_common.errors import ConfigurationError
+
+__all__ = ["ServiceSettings", "load_settings"]
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. Subclasses set ``env_prefix`` in ``model_config``."""
+
+    model_config = SettingsConfigDict(env_prefix="VAXEL_", extra="ignore", frozen=True)
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port")
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port")
+    kafka_bootstrap: str = Field(
+        default="", description="host:port[,host:port]; required by services (the launcher fills it)"
+    )
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000, le=300_000)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0, le=120)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Build settings from the environment; a bad value raises one readable line.
+
+    >>> # VAXEL_ROUTING_GRPC_PORT=abc -> ConfigurationError("VAXEL_ROUTING_GRPC_PORT: ...")
+    """
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = []
+        for err in exc.errors():
+            name = (prefix + "_".join(str(part) for part in err["loc"])).upper()
+            problems.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigurationError("invalid setting " + "; ".join(problems)) from None

@@ -1,0 +1,33 @@
+"""``python -m vaxel_client_tenant``: run the client-tenant service."""
+
+from __future__ import annotations
+
+from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel_client_tenant import SERVICE_NAME
+from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
+from vaxel_client_tenant.adapters.servicers import AdminServicer, TenantServicer
+from vaxel_client_tenant.domain import TenantDirectory
+from vaxel_client_tenant.settings import ClientTenantSettings
+from vaxel_common.service import ServiceRuntime, run_main
+
+
+def build(settings: ClientTenantSettings) -> ServiceRuntime:
+    runtime = ServiceRuntime(SERVICE_NAME, settings)
+    directory = TenantDirectory()
+    config = ConfigPublisher(runtime.publisher)
+    services = tenant_pb2.DESCRIPTOR.services_by_name
+    runtime.grpc.add(
+        tenant_pb2_grpc.add_AdminServiceServicer_to_server,
+        AdminServicer(directory, config),
+        services["AdminService"].full_name,
+    )
+    runtime.grpc.add(
+        tenant_pb2_grpc.add_TenantServiceServicer_to_server,
+        TenantServicer(directory, config),
+        services["TenantService"].full_name,
+    )
+    return runtime
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_main(SERVICE_NAME, ClientTenantSettings, build))

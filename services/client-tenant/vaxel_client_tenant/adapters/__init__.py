@@ -1,0 +1,1 @@
+"""Adapters of client-tenant: gRPC servicers and converters, the configuration publisher."""

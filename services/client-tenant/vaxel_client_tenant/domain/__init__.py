@@ -1,0 +1,6 @@
+"""The pure core of client-tenant: tenants, queues and their validation rules."""
+
+from vaxel_client_tenant.domain.directory import TenantDirectory
+from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+
+__all__ = ["Channel", "Queue", "Tenant", "TenantDirectory", "TenantStatus"]

@@ -1,0 +1,132 @@
+"""Creating and reading tenants and queues, with every rule a request must satisfy.
+
+First cut for the walking skeleton: state is held in memory. The client-tenant issue
+replaces it with the PostgreSQL/SQLite store behind the same methods.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_common.errors import InvalidArgument, NotFound
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def validate_time_zone(field: str, name: str) -> str:
+    """An IANA zone name, or InvalidArgument naming ``field``."""
+    if not name or name not in _zones():
+        raise InvalidArgument(field, f"unknown IANA time zone {name!r}")
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:  # pragma: no cover  (listed but not loadable)
+        raise InvalidArgument(field, f"unknown IANA time zone {name!r}") from exc
+    return name
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def validate_language(field: str, tag: str) -> str:
+    if not _LANGUAGE.match(tag):
+        raise InvalidArgument(field, f"not a BCP 47 language tag: {tag!r}")
+    return tag
+
+
+class TenantDirectory:
+    """The tenants and queues of the platform."""
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._tenants: dict[str, Tenant] = {}
+        self._queues: dict[str, Queue] = {}
+
+    def create_tenant(self, name: str, country: str, time_zone: str, languages: Sequence[str]) -> Tenant:
+        if not name.strip():
+            raise InvalidArgument("name", "required")
+        if not _COUNTRY.match(country):
+            raise InvalidArgument("country", "ISO 3166-1 alpha-2 code expected, e.g. 'SE'")
+        validate_time_zone("time_zone", time_zone)
+        if not languages:
+            raise InvalidArgument("languages", "at least one language")
+        langs = tuple(validate_language("languages", lang) for lang in languages)
+        tenant = Tenant(
+            tenant_id=str(uuid.uuid4()),
+            name=name.strip(),
+            country=country,
+            time_zone=time_zone,
+            languages=langs,
+            status=TenantStatus.ACTIVE,
+            created_at=self._clock(),
+        )
+        self._tenants[tenant.tenant_id] = tenant
+        return tenant
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        tenant = self._tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id!r} not found")
+        return tenant
+
+    def create_queue(
+        self,
+        tenant_id: str,
+        name: str,
+        channels: Sequence[Channel],
+        language: str,
+        time_zone: str,
+        priority: int,
+    ) -> Queue:
+        tenant = self.tenant(tenant_id)
+        if not name.strip():
+            raise InvalidArgument("name", "required")
+        if not channels:
+            raise InvalidArgument("channels", "at least one channel")
+        validate_language("language", language)
+        zone = validate_time_zone("time_zone", time_zone) if time_zone else tenant.time_zone
+        if not -100 <= priority <= 100:
+            raise InvalidArgument("priority", "must be between -100 and 100")
+        queue = Queue(
+            queue_id=str(uuid.uuid4()),
+            tenant_id=tenant.tenant_id,
+            name=name.strip(),
+            channels=tuple(dict.fromkeys(channels)),
+            language=language,
+            time_zone=zone,
+            priority=priority,
+        )
+        self._queues[queue.queue_id] = queue
+        return queue
+
+    def queue(self, tenant_id: str, queue_id: str) -> Queue:
+        """A queue of ``tenant_id``; another tenant's queue is NotFound, as a missing one."""
+        queue = self._queues.get(queue_id)
+        if queue is None or queue.tenant_id != tenant_id:
+            raise NotFound(f"queue {queue_id!r} not found")
+        return queue
+
+    def queues(self, tenant_id: str, page_size: int, after: str) -> tuple[list[Queue], str]:
+        """One page of the tenant's queues ordered by id, and the cursor of the next page ('' at the end)."""
+        self.tenant(tenant_id)
+        if not 0 <= page_size <= 1000:
+            raise InvalidArgument("page_size", "must be between 0 and 1000")
+        size = page_size or 100
+        ordered = sorted(
+            (q for q in self._queues.values() if q.tenant_id == tenant_id), key=lambda q: q.queue_id
+        )
+        page = [q for q in ordered if q.queue_id > after][: size + 1]
+        if len(page) > size:
+            return page[:size], page[size - 1].queue_id
+        return page, ""

@@ -1,0 +1,11 @@
+"""Settings of client-tenant (environment variables ``VAXEL_CLIENT_TENANT_*``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from vaxel_common.settings import ServiceSettings
+
+
+class ClientTenantSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VAXEL_CLIENT_TENANT_", extra="ignore", frozen=True)
