@@ -54,6 +54,7 @@ class EventConsumer:
         flush: Callable[[], Awaitable[None]] | None = None,
         session_timeout_ms: int = 6000,
         commit: bool = True,
+        dependency_timeout: float = 60.0,
     ) -> None:
         self.service = service
         self.topics = list(topics)
@@ -73,9 +74,15 @@ class EventConsumer:
         self._stopping = asyncio.Event()
         self._log = get_logger("vaxel.consumer")
         self.bootstrap = bootstrap
+        self._dependency_timeout = dependency_timeout
 
     async def start(self) -> None:
-        await retry_async(f"Kafka at {self.bootstrap}", self._consumer.start, retry_on=(KafkaError, OSError))
+        await retry_async(
+            f"Kafka at {self.bootstrap}",
+            self._consumer.start,
+            timeout=self._dependency_timeout,
+            retry_on=(KafkaError, OSError),
+        )
 
     async def run(self) -> None:
         """Consume until :meth:`stop`; never lets one bad record stop the loop."""
@@ -139,6 +146,10 @@ class EventConsumer:
         )
         await self._dead_letters.publish(record, reason)
         self._metrics.dead_letters.labels(self.service, record.topic).inc()
+
+    async def close(self) -> None:
+        """Release the client when :meth:`run` never ran (start-up failed)."""
+        await self._consumer.stop()
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish its batch, leave the group and return."""

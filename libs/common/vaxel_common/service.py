@@ -82,6 +82,7 @@ class ServiceRuntime:
             flush=flush,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             commit=commit,
+            dependency_timeout=self.settings.dependency_timeout_seconds,
         )
         self._consumers.append(consumer)
         return consumer
@@ -98,38 +99,63 @@ class ServiceRuntime:
         self._stopping.set()
 
     async def run(self) -> None:
+        """Serve until SIGTERM/SIGINT or :meth:`request_stop`; always releases what it started."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
-        metrics_port = self._metrics_server.start()
-        await self.grpc.start()
-        bootstrap = self.settings.kafka_bootstrap
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            metrics_port = self._metrics_server.start()
+            await self.grpc.start()
+            await self._start_kafka()
+            tasks = [
+                asyncio.create_task(c.run(), name=f"consume:{','.join(c.topics)}") for c in self._consumers
+            ]
+            for hook in self._ready_hooks:
+                await hook()
+            await self.grpc.set_serving()
+            self.log.info(
+                "service_ready",
+                grpc_port=self.grpc.port,
+                metrics_port=metrics_port,
+                kafka=self.settings.kafka_bootstrap,
+            )
+            stop_wait = asyncio.create_task(self._stopping.wait())
+            await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            failed = [t.exception() for t in tasks if t.done() and t.exception() is not None]
+            if failed:
+                raise failed[0]  # type: ignore[misc]
+        finally:
+            await self._shutdown(tasks)
+
+    async def _start_kafka(self) -> None:
         from aiokafka.errors import KafkaError  # noqa: PLC0415  (keep the import next to its only use)
 
-        await retry_async(f"Kafka at {bootstrap}", self.producer.start, retry_on=(KafkaError, OSError))
+        await retry_async(
+            f"Kafka at {self.settings.kafka_bootstrap}",
+            self.producer.start,
+            timeout=self.settings.dependency_timeout_seconds,
+            retry_on=(KafkaError, OSError),
+        )
         for consumer in self._consumers:
             await consumer.start()
-        tasks = [asyncio.create_task(c.run(), name=f"consume:{','.join(c.topics)}") for c in self._consumers]
-        for hook in self._ready_hooks:
-            await hook()
-        await self.grpc.set_serving()
-        self.log.info("service_ready", grpc_port=self.grpc.port, metrics_port=metrics_port, kafka=bootstrap)
-        stop_wait = asyncio.create_task(self._stopping.wait())
-        await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        failed = [t for t in tasks if t.done() and t.exception() is not None]
+
+    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
         self.log.info("service_stopping")
         await self.grpc.stop(self.settings.shutdown_grace_seconds)
         for consumer in self._consumers:
             consumer.stop()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=15)
+        if tasks:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=15)
+        else:
+            for consumer in self._consumers:
+                await consumer.close()
         for hook in self._stop_hooks:
             await hook()
         await self.producer.stop()
         self._metrics_server.stop()
-        stop_wait.cancel()
-        if failed:
-            raise failed[0].exception()  # type: ignore[misc]
         self.log.info("service_stopped")
 
 
@@ -140,16 +166,23 @@ def run_main(
     argv: Sequence[Any] | None = None,
 ) -> int:
     """Entry point of ``python -m <service>``: settings, logging, build, run; one line on bad settings."""
+
+    async def serve(settings: S) -> None:
+        # aiokafka and grpc.aio bind to the running loop: build inside it.
+        runtime = build(settings)
+        try:
+            await runtime.run()
+        except Unavailable as exc:
+            runtime.log.error("dependency_unavailable", error=str(exc))
+            raise
+
     try:
         settings = load_settings(settings_cls)
         configure_logging(name, settings.log_level, settings.log_format)
-        runtime = build(settings)
+        asyncio.run(serve(settings))
     except ConfigurationError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2
-    try:
-        asyncio.run(runtime.run())
-    except Unavailable as exc:
-        runtime.log.error("dependency_unavailable", error=str(exc))
+    except Unavailable:
         return 3
     return 0

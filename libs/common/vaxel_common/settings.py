@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0, le=120)
+    dependency_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="how long to retry an unreachable broker or database before giving up"
+    )
 
 
 S = TypeVar("S", bound=BaseSettings)

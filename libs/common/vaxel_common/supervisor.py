@@ -1,0 +1,168 @@
+"""Starts and stops the whole platform on one machine: the broker and the four services.
+
+Used by ``make run`` (through :mod:`vaxel_common.launcher`) and by the test session.
+With no Kafka bootstrap given, the embedded Tansu broker is started. Each service
+is its own process (``python -m <package>``) on free loopback ports; ``start``
+returns once every service reports SERVING over gRPC health.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from vaxel_common.broker import EmbeddedBroker, free_port
+from vaxel_common.errors import Unavailable
+
+__all__ = ["SERVICES", "Platform", "ServiceProcess", "ServiceSpec", "wait_serving"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    name: str
+    module: str
+    env_prefix: str
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("client-tenant", "vaxel_client_tenant", "VAXEL_CLIENT_TENANT_"),
+    ServiceSpec("routing", "vaxel_routing", "VAXEL_ROUTING_"),
+    ServiceSpec("interaction-log", "vaxel_interaction_log", "VAXEL_INTERACTION_LOG_"),
+    ServiceSpec("sla", "vaxel_sla", "VAXEL_SLA_"),
+)
+
+
+@dataclass
+class ServiceProcess:
+    spec: ServiceSpec
+    grpc_port: int
+    metrics_port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+
+def wait_serving(target: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> float:
+    """Poll gRPC health at ``target`` until SERVING; returns the seconds it took."""
+    started = time.monotonic()
+    with grpc.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            if process is not None and process.poll() is not None:
+                raise Unavailable(f"{target}: process exited with {process.returncode}")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return time.monotonic() - started
+            except grpc.RpcError:
+                pass
+            if time.monotonic() - started > timeout:
+                raise Unavailable(f"{target} not SERVING after {timeout:.0f}s")
+            time.sleep(0.1)
+
+
+class Platform:
+    """The broker (embedded unless ``kafka_bootstrap`` is given) and the four service processes."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        kafka_bootstrap: str = "",
+        services: tuple[ServiceSpec, ...] = SERVICES,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.broker: EmbeddedBroker | None = None
+        self.kafka_bootstrap = kafka_bootstrap
+        self.services = services
+        self.extra_env = extra_env or {}
+        self.processes: dict[str, ServiceProcess] = {}
+
+    def start(self, timeout: float = 60.0) -> Platform:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.kafka_bootstrap:
+            self.broker = EmbeddedBroker(log_path=self.data_dir / "broker.log").start()
+            self.kafka_bootstrap = self.broker.bootstrap
+        for spec in self.services:
+            self.start_service(spec)
+        for proc in self.processes.values():
+            wait_serving(proc.grpc_target, timeout, proc.process)
+        return self
+
+    def start_service(self, spec: ServiceSpec) -> ServiceProcess:
+        """Start (or restart) one service on its ports; does not wait for SERVING."""
+        held = self.processes.get(spec.name)
+        proc = held or ServiceProcess(spec, free_port(), free_port(), self.data_dir / f"{spec.name}.log")
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env.update(
+            {
+                f"{spec.env_prefix}GRPC_PORT": str(proc.grpc_port),
+                f"{spec.env_prefix}METRICS_PORT": str(proc.metrics_port),
+                f"{spec.env_prefix}KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                f"{spec.env_prefix}LOG_FORMAT": "json",
+                "VAXEL_INTERACTION_LOG_SQLITE_PATH": str(self.data_dir / "interaction-log.sqlite3"),
+            }
+        )
+        with proc.log_path.open("ab") as log:
+            proc.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+                [sys.executable, "-m", spec.module],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        self.processes[spec.name] = proc
+        return proc
+
+    def stop_service(self, name: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:
+        """Signal one service and wait for it; returns its exit code."""
+        proc = self.processes[name].process
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        return self._wait(proc, timeout)
+
+    @staticmethod
+    def _wait(proc: subprocess.Popen[bytes], timeout: float) -> int:
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def stop(self, timeout: float = 20.0) -> dict[str, int | None]:
+        """SIGTERM every service at once, wait for each, then stop the broker; returns exit codes."""
+        running = {n: p.process for n, p in self.processes.items() if p.process is not None}
+        for proc in running.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        codes: dict[str, int | None] = {n: self._wait(p, timeout) for n, p in running.items()}
+        if self.broker is not None:
+            self.broker.stop()
+        return codes
+
+    def __enter__(self) -> Platform:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

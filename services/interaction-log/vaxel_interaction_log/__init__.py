@@ -1,0 +1,3 @@
+"""Interaction-log service: the durable, queryable record of every interaction."""
+
+SERVICE_NAME = "interaction-log"

@@ -1,0 +1,15 @@
+"""Settings of interaction-log (environment variables ``VAXEL_INTERACTION_LOG_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import SettingsConfigDict
+
+from vaxel_common.settings import ServiceSettings
+
+
+class InteractionLogSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VAXEL_INTERACTION_LOG_", extra="ignore", frozen=True)
+
+    sqlite_path: Path = Path("var/interaction-log.sqlite3")
