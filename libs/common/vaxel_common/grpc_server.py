@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -96,10 +96,16 @@ class _Interceptor(aio.ServerInterceptor):  # type: ignore[type-arg]  # the stub
         kind = "unary_stream" if handler.unary_stream else "stream_stream"
         inner_stream = handler.unary_stream or handler.stream_stream
 
-        async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
+        async def streaming(request: Any, context: Context) -> None:
+            # Handlers either yield (async generators) or write (coroutines, like grpc_health's
+            # Watch); writing every yielded item serves both through one coroutine.
             async with self._call(method, public, context) as call:
-                async for item in inner_stream(request, context):
-                    yield item
+                result = inner_stream(request, context)
+                if hasattr(result, "__aiter__"):
+                    async for item in result:
+                        await context.write(item)
+                else:
+                    await result
                 call.ok()
 
         return _replace(handler, kind, streaming)
@@ -131,7 +137,10 @@ class _Call:
             try:
                 principal = await self.owner._auth.authenticate(self.method, metadata)
             except VaxelError as exc:
-                await self._abort(exc)
+                # __aexit__ does not run when __aenter__ raises: account for the call here.
+                self.code = status_code_of(exc)
+                self._finish()
+                await self.context.abort(self.code, exc.message)
             self._token = principal_var.set(principal)
             if principal.tenant_id:
                 structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)

@@ -1,0 +1,65 @@
+"""An undecodable event goes to the dead-letter topic with its reason, and processing goes on."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import grpc
+import pytest
+
+from tests.fixtures.platform import sample, scrape
+from vaxel.events.v1 import events_pb2
+from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
+from vaxel_common.events import encode_event, new_event
+from vaxel_common.kafka import sync_consumer, sync_producer
+from vaxel_common.supervisor import Platform
+from vaxel_common.topics import DEAD_LETTER, INTERACTION_EVENTS
+
+pytestmark = pytest.mark.integration
+
+
+def test_undecodable_event_is_dead_lettered_and_the_next_one_counted(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    tenant, queue, interaction = f"t-{uuid.uuid4()}", "q-dlq", str(uuid.uuid4())
+    garbage = b"\xff\x00 not a protobuf event " + uuid.uuid4().bytes
+    good = new_event(
+        events_pb2.InteractionCreated(queue_id=queue),
+        tenant_id=tenant,
+        producer="test",
+        interaction_id=interaction,
+    )
+    producer = sync_producer(platform.kafka_bootstrap, "test")
+    key = interaction.encode()
+    producer.send(INTERACTION_EVENTS.name, garbage, key=key)
+    producer.send(INTERACTION_EVENTS.name, encode_event(good), key=key)
+    producer.send(INTERACTION_EVENTS.name, encode_event(good), key=key)  # a redelivery: counted once
+    producer.flush()
+    producer.close()
+
+    sla = sla_pb2_grpc.SlaServiceStub(channels["sla"])
+    deadline = time.monotonic() + 30
+    offered = 0
+    while time.monotonic() < deadline:
+        stats = sla.GetQueueStatistics(sla_pb2.GetQueueStatisticsRequest(tenant_id=tenant, queue_id=queue))
+        offered = stats.statistics.offered
+        if offered:
+            break
+        time.sleep(0.2)
+    assert offered == 1
+
+    consumer = sync_consumer(platform.kafka_bootstrap, None, DEAD_LETTER.name, consumer_timeout_ms=3000)
+    letters = []
+    for record in consumer:
+        letter = events_pb2.DeadLetter()
+        letter.ParseFromString(record.value)
+        if letter.value == garbage:
+            letters.append(letter)
+    consumer.close()
+    consumers = {letter.consumer for letter in letters}
+    assert {"sla", "interaction-log"} <= consumers, consumers
+    assert all(letter.reason.startswith("undecodable") for letter in letters)
+    assert all(letter.source_topic == INTERACTION_EVENTS.name for letter in letters)
+    metrics = scrape(platform.processes["sla"].metrics_url)
+    assert sample(metrics, "vaxel_dead_letters_total", service="sla", topic=INTERACTION_EVENTS.name) >= 1

@@ -1,0 +1,124 @@
+"""The gRPC bootstrap in-process over loopback: health, reflection, error mapping, metrics, auth hook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+import grpc
+import pytest
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from prometheus_client import CollectorRegistry
+
+from tests.fixtures.platform import sample
+from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
+from vaxel_common.auth import Principal
+from vaxel_common.errors import Unauthenticated
+from vaxel_common.grpc_server import GrpcServer
+from vaxel_common.metrics import PlatformMetrics
+from vaxel_sla.adapters.servicers import SlaServicer
+from vaxel_sla.domain import OfferedCounts
+
+pytestmark = pytest.mark.integration
+SLA_SERVICE = sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name
+
+
+class KeyAuthenticator:
+    """Accepts one key, for tenant t1."""
+
+    async def authenticate(self, method: str, metadata: Mapping[str, str]) -> Principal:
+        if metadata.get("x-api-key") != "good":
+            raise Unauthenticated("bad key")
+        return Principal(subject="k1", tenant_id="t1", scopes=frozenset({"reports:read"}))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[GrpcServer, CollectorRegistry]]:
+    registry = CollectorRegistry()
+    counts = OfferedCounts()
+    counts.record("e1", "t1", "q1")
+    srv = GrpcServer("test", PlatformMetrics.create(registry), authenticator=KeyAuthenticator())
+    srv.add(sla_pb2_grpc.add_SlaServiceServicer_to_server, SlaServicer(counts), SLA_SERVICE)
+    await srv.start()
+    yield srv, registry
+    await srv.stop(0)
+
+
+class TestHealthAndReflection:
+    async def test_not_serving_until_ready_then_serving(
+        self, server: tuple[GrpcServer, CollectorRegistry]
+    ) -> None:
+        srv, _ = server
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            before = await health.Check(health_pb2.HealthCheckRequest(service=SLA_SERVICE))
+            assert before.status == health_pb2.HealthCheckResponse.NOT_SERVING
+            await srv.set_serving()
+            after = await health.Check(health_pb2.HealthCheckRequest(service=SLA_SERVICE))
+            assert after.status == health_pb2.HealthCheckResponse.SERVING
+
+    async def test_reflection_lists_the_service(self, server: tuple[GrpcServer, CollectorRegistry]) -> None:
+        srv, _ = server
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            call = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+            reply = await call.read()
+            names = {s.name for s in reply.list_services_response.service}
+            assert SLA_SERVICE in names
+
+
+class TestInterceptors:
+    async def test_missing_key_is_unauthenticated_and_counted(
+        self, server: tuple[GrpcServer, CollectorRegistry]
+    ) -> None:
+        srv, registry = server
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            stub = sla_pb2_grpc.SlaServiceStub(channel)
+            with pytest.raises(aio.AioRpcError) as err:
+                await stub.GetQueueStatistics(sla_pb2.GetQueueStatisticsRequest(queue_id="q1"))
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert (
+            registry.get_sample_value(
+                "vaxel_grpc_requests_total",
+                {
+                    "service": "test",
+                    "method": "/vaxel.sla.v1.SlaService/GetQueueStatistics",
+                    "code": "UNAUTHENTICATED",
+                },
+            )
+            == 1.0
+        )
+
+    async def test_principal_scopes_the_tenant(self, server: tuple[GrpcServer, CollectorRegistry]) -> None:
+        srv, _ = server
+        key = (("x-api-key", "good"),)
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            stub = sla_pb2_grpc.SlaServiceStub(channel)
+            own = await stub.GetQueueStatistics(
+                sla_pb2.GetQueueStatisticsRequest(queue_id="q1"), metadata=key
+            )
+            assert own.statistics.tenant_id == "t1"
+            assert own.statistics.offered == 1
+            with pytest.raises(aio.AioRpcError) as err:
+                await stub.GetQueueStatistics(
+                    sla_pb2.GetQueueStatisticsRequest(tenant_id="t2", queue_id="q1"), metadata=key
+                )
+            assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    async def test_domain_error_maps_to_invalid_argument_with_the_field(
+        self, server: tuple[GrpcServer, CollectorRegistry]
+    ) -> None:
+        srv, registry = server
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            stub = sla_pb2_grpc.SlaServiceStub(channel)
+            with pytest.raises(aio.AioRpcError) as err:
+                await stub.GetQueueStatistics(
+                    sla_pb2.GetQueueStatisticsRequest(), metadata=(("x-api-key", "good"),)
+                )
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert (err.value.details() or "").startswith("queue_id:")
+        from prometheus_client import generate_latest  # noqa: PLC0415
+
+        text = generate_latest(registry).decode()
+        assert sample(text, "vaxel_grpc_request_duration_seconds_count", service="test") >= 1
