@@ -1,0 +1,125 @@
+"""``make bench``: print the platform's figures (not a test; numbers vary with the machine).
+
+Foundation figures: event envelope encode+decode rate, raw produce rate into the
+embedded broker with a plain aiokafka client (the ceiling for everything else),
+seconds from launch to all four services SERVING, and SubmitInteraction through
+the routing API (rate and latency percentiles at a fixed concurrency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+from grpc import aio
+
+from vaxel.events.v1 import events_pb2
+from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel.types.v1 import types_pb2
+from vaxel_common.events import decode_event, encode_event, new_event
+from vaxel_common.kafka import aio_producer
+from vaxel_common.supervisor import Platform
+
+
+def bench_codec(n: int = 50_000) -> float:
+    event = new_event(
+        events_pb2.InteractionCreated(queue_id="q", channel=types_pb2.CHANNEL_CHAT, language="sv-SE"),
+        tenant_id="t",
+        producer="bench",
+        interaction_id="i",
+    )
+    started = time.perf_counter()
+    for _ in range(n):
+        decode_event(encode_event(event))
+    return n / (time.perf_counter() - started)
+
+
+async def bench_raw_produce(bootstrap: str, n: int = 100_000) -> float:
+    producer = aio_producer(bootstrap, "bench", linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    payload = b"x" * 200
+    started = time.perf_counter()
+    futures = [await producer.send("bench.raw", payload, key=str(i % 64).encode()) for i in range(n)]
+    await asyncio.gather(*futures)
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    return n / elapsed
+
+
+async def bench_submit(platform: Platform, n: int = 3000, concurrency: int = 16) -> tuple[float, list[float]]:
+    async with aio.insecure_channel(platform.processes["client-tenant"].grpc_target) as channel:
+        admin = tenant_pb2_grpc.AdminServiceStub(channel)
+        tenant = (
+            await admin.CreateTenant(
+                tenant_pb2.CreateTenantRequest(
+                    name="Bench", country="SE", time_zone="Europe/Stockholm", languages=["sv-SE"]
+                )
+            )
+        ).tenant
+        queue = (
+            await tenant_pb2_grpc.TenantServiceStub(channel).CreateQueue(
+                tenant_pb2.CreateQueueRequest(
+                    tenant_id=tenant.tenant_id, name="Q", channels=[types_pb2.CHANNEL_CHAT], language="sv-SE"
+                )
+            )
+        ).queue
+    async with aio.insecure_channel(platform.processes["routing"].grpc_target) as channel:
+        routing = routing_pb2_grpc.RoutingServiceStub(channel)
+        request = routing_pb2.SubmitInteractionRequest(
+            tenant_id=tenant.tenant_id,
+            queue_id=queue.queue_id,
+            channel=types_pb2.CHANNEL_CHAT,
+            language="sv-SE",
+        )
+        deadline = time.monotonic() + 30
+        while True:  # until routing's replica has the queue
+            try:
+                await routing.SubmitInteraction(request)
+                break
+            except aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        latencies: list[float] = []
+
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                t0 = time.perf_counter()
+                await routing.SubmitInteraction(request)
+                latencies.append(time.perf_counter() - t0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
+        return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
+
+
+def main() -> int:
+    print("Växel benchmark (foundation)\n")
+    print(f"event envelope encode+decode      {bench_codec():>12,.0f} /s")
+    with tempfile.TemporaryDirectory() as tmp:
+        platform = Platform(Path(tmp))
+        started = time.monotonic()
+        platform.start()
+        print(f"launch to 4 services SERVING      {time.monotonic() - started:>12.1f} s")
+        try:
+            rate = asyncio.run(bench_raw_produce(platform.kafka_bootstrap))
+            print(f"raw aiokafka produce (200 B)      {rate:>12,.0f} msg/s")
+            qps, lat = asyncio.run(bench_submit(platform))
+            print(f"SubmitInteraction (16 concurrent) {qps:>12,.0f} /s")
+            print(f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms")
+        finally:
+            platform.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
