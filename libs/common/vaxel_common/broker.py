@@ -6,6 +6,7 @@ only: stopping it loses every topic and offset.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -74,6 +75,7 @@ class EmbeddedBroker:
                 env=env,
                 start_new_session=True,
             )
+        atexit.register(self.stop)  # never leave a broker behind, whatever way the process ends
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self._process.poll() is not None:
