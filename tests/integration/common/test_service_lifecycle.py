@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -99,7 +100,7 @@ class TestShutdown:
         assert "Traceback" not in (tmp_path / "err.log").read_text()
 
 
-def _until_closed(watch: grpc.Future) -> list[health_pb2.HealthCheckResponse]:  # type: ignore[type-arg]
+def _until_closed(watch: Iterator[health_pb2.HealthCheckResponse]) -> list[health_pb2.HealthCheckResponse]:
     replies = []
     deadline = time.monotonic() + 30
     try:
