@@ -6,14 +6,22 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant import SERVICE_NAME
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
 from vaxel_client_tenant.adapters.servicers import AdminServicer, TenantServicer
+from vaxel_client_tenant.adapters.store import SqlTenantRepository
 from vaxel_client_tenant.domain import TenantDirectory
 from vaxel_client_tenant.settings import ClientTenantSettings
+from vaxel_common.db import connect
 from vaxel_common.service import ServiceRuntime, run_main
 
 
 def build(settings: ClientTenantSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(SERVICE_NAME, settings)
-    directory = TenantDirectory()
+    db = connect(settings.database_url, timeout=settings.dependency_timeout_seconds)
+    directory = TenantDirectory(SqlTenantRepository(db))
+
+    async def close() -> None:
+        db.close()
+
+    runtime.on_stop(close)
     config = ConfigPublisher(runtime.publisher)
     services = tenant_pb2.DESCRIPTOR.services_by_name
     runtime.grpc.add(

@@ -9,3 +9,5 @@ from vaxel_common.settings import ServiceSettings
 
 class ClientTenantSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_CLIENT_TENANT_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///var/client-tenant.sqlite3"

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vaxel_client_tenant.domain import Channel, TenantDirectory
+from vaxel_client_tenant.domain import Channel, InMemoryTenantRepository, TenantDirectory
 from vaxel_common.errors import InvalidArgument, NotFound
 
 
 @pytest.fixture
 def directory() -> TenantDirectory:
-    return TenantDirectory(clock=lambda: datetime(2026, 11, 25, tzinfo=UTC))
+    return TenantDirectory(InMemoryTenantRepository(), clock=lambda: datetime(2026, 11, 25, tzinfo=UTC))
 
 
 class TestCreateTenant:

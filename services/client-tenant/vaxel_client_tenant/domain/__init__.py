@@ -2,5 +2,14 @@
 
 from vaxel_client_tenant.domain.directory import TenantDirectory
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_client_tenant.domain.ports import InMemoryTenantRepository, TenantRepository
 
-__all__ = ["Channel", "Queue", "Tenant", "TenantDirectory", "TenantStatus"]
+__all__ = [
+    "Channel",
+    "InMemoryTenantRepository",
+    "Queue",
+    "Tenant",
+    "TenantDirectory",
+    "TenantRepository",
+    "TenantStatus",
+]

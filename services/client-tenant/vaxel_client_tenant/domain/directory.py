@@ -1,7 +1,7 @@
 """Creating and reading tenants and queues, with every rule a request must satisfy.
 
-First cut for the walking skeleton: state is held in memory. The client-tenant issue
-replaces it with the PostgreSQL/SQLite store behind the same methods.
+Storage is behind :class:`~vaxel_client_tenant.domain.ports.TenantRepository`
+(SQLite or PostgreSQL in the service).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_common.errors import InvalidArgument, NotFound
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -48,10 +49,11 @@ def validate_language(field: str, tag: str) -> str:
 class TenantDirectory:
     """The tenants and queues of the platform."""
 
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, repository: TenantRepository, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._repository = repository
         self._clock = clock
-        self._tenants: dict[str, Tenant] = {}
-        self._queues: dict[str, Queue] = {}
 
     def create_tenant(self, name: str, country: str, time_zone: str, languages: Sequence[str]) -> Tenant:
         if not name.strip():
@@ -71,11 +73,11 @@ class TenantDirectory:
             status=TenantStatus.ACTIVE,
             created_at=self._clock(),
         )
-        self._tenants[tenant.tenant_id] = tenant
+        self._repository.add_tenant(tenant)
         return tenant
 
     def tenant(self, tenant_id: str) -> Tenant:
-        tenant = self._tenants.get(tenant_id)
+        tenant = self._repository.get_tenant(tenant_id) if tenant_id else None
         if tenant is None:
             raise NotFound(f"tenant {tenant_id!r} not found")
         return tenant
@@ -107,12 +109,12 @@ class TenantDirectory:
             time_zone=zone,
             priority=priority,
         )
-        self._queues[queue.queue_id] = queue
+        self._repository.add_queue(queue)
         return queue
 
     def queue(self, tenant_id: str, queue_id: str) -> Queue:
         """A queue of ``tenant_id``; another tenant's queue is NotFound, as a missing one."""
-        queue = self._queues.get(queue_id)
+        queue = self._repository.get_queue(queue_id) if queue_id else None
         if queue is None or queue.tenant_id != tenant_id:
             raise NotFound(f"queue {queue_id!r} not found")
         return queue
@@ -123,10 +125,7 @@ class TenantDirectory:
         if not 0 <= page_size <= 1000:
             raise InvalidArgument("page_size", "must be between 0 and 1000")
         size = page_size or 100
-        ordered = sorted(
-            (q for q in self._queues.values() if q.tenant_id == tenant_id), key=lambda q: q.queue_id
-        )
-        page = [q for q in ordered if q.queue_id > after][: size + 1]
+        page = self._repository.list_queues(tenant_id, after, size + 1)
         if len(page) > size:
             return page[:size], page[size - 1].queue_id
         return page, ""

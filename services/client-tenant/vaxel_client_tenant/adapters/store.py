@@ -1,0 +1,108 @@
+"""The tenant repository in SQL: SQLite in the embedded default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_common.db import Database, Migration, migrate
+
+MIGRATIONS = (
+    Migration(
+        1,
+        "tenants and queues",
+        (
+            "CREATE TABLE tenants ("
+            " tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
+            " time_zone TEXT NOT NULL, languages TEXT NOT NULL, status TEXT NOT NULL,"
+            " created_at TEXT NOT NULL, version INTEGER NOT NULL)",
+            "CREATE TABLE queues ("
+            " queue_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+            " name TEXT NOT NULL, channels TEXT NOT NULL, language TEXT NOT NULL,"
+            " time_zone TEXT NOT NULL, priority INTEGER NOT NULL, version INTEGER NOT NULL)",
+            "CREATE INDEX queues_by_tenant ON queues (tenant_id, queue_id)",
+        ),
+    ),
+)
+
+_TENANT_COLUMNS = "tenant_id, name, country, time_zone, languages, status, created_at, version"
+_QUEUE_COLUMNS = "queue_id, tenant_id, name, channels, language, time_zone, priority, version"
+
+
+class SqlTenantRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        migrate(db, MIGRATIONS)
+
+    def add_tenant(self, tenant: Tenant) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608  (constant columns)
+                (
+                    tenant.tenant_id,
+                    tenant.name,
+                    tenant.country,
+                    tenant.time_zone,
+                    json.dumps(list(tenant.languages)),
+                    tenant.status.value,
+                    tenant.created_at.isoformat(),
+                    tenant.version,
+                ),
+            )
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        row = self._db.fetchone(f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE tenant_id = ?", (tenant_id,))  # noqa: S608
+        if row is None:
+            return None
+        return Tenant(
+            tenant_id=row[0],
+            name=row[1],
+            country=row[2],
+            time_zone=row[3],
+            languages=tuple(json.loads(row[4])),
+            status=TenantStatus(row[5]),
+            created_at=datetime.fromisoformat(row[6]),
+            version=int(row[7]),
+        )
+
+    def add_queue(self, queue: Queue) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                f"INSERT INTO queues ({_QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                (
+                    queue.queue_id,
+                    queue.tenant_id,
+                    queue.name,
+                    json.dumps([c.value for c in queue.channels]),
+                    queue.language,
+                    queue.time_zone,
+                    queue.priority,
+                    queue.version,
+                ),
+            )
+
+    def get_queue(self, queue_id: str) -> Queue | None:
+        row = self._db.fetchone(f"SELECT {_QUEUE_COLUMNS} FROM queues WHERE queue_id = ?", (queue_id,))  # noqa: S608
+        return None if row is None else _queue(row)
+
+    def list_queues(self, tenant_id: str, after: str, limit: int) -> list[Queue]:
+        rows = self._db.fetchall(
+            f"SELECT {_QUEUE_COLUMNS} FROM queues WHERE tenant_id = ? AND queue_id > ?"  # noqa: S608
+            " ORDER BY queue_id LIMIT ?",
+            (tenant_id, after, limit),
+        )
+        return [_queue(r) for r in rows]
+
+
+def _queue(row: tuple[object, ...]) -> Queue:
+    return Queue(
+        queue_id=str(row[0]),
+        tenant_id=str(row[1]),
+        name=str(row[2]),
+        channels=tuple(Channel(c) for c in json.loads(str(row[3]))),
+        language=str(row[4]),
+        time_zone=str(row[5]),
+        priority=int(str(row[6])),
+        version=int(str(row[7])),
+    )
