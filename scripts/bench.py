@@ -58,14 +58,16 @@ async def bench_submit(platform: Platform, n: int = 3000, concurrency: int = 16)
             await admin.CreateTenant(
                 tenant_pb2.CreateTenantRequest(
                     name="Bench", country="SE", time_zone="Europe/Stockholm", languages=["sv-SE"]
-                )
+                ),
+                metadata=platform.admin_metadata,
             )
         ).tenant
         queue = (
             await tenant_pb2_grpc.TenantServiceStub(channel).CreateQueue(
                 tenant_pb2.CreateQueueRequest(
                     tenant_id=tenant.tenant_id, name="Q", channels=[types_pb2.CHANNEL_CHAT], language="sv-SE"
-                )
+                ),
+                metadata=platform.admin_metadata,
             )
         ).queue
     async with aio.insecure_channel(platform.processes["routing"].grpc_target) as channel:

@@ -37,15 +37,18 @@ def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
 def test_interaction_reaches_every_service(platform: Platform, channels: dict[str, grpc.Channel]) -> None:
     admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
     tenants = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
+    ops = platform.admin_metadata
     tenant = admin.CreateTenant(
         tenant_pb2.CreateTenantRequest(
             name="Telia Kundtjänst", country="SE", time_zone="Europe/Stockholm", languages=["sv-SE"]
-        )
+        ),
+        metadata=ops,
     ).tenant
     queue = tenants.CreateQueue(
         tenant_pb2.CreateQueueRequest(
             tenant_id=tenant.tenant_id, name="Support", channels=[types_pb2.CHANNEL_CHAT], language="sv-SE"
-        )
+        ),
+        metadata=ops,
     ).queue
     assert queue.time_zone == "Europe/Stockholm"
 
@@ -108,7 +111,7 @@ def test_another_tenants_interaction_is_not_found(
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_bad_input_names_the_field(channels: dict[str, grpc.Channel]) -> None:
+def test_bad_input_names_the_field(platform: Platform, channels: dict[str, grpc.Channel]) -> None:
     admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
     with pytest.raises(grpc.RpcError) as err:
         admin.CreateTenant(
@@ -116,6 +119,7 @@ def test_bad_input_names_the_field(channels: dict[str, grpc.Channel]) -> None:
                 name="X", country="SE", time_zone="Mars/Olympus", languages=["sv"]
             ),
             timeout=5,
+            metadata=platform.admin_metadata,
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "time_zone" in (err.value.details() or "")

@@ -9,6 +9,7 @@ returns once every service reports SERVING over gRPC health.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -93,6 +94,13 @@ class Platform:
         self.services = services
         self.extra_env = extra_env or {}
         self.processes: dict[str, ServiceProcess] = {}
+        # The provider ops key of this platform: client-tenant's AdminService accepts it.
+        self.admin_key = self.extra_env.get("VAXEL_CLIENT_TENANT_ADMIN_API_KEY") or secrets.token_urlsafe(32)
+
+    @property
+    def admin_metadata(self) -> tuple[tuple[str, str]]:
+        """gRPC metadata carrying the ops key."""
+        return (("authorization", f"Bearer {self.admin_key}"),)
 
     def start(self, timeout: float = 60.0) -> Platform:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,6 +127,7 @@ class Platform:
                 f"{spec.env_prefix}LOG_FORMAT": "json",
                 "VAXEL_INTERACTION_LOG_SQLITE_PATH": str(self.data_dir / "interaction-log.sqlite3"),
                 "VAXEL_CLIENT_TENANT_DATABASE_URL": f"sqlite:///{self.data_dir / 'client-tenant.sqlite3'}",
+                "VAXEL_CLIENT_TENANT_ADMIN_API_KEY": self.admin_key,
             }
         )
         with proc.log_path.open("ab") as log:

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant import SERVICE_NAME
+from vaxel_client_tenant.adapters.auth import ApiKeyAuthenticator
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
 from vaxel_client_tenant.adapters.servicers import AdminServicer, TenantServicer
 from vaxel_client_tenant.adapters.store import SqlTenantRepository
 from vaxel_client_tenant.domain import TenantDirectory
+from vaxel_client_tenant.domain.keys import ApiKeys
 from vaxel_client_tenant.settings import ClientTenantSettings
 from vaxel_common.db import connect
 from vaxel_common.service import ServiceRuntime, run_main
 
 
 def build(settings: ClientTenantSettings) -> ServiceRuntime:
-    runtime = ServiceRuntime(SERVICE_NAME, settings)
     db = connect(settings.database_url, timeout=settings.dependency_timeout_seconds)
-    directory = TenantDirectory(SqlTenantRepository(db))
+    repository = SqlTenantRepository(db)
+    directory = TenantDirectory(repository)
+    keys = ApiKeys(repository)
+    runtime = ServiceRuntime(
+        SERVICE_NAME, settings, authenticator=ApiKeyAuthenticator(keys, settings.admin_api_key)
+    )
 
     async def close() -> None:
         db.close()
@@ -26,7 +32,7 @@ def build(settings: ClientTenantSettings) -> ServiceRuntime:
     services = tenant_pb2.DESCRIPTOR.services_by_name
     runtime.grpc.add(
         tenant_pb2_grpc.add_AdminServiceServicer_to_server,
-        AdminServicer(directory, config),
+        AdminServicer(directory, keys, config),
         services["AdminService"].full_name,
     )
     runtime.grpc.add(

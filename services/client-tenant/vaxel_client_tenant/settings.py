@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from vaxel_common.settings import ServiceSettings
@@ -11,3 +12,6 @@ class ClientTenantSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_CLIENT_TENANT_", extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///var/client-tenant.sqlite3"
+    admin_api_key: SecretStr = Field(
+        min_length=24, description="the provider ops key for AdminService (and any tenant); required"
+    )

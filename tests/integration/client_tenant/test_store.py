@@ -77,7 +77,8 @@ def test_client_tenant_restart_keeps_tenants(platform: Platform, channels: dict[
     tenant = admin.CreateTenant(
         tenant_pb2.CreateTenantRequest(
             name="Qantas", country="AU", time_zone="Australia/Sydney", languages=["en-AU"]
-        )
+        ),
+        metadata=platform.admin_metadata,
     ).tenant
     queue = (
         tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
@@ -87,7 +88,8 @@ def test_client_tenant_restart_keeps_tenants(platform: Platform, channels: dict[
                 name="Bookings",
                 channels=[types_pb2.CHANNEL_VOICE],
                 language="en-AU",
-            )
+            ),
+            metadata=platform.admin_metadata,
         )
         .queue
     )
@@ -97,6 +99,8 @@ def test_client_tenant_restart_keeps_tenants(platform: Platform, channels: dict[
     wait_serving(proc.grpc_target, 60, proc.process)
     with grpc.insecure_channel(proc.grpc_target) as channel:
         again = tenant_pb2_grpc.TenantServiceStub(channel).GetQueue(
-            tenant_pb2.GetQueueRequest(tenant_id=tenant.tenant_id, queue_id=queue.queue_id), timeout=5
+            tenant_pb2.GetQueueRequest(tenant_id=tenant.tenant_id, queue_id=queue.queue_id),
+            timeout=5,
+            metadata=platform.admin_metadata,
         )
     assert again.queue == queue

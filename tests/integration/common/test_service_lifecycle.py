@@ -77,6 +77,8 @@ class TestShutdown:
             "VAXEL_CLIENT_TENANT_GRPC_PORT": str(port),
             "VAXEL_CLIENT_TENANT_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
             "VAXEL_CLIENT_TENANT_SHUTDOWN_GRACE_SECONDS": "1",
+            "VAXEL_CLIENT_TENANT_ADMIN_API_KEY": platform.admin_key,
+            "VAXEL_CLIENT_TENANT_DATABASE_URL": f"sqlite:///{tmp_path / 'ct.sqlite3'}",
         }
         proc = subprocess.Popen(
             [sys.executable, "-m", "vaxel_client_tenant"],

@@ -1,38 +1,81 @@
-"""gRPC servicers: convert the request, call the domain, publish the change, convert the reply."""
+"""gRPC servicers: check the caller's scope, convert the request, call the domain, publish, convert back."""
 
 from __future__ import annotations
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
 from vaxel_client_tenant.adapters.converters import channels_from_pb, queue_to_pb, tenant_to_pb
-from vaxel_client_tenant.domain import TenantDirectory
+from vaxel_client_tenant.domain import Tenant, TenantDirectory, TenantStatus
+from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, ApiKeys
 from vaxel_common.auth import current_principal
 from vaxel_common.grpc_server import Context
 
 
-class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
-    """Provider ops: onboarding client companies."""
+def _caller_tenant(requested: str, scope: str) -> str:
+    """The tenant the caller may act on with ``scope`` (its own; ops: the one it names)."""
+    principal = current_principal()
+    principal.require(scope)
+    return principal.tenant_scope(requested)
 
-    def __init__(self, directory: TenantDirectory, config: ConfigPublisher) -> None:
+
+class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
+    """Provider ops: onboarding client companies, their status and their keys."""
+
+    def __init__(self, directory: TenantDirectory, keys: ApiKeys, config: ConfigPublisher) -> None:
         self._directory = directory
+        self._keys = keys
         self._config = config
+
+    async def _published(self, tenant: Tenant) -> tenant_pb2.Tenant:
+        message = tenant_to_pb(tenant)
+        await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
+        return message
 
     async def CreateTenant(  # noqa: N802  (gRPC method name)
         self, request: tenant_pb2.CreateTenantRequest, context: Context
     ) -> tenant_pb2.CreateTenantResponse:
-        current_principal().require("admin")
+        current_principal().require(ADMIN)
         tenant = self._directory.create_tenant(
             request.name, request.country, request.time_zone, list(request.languages)
         )
-        message = tenant_to_pb(tenant)
-        await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
-        return tenant_pb2.CreateTenantResponse(tenant=message)
+        return tenant_pb2.CreateTenantResponse(tenant=await self._published(tenant))
 
     async def GetTenant(  # noqa: N802
         self, request: tenant_pb2.GetTenantRequest, context: Context
     ) -> tenant_pb2.GetTenantResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
         return tenant_pb2.GetTenantResponse(tenant=tenant_to_pb(self._directory.tenant(tenant_id)))
+
+    async def SuspendTenant(  # noqa: N802
+        self, request: tenant_pb2.SuspendTenantRequest, context: Context
+    ) -> tenant_pb2.SuspendTenantResponse:
+        current_principal().require(ADMIN)
+        tenant = self._directory.set_status(request.tenant_id, TenantStatus.SUSPENDED)
+        return tenant_pb2.SuspendTenantResponse(tenant=await self._published(tenant))
+
+    async def ReactivateTenant(  # noqa: N802
+        self, request: tenant_pb2.ReactivateTenantRequest, context: Context
+    ) -> tenant_pb2.ReactivateTenantResponse:
+        current_principal().require(ADMIN)
+        tenant = self._directory.set_status(request.tenant_id, TenantStatus.ACTIVE)
+        return tenant_pb2.ReactivateTenantResponse(tenant=await self._published(tenant))
+
+    async def IssueApiKey(  # noqa: N802
+        self, request: tenant_pb2.IssueApiKeyRequest, context: Context
+    ) -> tenant_pb2.IssueApiKeyResponse:
+        current_principal().require(ADMIN)
+        key, plaintext = self._keys.issue(request.tenant_id, request.scopes)
+        return tenant_pb2.IssueApiKeyResponse(key_id=key.key_id, api_key=plaintext, scopes=sorted(key.scopes))
+
+    async def RevokeApiKey(  # noqa: N802
+        self, request: tenant_pb2.RevokeApiKeyRequest, context: Context
+    ) -> tenant_pb2.RevokeApiKeyResponse:
+        current_principal().require(ADMIN)
+        key = self._keys.revoke(request.key_id)
+        reply = tenant_pb2.RevokeApiKeyResponse(key_id=key.key_id)
+        if key.revoked_at is not None:
+            reply.revoked_at.FromDatetime(key.revoked_at)
+        return reply
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
@@ -45,7 +88,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateQueue(  # noqa: N802
         self, request: tenant_pb2.CreateQueueRequest, context: Context
     ) -> tenant_pb2.CreateQueueResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         queue = self._directory.create_queue(
             tenant_id,
             request.name,
@@ -61,7 +104,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetQueue(  # noqa: N802
         self, request: tenant_pb2.GetQueueRequest, context: Context
     ) -> tenant_pb2.GetQueueResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
         return tenant_pb2.GetQueueResponse(
             queue=queue_to_pb(self._directory.queue(tenant_id, request.queue_id))
         )
@@ -69,6 +112,6 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListQueues(  # noqa: N802
         self, request: tenant_pb2.ListQueuesRequest, context: Context
     ) -> tenant_pb2.ListQueuesResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
         queues, cursor = self._directory.queues(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListQueuesResponse(queues=[queue_to_pb(q) for q in queues], next_page_token=cursor)

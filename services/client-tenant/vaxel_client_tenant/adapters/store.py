@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from vaxel_client_tenant.domain.keys import ApiKey
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_common.db import Database, Migration, migrate
 
@@ -22,6 +23,16 @@ MIGRATIONS = (
             " name TEXT NOT NULL, channels TEXT NOT NULL, language TEXT NOT NULL,"
             " time_zone TEXT NOT NULL, priority INTEGER NOT NULL, version INTEGER NOT NULL)",
             "CREATE INDEX queues_by_tenant ON queues (tenant_id, queue_id)",
+        ),
+    ),
+    Migration(
+        2,
+        "API keys",
+        (
+            "CREATE TABLE api_keys ("
+            " key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+            " scopes TEXT NOT NULL, secret_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)",
+            "CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id)",
         ),
     ),
 )
@@ -48,6 +59,22 @@ class SqlTenantRepository:
                     tenant.status.value,
                     tenant.created_at.isoformat(),
                     tenant.version,
+                ),
+            )
+
+    def update_tenant(self, tenant: Tenant) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "UPDATE tenants SET name = ?, country = ?, time_zone = ?, languages = ?, status = ?, version = ?"
+                " WHERE tenant_id = ?",
+                (
+                    tenant.name,
+                    tenant.country,
+                    tenant.time_zone,
+                    json.dumps(list(tenant.languages)),
+                    tenant.status.value,
+                    tenant.version,
+                    tenant.tenant_id,
                 ),
             )
 
@@ -93,6 +120,44 @@ class SqlTenantRepository:
             (tenant_id, after, limit),
         )
         return [_queue(r) for r in rows]
+
+    def add_key(self, key: ApiKey) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO api_keys (key_id, tenant_id, scopes, secret_sha256, created_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    key.key_id,
+                    key.tenant_id,
+                    json.dumps(sorted(key.scopes)),
+                    key.secret_sha256,
+                    key.created_at.isoformat(),
+                    key.revoked_at.isoformat() if key.revoked_at else None,
+                ),
+            )
+
+    def update_key(self, key: ApiKey) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ?",
+                (key.revoked_at.isoformat() if key.revoked_at else None, key.key_id),
+            )
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        row = self._db.fetchone(
+            "SELECT key_id, tenant_id, scopes, secret_sha256, created_at, revoked_at FROM api_keys WHERE key_id = ?",
+            (key_id,),
+        )
+        if row is None:
+            return None
+        return ApiKey(
+            key_id=row[0],
+            tenant_id=row[1],
+            scopes=frozenset(json.loads(row[2])),
+            secret_sha256=row[3],
+            created_at=datetime.fromisoformat(row[4]),
+            revoked_at=datetime.fromisoformat(row[5]) if row[5] else None,
+        )
 
 
 def _queue(row: tuple[object, ...]) -> Queue:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -74,6 +75,14 @@ class TenantDirectory:
             created_at=self._clock(),
         )
         self._repository.add_tenant(tenant)
+        return tenant
+
+    def set_status(self, tenant_id: str, status: TenantStatus) -> Tenant:
+        """Suspend or reactivate; the version grows only when the status changes."""
+        tenant = self.tenant(tenant_id)
+        if tenant.status is not status:
+            tenant = replace(tenant, status=status, version=tenant.version + 1)
+            self._repository.update_tenant(tenant)
         return tenant
 
     def tenant(self, tenant_id: str) -> Tenant:

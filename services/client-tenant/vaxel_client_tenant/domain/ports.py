@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vaxel_client_tenant.domain.model import Queue, Tenant
+
+if TYPE_CHECKING:
+    from vaxel_client_tenant.domain.keys import ApiKey
 
 
 class TenantRepository(Protocol):
     def add_tenant(self, tenant: Tenant) -> None: ...
+
+    def update_tenant(self, tenant: Tenant) -> None: ...
 
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
 
@@ -20,6 +25,12 @@ class TenantRepository(Protocol):
         """The tenant's queues with ids greater than ``after``, ordered by id, at most ``limit``."""
         ...
 
+    def add_key(self, key: ApiKey) -> None: ...
+
+    def update_key(self, key: ApiKey) -> None: ...
+
+    def get_key(self, key_id: str) -> ApiKey | None: ...
+
 
 class InMemoryTenantRepository:
     """A repository in a dict: for unit tests of the rules, not for running the service."""
@@ -27,8 +38,12 @@ class InMemoryTenantRepository:
     def __init__(self) -> None:
         self._tenants: dict[str, Tenant] = {}
         self._queues: dict[str, Queue] = {}
+        self._keys: dict[str, ApiKey] = {}
 
     def add_tenant(self, tenant: Tenant) -> None:
+        self._tenants[tenant.tenant_id] = tenant
+
+    def update_tenant(self, tenant: Tenant) -> None:
         self._tenants[tenant.tenant_id] = tenant
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
@@ -45,3 +60,12 @@ class InMemoryTenantRepository:
             (q for q in self._queues.values() if q.tenant_id == tenant_id), key=lambda q: q.queue_id
         )
         return [q for q in mine if q.queue_id > after][:limit]
+
+    def add_key(self, key: ApiKey) -> None:
+        self._keys[key.key_id] = key
+
+    def update_key(self, key: ApiKey) -> None:
+        self._keys[key.key_id] = key
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        return self._keys.get(key_id)

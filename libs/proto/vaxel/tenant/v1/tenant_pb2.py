@@ -26,41 +26,57 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/tenant/v1/tenant.proto\x12\x0fvaxel.tenant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xbf\x01\n\x06Tenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x11\n\tlanguages\x18\x05 \x03(\t\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.vaxel.tenant.v1.TenantStatus\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x01\n\x05Queue\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x08\x63hannels\x18\x04 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x11\n\ttime_zone\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\"Z\n\x13\x43reateTenantRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12\x11\n\tlanguages\x18\x04 \x03(\t\"?\n\x14\x43reateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"%\n\x10GetTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"<\n\x11GetTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"\x97\x01\n\x12\x43reateQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\"<\n\x13\x43reateQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"6\n\x0fGetQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"9\n\x10GetQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"M\n\x11ListQueuesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x12ListQueuesResponse\x12&\n\x06queues\x18\x01 \x03(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*d\n\x0cTenantStatus\x12\x1d\n\x19TENANT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14TENANT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17TENANT_STATUS_SUSPENDED\x10\x02\x32\xbf\x01\n\x0c\x41\x64minService\x12[\n\x0c\x43reateTenant\x12$.vaxel.tenant.v1.CreateTenantRequest\x1a%.vaxel.tenant.v1.CreateTenantResponse\x12R\n\tGetTenant\x12!.vaxel.tenant.v1.GetTenantRequest\x1a\".vaxel.tenant.v1.GetTenantResponse2\x91\x02\n\rTenantService\x12X\n\x0b\x43reateQueue\x12#.vaxel.tenant.v1.CreateQueueRequest\x1a$.vaxel.tenant.v1.CreateQueueResponse\x12O\n\x08GetQueue\x12 .vaxel.tenant.v1.GetQueueRequest\x1a!.vaxel.tenant.v1.GetQueueResponse\x12U\n\nListQueues\x12\".vaxel.tenant.v1.ListQueuesRequest\x1a#.vaxel.tenant.v1.ListQueuesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/tenant/v1/tenant.proto\x12\x0fvaxel.tenant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xbf\x01\n\x06Tenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x11\n\tlanguages\x18\x05 \x03(\t\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.vaxel.tenant.v1.TenantStatus\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x01\n\x05Queue\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x08\x63hannels\x18\x04 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x11\n\ttime_zone\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\")\n\x14SuspendTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"@\n\x15SuspendTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\",\n\x17ReactivateTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"C\n\x18ReactivateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"7\n\x12IssueApiKeyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\"F\n\x13IssueApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"V\n\x14RevokeApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12.\n\nrevoked_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x13\x43reateTenantRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12\x11\n\tlanguages\x18\x04 \x03(\t\"?\n\x14\x43reateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"%\n\x10GetTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"<\n\x11GetTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"\x97\x01\n\x12\x43reateQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\"<\n\x13\x43reateQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"6\n\x0fGetQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"9\n\x10GetQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"M\n\x11ListQueuesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x12ListQueuesResponse\x12&\n\x06queues\x18\x01 \x03(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*d\n\x0cTenantStatus\x12\x1d\n\x19TENANT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14TENANT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17TENANT_STATUS_SUSPENDED\x10\x02\x32\xbf\x04\n\x0c\x41\x64minService\x12[\n\x0c\x43reateTenant\x12$.vaxel.tenant.v1.CreateTenantRequest\x1a%.vaxel.tenant.v1.CreateTenantResponse\x12R\n\tGetTenant\x12!.vaxel.tenant.v1.GetTenantRequest\x1a\".vaxel.tenant.v1.GetTenantResponse\x12^\n\rSuspendTenant\x12%.vaxel.tenant.v1.SuspendTenantRequest\x1a&.vaxel.tenant.v1.SuspendTenantResponse\x12g\n\x10ReactivateTenant\x12(.vaxel.tenant.v1.ReactivateTenantRequest\x1a).vaxel.tenant.v1.ReactivateTenantResponse\x12X\n\x0bIssueApiKey\x12#.vaxel.tenant.v1.IssueApiKeyRequest\x1a$.vaxel.tenant.v1.IssueApiKeyResponse\x12[\n\x0cRevokeApiKey\x12$.vaxel.tenant.v1.RevokeApiKeyRequest\x1a%.vaxel.tenant.v1.RevokeApiKeyResponse2\x91\x02\n\rTenantService\x12X\n\x0b\x43reateQueue\x12#.vaxel.tenant.v1.CreateQueueRequest\x1a$.vaxel.tenant.v1.CreateQueueResponse\x12O\n\x08GetQueue\x12 .vaxel.tenant.v1.GetQueueRequest\x1a!.vaxel.tenant.v1.GetQueueResponse\x12U\n\nListQueues\x12\".vaxel.tenant.v1.ListQueuesRequest\x1a#.vaxel.tenant.v1.ListQueuesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.tenant.v1.tenant_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TENANTSTATUS']._serialized_start=1218
-  _globals['_TENANTSTATUS']._serialized_end=1318
+  _globals['_TENANTSTATUS']._serialized_start=1698
+  _globals['_TENANTSTATUS']._serialized_end=1798
   _globals['_TENANT']._serialized_start=111
   _globals['_TENANT']._serialized_end=302
   _globals['_QUEUE']._serialized_start=305
   _globals['_QUEUE']._serialized_end=461
-  _globals['_CREATETENANTREQUEST']._serialized_start=463
-  _globals['_CREATETENANTREQUEST']._serialized_end=553
-  _globals['_CREATETENANTRESPONSE']._serialized_start=555
-  _globals['_CREATETENANTRESPONSE']._serialized_end=618
-  _globals['_GETTENANTREQUEST']._serialized_start=620
-  _globals['_GETTENANTREQUEST']._serialized_end=657
-  _globals['_GETTENANTRESPONSE']._serialized_start=659
-  _globals['_GETTENANTRESPONSE']._serialized_end=719
-  _globals['_CREATEQUEUEREQUEST']._serialized_start=722
-  _globals['_CREATEQUEUEREQUEST']._serialized_end=873
-  _globals['_CREATEQUEUERESPONSE']._serialized_start=875
-  _globals['_CREATEQUEUERESPONSE']._serialized_end=935
-  _globals['_GETQUEUEREQUEST']._serialized_start=937
-  _globals['_GETQUEUEREQUEST']._serialized_end=991
-  _globals['_GETQUEUERESPONSE']._serialized_start=993
-  _globals['_GETQUEUERESPONSE']._serialized_end=1050
-  _globals['_LISTQUEUESREQUEST']._serialized_start=1052
-  _globals['_LISTQUEUESREQUEST']._serialized_end=1129
-  _globals['_LISTQUEUESRESPONSE']._serialized_start=1131
-  _globals['_LISTQUEUESRESPONSE']._serialized_end=1216
-  _globals['_ADMINSERVICE']._serialized_start=1321
-  _globals['_ADMINSERVICE']._serialized_end=1512
-  _globals['_TENANTSERVICE']._serialized_start=1515
-  _globals['_TENANTSERVICE']._serialized_end=1788
+  _globals['_SUSPENDTENANTREQUEST']._serialized_start=463
+  _globals['_SUSPENDTENANTREQUEST']._serialized_end=504
+  _globals['_SUSPENDTENANTRESPONSE']._serialized_start=506
+  _globals['_SUSPENDTENANTRESPONSE']._serialized_end=570
+  _globals['_REACTIVATETENANTREQUEST']._serialized_start=572
+  _globals['_REACTIVATETENANTREQUEST']._serialized_end=616
+  _globals['_REACTIVATETENANTRESPONSE']._serialized_start=618
+  _globals['_REACTIVATETENANTRESPONSE']._serialized_end=685
+  _globals['_ISSUEAPIKEYREQUEST']._serialized_start=687
+  _globals['_ISSUEAPIKEYREQUEST']._serialized_end=742
+  _globals['_ISSUEAPIKEYRESPONSE']._serialized_start=744
+  _globals['_ISSUEAPIKEYRESPONSE']._serialized_end=814
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=816
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=853
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=855
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=941
+  _globals['_CREATETENANTREQUEST']._serialized_start=943
+  _globals['_CREATETENANTREQUEST']._serialized_end=1033
+  _globals['_CREATETENANTRESPONSE']._serialized_start=1035
+  _globals['_CREATETENANTRESPONSE']._serialized_end=1098
+  _globals['_GETTENANTREQUEST']._serialized_start=1100
+  _globals['_GETTENANTREQUEST']._serialized_end=1137
+  _globals['_GETTENANTRESPONSE']._serialized_start=1139
+  _globals['_GETTENANTRESPONSE']._serialized_end=1199
+  _globals['_CREATEQUEUEREQUEST']._serialized_start=1202
+  _globals['_CREATEQUEUEREQUEST']._serialized_end=1353
+  _globals['_CREATEQUEUERESPONSE']._serialized_start=1355
+  _globals['_CREATEQUEUERESPONSE']._serialized_end=1415
+  _globals['_GETQUEUEREQUEST']._serialized_start=1417
+  _globals['_GETQUEUEREQUEST']._serialized_end=1471
+  _globals['_GETQUEUERESPONSE']._serialized_start=1473
+  _globals['_GETQUEUERESPONSE']._serialized_end=1530
+  _globals['_LISTQUEUESREQUEST']._serialized_start=1532
+  _globals['_LISTQUEUESREQUEST']._serialized_end=1609
+  _globals['_LISTQUEUESRESPONSE']._serialized_start=1611
+  _globals['_LISTQUEUESRESPONSE']._serialized_end=1696
+  _globals['_ADMINSERVICE']._serialized_start=1801
+  _globals['_ADMINSERVICE']._serialized_end=2376
+  _globals['_TENANTSERVICE']._serialized_start=2379
+  _globals['_TENANTSERVICE']._serialized_end=2652
 # @@protoc_insertion_point(module_scope)

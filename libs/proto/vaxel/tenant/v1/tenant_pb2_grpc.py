@@ -27,6 +27,7 @@ if _version_not_supported:
 
 class AdminServiceStub:
     """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
     """
 
     def __init__(self, channel):
@@ -45,10 +46,31 @@ class AdminServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetTenantRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetTenantResponse.FromString,
                 _registered_method=True)
+        self.SuspendTenant = channel.unary_unary(
+                '/vaxel.tenant.v1.AdminService/SuspendTenant',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantResponse.FromString,
+                _registered_method=True)
+        self.ReactivateTenant = channel.unary_unary(
+                '/vaxel.tenant.v1.AdminService/ReactivateTenant',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantResponse.FromString,
+                _registered_method=True)
+        self.IssueApiKey = channel.unary_unary(
+                '/vaxel.tenant.v1.AdminService/IssueApiKey',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/vaxel.tenant.v1.AdminService/RevokeApiKey',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
     """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
     """
 
     def CreateTenant(self, request, context):
@@ -58,6 +80,33 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetTenant(self, request, context):
+        """Also answers a tenant's own key for its own tenant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuspendTenant(self, request, context):
+        """Suspended tenants' keys are refused on every RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReactivateTenant(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueApiKey(self, request, context):
+        """The key's plaintext is in the response only; it is stored as a hash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -76,6 +125,26 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetTenantRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetTenantResponse.SerializeToString,
             ),
+            'SuspendTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuspendTenant,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantResponse.SerializeToString,
+            ),
+            'ReactivateTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReactivateTenant,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantResponse.SerializeToString,
+            ),
+            'IssueApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueApiKey,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'vaxel.tenant.v1.AdminService', rpc_method_handlers)
@@ -86,6 +155,7 @@ def add_AdminServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class AdminService:
     """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
     """
 
     @staticmethod
@@ -142,9 +212,117 @@ class AdminService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def SuspendTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.AdminService/SuspendTenant',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SuspendTenantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReactivateTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.AdminService/ReactivateTenant',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ReactivateTenantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.AdminService/IssueApiKey',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.IssueApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.AdminService/RevokeApiKey',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class TenantServiceStub:
-    """A client company manages its own setup.
+    """A client company manages its own setup, with its own API key (or the ops key).
     """
 
     def __init__(self, channel):
@@ -171,7 +349,7 @@ class TenantServiceStub:
 
 
 class TenantServiceServicer:
-    """A client company manages its own setup.
+    """A client company manages its own setup, with its own API key (or the ops key).
     """
 
     def CreateQueue(self, request, context):
@@ -219,7 +397,7 @@ def add_TenantServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TenantService:
-    """A client company manages its own setup.
+    """A client company manages its own setup, with its own API key (or the ops key).
     """
 
     @staticmethod

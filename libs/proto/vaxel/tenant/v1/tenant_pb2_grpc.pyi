@@ -27,7 +27,9 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AdminServiceStub:
-    """Provider ops: onboarding and lifecycle of client companies."""
+    """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -35,17 +37,35 @@ class AdminServiceStub:
     def __new__(cls, channel: _aio.Channel) -> AdminServiceAsyncStub: ...
     CreateTenant: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateTenantRequest, _tenant_pb2.CreateTenantResponse]
     GetTenant: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetTenantRequest, _tenant_pb2.GetTenantResponse]
+    """Also answers a tenant's own key for its own tenant."""
+    SuspendTenant: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SuspendTenantRequest, _tenant_pb2.SuspendTenantResponse]
+    """Suspended tenants' keys are refused on every RPC."""
+    ReactivateTenant: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ReactivateTenantRequest, _tenant_pb2.ReactivateTenantResponse]
+    IssueApiKey: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.IssueApiKeyRequest, _tenant_pb2.IssueApiKeyResponse]
+    """The key's plaintext is in the response only; it is stored as a hash."""
+    RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.RevokeApiKeyRequest, _tenant_pb2.RevokeApiKeyResponse]
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
-    """Provider ops: onboarding and lifecycle of client companies."""
+    """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateTenant: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateTenantRequest, _tenant_pb2.CreateTenantResponse]  # type: ignore[assignment]
     GetTenant: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetTenantRequest, _tenant_pb2.GetTenantResponse]  # type: ignore[assignment]
+    """Also answers a tenant's own key for its own tenant."""
+    SuspendTenant: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SuspendTenantRequest, _tenant_pb2.SuspendTenantResponse]  # type: ignore[assignment]
+    """Suspended tenants' keys are refused on every RPC."""
+    ReactivateTenant: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ReactivateTenantRequest, _tenant_pb2.ReactivateTenantResponse]  # type: ignore[assignment]
+    IssueApiKey: _aio.UnaryUnaryMultiCallable[_tenant_pb2.IssueApiKeyRequest, _tenant_pb2.IssueApiKeyResponse]  # type: ignore[assignment]
+    """The key's plaintext is in the response only; it is stored as a hash."""
+    RevokeApiKey: _aio.UnaryUnaryMultiCallable[_tenant_pb2.RevokeApiKeyRequest, _tenant_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Provider ops: onboarding and lifecycle of client companies."""
+    """Provider ops: onboarding and lifecycle of client companies.
+    Authenticated by the provider's ops key.
+    """
 
     @_abc_1.abstractmethod
     def CreateTenant(
@@ -59,12 +79,43 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _tenant_pb2.GetTenantRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_tenant_pb2.GetTenantResponse, _abc.Awaitable[_tenant_pb2.GetTenantResponse]]: ...
+    ) -> _typing.Union[_tenant_pb2.GetTenantResponse, _abc.Awaitable[_tenant_pb2.GetTenantResponse]]:
+        """Also answers a tenant's own key for its own tenant."""
+
+    @_abc_1.abstractmethod
+    def SuspendTenant(
+        self,
+        request: _tenant_pb2.SuspendTenantRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.SuspendTenantResponse, _abc.Awaitable[_tenant_pb2.SuspendTenantResponse]]:
+        """Suspended tenants' keys are refused on every RPC."""
+
+    @_abc_1.abstractmethod
+    def ReactivateTenant(
+        self,
+        request: _tenant_pb2.ReactivateTenantRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.ReactivateTenantResponse, _abc.Awaitable[_tenant_pb2.ReactivateTenantResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def IssueApiKey(
+        self,
+        request: _tenant_pb2.IssueApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.IssueApiKeyResponse, _abc.Awaitable[_tenant_pb2.IssueApiKeyResponse]]:
+        """The key's plaintext is in the response only; it is stored as a hash."""
+
+    @_abc_1.abstractmethod
+    def RevokeApiKey(
+        self,
+        request: _tenant_pb2.RevokeApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.RevokeApiKeyResponse, _abc.Awaitable[_tenant_pb2.RevokeApiKeyResponse]]: ...
 
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class TenantServiceStub:
-    """A client company manages its own setup."""
+    """A client company manages its own setup, with its own API key (or the ops key)."""
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -76,7 +127,7 @@ class TenantServiceStub:
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
-    """A client company manages its own setup."""
+    """A client company manages its own setup, with its own API key (or the ops key)."""
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateQueueRequest, _tenant_pb2.CreateQueueResponse]  # type: ignore[assignment]
@@ -84,7 +135,7 @@ class TenantServiceAsyncStub(TenantServiceStub):
     ListQueues: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListQueuesRequest, _tenant_pb2.ListQueuesResponse]  # type: ignore[assignment]
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
-    """A client company manages its own setup."""
+    """A client company manages its own setup, with its own API key (or the ops key)."""
 
     @_abc_1.abstractmethod
     def CreateQueue(

@@ -1,0 +1,86 @@
+"""API keys of client companies: shown once, stored as a hash, scoped, revocable.
+
+A key reads ``vx_<key id>_<secret>``. Only SHA-256 of the secret is stored: the secret
+is 256 random bits, so a slow hash adds nothing. Keys of suspended tenants and
+revoked keys are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from vaxel_client_tenant.domain.model import TenantStatus
+from vaxel_client_tenant.domain.ports import TenantRepository
+from vaxel_common.auth import Principal
+from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+
+CONFIG_READ = "config:read"
+CONFIG_WRITE = "config:write"
+INTERACTIONS_READ = "interactions:read"
+INTERACTIONS_WRITE = "interactions:write"
+REPORTS_READ = "reports:read"
+SCOPES = frozenset({CONFIG_READ, CONFIG_WRITE, INTERACTIONS_READ, INTERACTIONS_WRITE, REPORTS_READ})
+ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    tenant_id: str
+    scopes: frozenset[str]
+    secret_sha256: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKeys:
+    def __init__(
+        self, repository: TenantRepository, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+
+    def issue(self, tenant_id: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
+        """A new key for the tenant and its plaintext (returned once, never stored)."""
+        wanted = frozenset(scopes)
+        if not wanted:
+            raise InvalidArgument("scopes", f"at least one of {sorted(SCOPES)}")
+        unknown = wanted - SCOPES
+        if unknown:
+            raise InvalidArgument("scopes", f"unknown scope {sorted(unknown)[0]!r}; known: {sorted(SCOPES)}")
+        if self._repository.get_tenant(tenant_id) is None:
+            raise NotFound(f"tenant {tenant_id!r} not found")
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        key = ApiKey(key_id, tenant_id, wanted, _digest(secret), self._clock())
+        self._repository.add_key(key)
+        return key, f"vx_{key_id}_{secret}"
+
+    def revoke(self, key_id: str) -> ApiKey:
+        key = self._repository.get_key(key_id)
+        if key is None:
+            raise NotFound(f"API key {key_id!r} not found")
+        if key.revoked_at is None:
+            key = replace(key, revoked_at=self._clock())
+            self._repository.update_key(key)
+        return key
+
+    def principal(self, plaintext: str) -> Principal:
+        """Who holds ``plaintext``; Unauthenticated or PermissionDenied otherwise (never saying which part failed)."""
+        prefix, _, rest = plaintext.partition("_")
+        key_id, _, secret = rest.partition("_")
+        key = self._repository.get_key(key_id) if prefix == "vx" and key_id and secret else None
+        if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)) or key.revoked_at:
+            raise Unauthenticated("invalid or revoked API key")
+        tenant = self._repository.get_tenant(key.tenant_id)
+        if tenant is None or tenant.status is not TenantStatus.ACTIVE:
+            raise PermissionDenied("the tenant is suspended")
+        return Principal(subject=f"key:{key.key_id}", tenant_id=key.tenant_id, scopes=key.scopes)
