@@ -51,6 +51,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     ) -> tenant_pb2.SuspendTenantResponse:
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.SUSPENDED)
+        self._keys.forget()
         return tenant_pb2.SuspendTenantResponse(tenant=await self._published(tenant))
 
     async def ReactivateTenant(  # noqa: N802
@@ -58,6 +59,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     ) -> tenant_pb2.ReactivateTenantResponse:
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.ACTIVE)
+        self._keys.forget()
         return tenant_pb2.ReactivateTenantResponse(tenant=await self._published(tenant))
 
     async def IssueApiKey(  # noqa: N802

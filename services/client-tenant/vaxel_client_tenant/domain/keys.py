@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from vaxel_client_tenant.domain.model import TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
@@ -43,11 +43,19 @@ def _digest(secret: str) -> str:
 
 
 class ApiKeys:
+    """Issues, revokes and checks keys. Checked keys are remembered for ``cache_seconds``: a revocation or
+    suspension made through this instance takes effect at once, one made by another replica within that time."""
+
     def __init__(
-        self, repository: TenantRepository, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        repository: TenantRepository,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_seconds: float = 5.0,
     ) -> None:
         self._repository = repository
         self._clock = clock
+        self._ttl = timedelta(seconds=cache_seconds)
+        self._checked: dict[str, tuple[Principal, datetime]] = {}
 
     def issue(self, tenant_id: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
         """A new key for the tenant and its plaintext (returned once, never stored)."""
@@ -71,10 +79,26 @@ class ApiKeys:
         if key.revoked_at is None:
             key = replace(key, revoked_at=self._clock())
             self._repository.update_key(key)
+        self._checked.clear()
         return key
+
+    def forget(self) -> None:
+        """Drop remembered checks (after a tenant's status changed)."""
+        self._checked.clear()
 
     def principal(self, plaintext: str) -> Principal:
         """Who holds ``plaintext``; Unauthenticated or PermissionDenied otherwise (never saying which part failed)."""
+        now = self._clock()
+        remembered = self._checked.get(plaintext)
+        if remembered is not None and remembered[1] > now:
+            return remembered[0]
+        principal = self._check(plaintext)
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[plaintext] = (principal, now + self._ttl)
+        return principal
+
+    def _check(self, plaintext: str) -> Principal:
         prefix, _, rest = plaintext.partition("_")
         key_id, _, secret = rest.partition("_")
         key = self._repository.get_key(key_id) if prefix == "vx" and key_id and secret else None
