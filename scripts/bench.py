@@ -12,7 +12,10 @@ import asyncio
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
+from time import perf_counter
 
 import grpc
 from grpc import aio
@@ -21,9 +24,28 @@ from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
+from vaxel_client_tenant.domain.business_hours import Shift, business_hours, is_open
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.supervisor import Platform
+
+
+def bench_business_hours(n: int = 100_000) -> float:
+    """is_open evaluations per second: split shifts, Swedish holidays, instants spread over weeks."""
+    hours = business_hours(
+        "Europe/Stockholm",
+        {
+            d: [Shift(time_of_day(8), time_of_day(12)), Shift(time_of_day(13), time_of_day(17))]
+            for d in range(5)
+        },
+        "SE",
+    )
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    instants = [start + timedelta(seconds=37 * i) for i in range(n)]
+    began = perf_counter()
+    for at in instants:
+        is_open(hours, at)
+    return n / (perf_counter() - began)
 
 
 def bench_codec(n: int = 50_000) -> float:
@@ -148,6 +170,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     print("Växel benchmark (foundation)\n")
     print(f"event envelope encode+decode      {bench_codec():>12,.0f} /s")
+    print(f"business hours is_open           {bench_business_hours():>12,.0f} /s")
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()

@@ -6,45 +6,15 @@ Storage is behind :class:`~vaxel_client_tenant.domain.ports.TenantRepository`
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
+from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
 from vaxel_common.errors import InvalidArgument, NotFound
-
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-
-def validate_time_zone(field: str, name: str) -> str:
-    """An IANA zone name, or InvalidArgument naming ``field``."""
-    if not name or name not in _zones():
-        raise InvalidArgument(field, f"unknown IANA time zone {name!r}")
-    try:
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError as exc:  # pragma: no cover  (listed but not loadable)
-        raise InvalidArgument(field, f"unknown IANA time zone {name!r}") from exc
-    return name
-
-
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
-
-
-def validate_language(field: str, tag: str) -> str:
-    if not _LANGUAGE.match(tag):
-        raise InvalidArgument(field, f"not a BCP 47 language tag: {tag!r}")
-    return tag
 
 
 class TenantDirectory:
@@ -59,7 +29,7 @@ class TenantDirectory:
     def create_tenant(self, name: str, country: str, time_zone: str, languages: Sequence[str]) -> Tenant:
         if not name.strip():
             raise InvalidArgument("name", "required")
-        if not _COUNTRY.match(country):
+        if not COUNTRY.match(country):
             raise InvalidArgument("country", "ISO 3166-1 alpha-2 code expected, e.g. 'SE'")
         validate_time_zone("time_zone", time_zone)
         if not languages:
