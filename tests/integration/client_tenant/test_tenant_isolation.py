@@ -90,6 +90,18 @@ def cross_tenant_calls(
         "TenantService/ListQueues": lambda md: tenants.ListQueues(
             tenant_pb2.ListQueuesRequest(tenant_id=b), metadata=md
         ),
+        "TenantService/SetBusinessHours": lambda md: tenants.SetBusinessHours(
+            tenant_pb2.SetBusinessHoursRequest(
+                business_hours=tenant_pb2.BusinessHours(queue_id=t["b_queue"])
+            ),
+            metadata=md,
+        ),
+        "TenantService/GetBusinessHours": lambda md: tenants.GetBusinessHours(
+            tenant_pb2.GetBusinessHoursRequest(queue_id=t["b_queue"]), metadata=md
+        ),
+        "TenantService/GetQueueOpenState": lambda md: tenants.GetQueueOpenState(
+            tenant_pb2.GetQueueOpenStateRequest(queue_id=t["b_queue"]), metadata=md
+        ),
     }
 
 

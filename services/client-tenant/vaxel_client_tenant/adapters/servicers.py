@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
-from vaxel_client_tenant.adapters.converters import channels_from_pb, queue_to_pb, tenant_to_pb
+from vaxel_client_tenant.adapters.converters import (
+    channels_from_pb,
+    hours_from_pb,
+    hours_to_pb,
+    queue_to_pb,
+    tenant_to_pb,
+)
 from vaxel_client_tenant.domain import Tenant, TenantDirectory, TenantStatus
 from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, ApiKeys
 from vaxel_common.auth import current_principal
+from vaxel_common.errors import NotFound
 from vaxel_common.grpc_server import Context
 
 
@@ -117,3 +126,37 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
         queues, cursor = self._directory.queues(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListQueuesResponse(queues=[queue_to_pb(q) for q in queues], next_page_token=cursor)
+
+    async def SetBusinessHours(  # noqa: N802
+        self, request: tenant_pb2.SetBusinessHoursRequest, context: Context
+    ) -> tenant_pb2.SetBusinessHoursResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        queue = self._directory.queue(tenant_id, request.business_hours.queue_id)
+        hours, version = self._directory.set_business_hours(
+            tenant_id, queue.queue_id, hours_from_pb(request.business_hours, queue.time_zone)
+        )
+        message = hours_to_pb(queue.queue_id, hours)
+        await self._config.changed(tenant_id, "business_hours", queue.queue_id, version, message)
+        return tenant_pb2.SetBusinessHoursResponse(business_hours=message)
+
+    async def GetBusinessHours(  # noqa: N802
+        self, request: tenant_pb2.GetBusinessHoursRequest, context: Context
+    ) -> tenant_pb2.GetBusinessHoursResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        hours = self._directory.business_hours(tenant_id, request.queue_id)
+        if hours is None:
+            raise NotFound(f"queue {request.queue_id!r} has no business hours (it is always open)")
+        return tenant_pb2.GetBusinessHoursResponse(business_hours=hours_to_pb(request.queue_id, hours))
+
+    async def GetQueueOpenState(  # noqa: N802
+        self, request: tenant_pb2.GetQueueOpenStateRequest, context: Context
+    ) -> tenant_pb2.GetQueueOpenStateResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        at = request.at.ToDatetime(UTC) if request.HasField("at") else datetime.now(UTC)
+        is_open, opening, closing = self._directory.open_state(tenant_id, request.queue_id, at)
+        reply = tenant_pb2.GetQueueOpenStateResponse(open=is_open)
+        if opening is not None:
+            reply.next_opening.FromDatetime(opening)
+        if closing is not None:
+            reply.next_closing.FromDatetime(closing)
+        return reply

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
+from vaxel_client_tenant.domain.business_hours import BusinessHours, DateException, Shift, business_hours
 from vaxel_client_tenant.domain.keys import ApiKey
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_common.db import Database, Migration, migrate
@@ -33,6 +35,15 @@ MIGRATIONS = (
             " key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
             " scopes TEXT NOT NULL, secret_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)",
             "CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id)",
+        ),
+    ),
+    Migration(
+        3,
+        "business hours",
+        (
+            "CREATE TABLE business_hours ("
+            " queue_id TEXT PRIMARY KEY REFERENCES queues (queue_id), document TEXT NOT NULL,"
+            " version INTEGER NOT NULL)",
         ),
     ),
 )
@@ -158,6 +169,50 @@ class SqlTenantRepository:
             created_at=datetime.fromisoformat(row[4]),
             revoked_at=datetime.fromisoformat(row[5]) if row[5] else None,
         )
+
+    def set_hours(self, queue_id: str, hours: BusinessHours, version: int) -> None:
+        with self._db.transaction():
+            self._db.execute("DELETE FROM business_hours WHERE queue_id = ?", (queue_id,))
+            self._db.execute(
+                "INSERT INTO business_hours (queue_id, document, version) VALUES (?, ?, ?)",
+                (queue_id, json.dumps(_hours_document(hours)), version),
+            )
+
+    def get_hours(self, queue_id: str) -> tuple[BusinessHours, int] | None:
+        row = self._db.fetchone(
+            "SELECT document, version FROM business_hours WHERE queue_id = ?", (queue_id,)
+        )
+        if row is None:
+            return None
+        return _hours_from_document(json.loads(row[0])), int(row[1])
+
+
+def _shift_pairs(shifts: tuple[Shift, ...]) -> list[list[str]]:
+    return [[s.start.strftime("%H:%M"), s.end.strftime("%H:%M")] for s in shifts]
+
+
+def _shifts(pairs: list[list[str]]) -> list[Shift]:
+    return [Shift(time.fromisoformat(a), time.fromisoformat(b)) for a, b in pairs]
+
+
+def _hours_document(hours: BusinessHours) -> dict[str, object]:
+    return {
+        "time_zone": hours.time_zone,
+        "weekly": [_shift_pairs(day) for day in hours.weekly],
+        "holidays_country": hours.holidays_country,
+        "holidays_subdivision": hours.holidays_subdivision,
+        "exceptions": {e.day.isoformat(): _shift_pairs(e.shifts) for e in hours.exceptions},
+    }
+
+
+def _hours_from_document(doc: dict[str, Any]) -> BusinessHours:
+    return business_hours(
+        doc["time_zone"],
+        {weekday: _shifts(pairs) for weekday, pairs in enumerate(doc["weekly"])},
+        doc["holidays_country"],
+        doc["holidays_subdivision"],
+        [DateException(date.fromisoformat(d), tuple(_shifts(p))) for d, p in doc["exceptions"].items()],
+    )
 
 
 def _queue(row: tuple[object, ...]) -> Queue:

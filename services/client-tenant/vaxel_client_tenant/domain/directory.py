@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_closing, next_opening
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
@@ -108,3 +109,28 @@ class TenantDirectory:
         if len(page) > size:
             return page[:size], page[size - 1].queue_id
         return page, ""
+
+    def set_business_hours(
+        self, tenant_id: str, queue_id: str, hours: BusinessHours
+    ) -> tuple[BusinessHours, int]:
+        """Replace the queue's hours; returns them with their new version."""
+        self.queue(tenant_id, queue_id)
+        held = self._repository.get_hours(queue_id)
+        version = held[1] + 1 if held else 1
+        self._repository.set_hours(queue_id, hours, version)
+        return hours, version
+
+    def business_hours(self, tenant_id: str, queue_id: str) -> BusinessHours | None:
+        """The queue's hours, or None when none are set (the queue is then always open)."""
+        self.queue(tenant_id, queue_id)
+        held = self._repository.get_hours(queue_id)
+        return held[0] if held else None
+
+    def open_state(
+        self, tenant_id: str, queue_id: str, at: datetime
+    ) -> tuple[bool, datetime | None, datetime | None]:
+        """Open at ``at``, next opening, next closing (always open without hours)."""
+        hours = self.business_hours(tenant_id, queue_id)
+        if hours is None:
+            return True, at, None
+        return is_open(hours, at), next_opening(hours, at), next_closing(hours, at)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from vaxel_client_tenant.domain.model import Queue, Tenant
 
 if TYPE_CHECKING:
+    from vaxel_client_tenant.domain.business_hours import BusinessHours
     from vaxel_client_tenant.domain.keys import ApiKey
 
 
@@ -25,6 +26,10 @@ class TenantRepository(Protocol):
         """The tenant's queues with ids greater than ``after``, ordered by id, at most ``limit``."""
         ...
 
+    def set_hours(self, queue_id: str, hours: BusinessHours, version: int) -> None: ...
+
+    def get_hours(self, queue_id: str) -> tuple[BusinessHours, int] | None: ...
+
     def add_key(self, key: ApiKey) -> None: ...
 
     def update_key(self, key: ApiKey) -> None: ...
@@ -39,6 +44,13 @@ class InMemoryTenantRepository:
         self._tenants: dict[str, Tenant] = {}
         self._queues: dict[str, Queue] = {}
         self._keys: dict[str, ApiKey] = {}
+        self._hours: dict[str, tuple[BusinessHours, int]] = {}
+
+    def set_hours(self, queue_id: str, hours: BusinessHours, version: int) -> None:
+        self._hours[queue_id] = (hours, version)
+
+    def get_hours(self, queue_id: str) -> tuple[BusinessHours, int] | None:
+        return self._hours.get(queue_id)
 
     def add_tenant(self, tenant: Tenant) -> None:
         self._tenants[tenant.tenant_id] = tenant

@@ -26,15 +26,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/tenant/v1/tenant.proto\x12\x0fvaxel.tenant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xbf\x01\n\x06Tenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x11\n\tlanguages\x18\x05 \x03(\t\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.vaxel.tenant.v1.TenantStatus\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x01\n\x05Queue\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x08\x63hannels\x18\x04 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x11\n\ttime_zone\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\")\n\x14SuspendTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"@\n\x15SuspendTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\",\n\x17ReactivateTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"C\n\x18ReactivateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"7\n\x12IssueApiKeyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\"F\n\x13IssueApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"V\n\x14RevokeApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12.\n\nrevoked_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x13\x43reateTenantRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12\x11\n\tlanguages\x18\x04 \x03(\t\"?\n\x14\x43reateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"%\n\x10GetTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"<\n\x11GetTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"\x97\x01\n\x12\x43reateQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\"<\n\x13\x43reateQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"6\n\x0fGetQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"9\n\x10GetQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"M\n\x11ListQueuesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x12ListQueuesResponse\x12&\n\x06queues\x18\x01 \x03(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*d\n\x0cTenantStatus\x12\x1d\n\x19TENANT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14TENANT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17TENANT_STATUS_SUSPENDED\x10\x02\x32\xbf\x04\n\x0c\x41\x64minService\x12[\n\x0c\x43reateTenant\x12$.vaxel.tenant.v1.CreateTenantRequest\x1a%.vaxel.tenant.v1.CreateTenantResponse\x12R\n\tGetTenant\x12!.vaxel.tenant.v1.GetTenantRequest\x1a\".vaxel.tenant.v1.GetTenantResponse\x12^\n\rSuspendTenant\x12%.vaxel.tenant.v1.SuspendTenantRequest\x1a&.vaxel.tenant.v1.SuspendTenantResponse\x12g\n\x10ReactivateTenant\x12(.vaxel.tenant.v1.ReactivateTenantRequest\x1a).vaxel.tenant.v1.ReactivateTenantResponse\x12X\n\x0bIssueApiKey\x12#.vaxel.tenant.v1.IssueApiKeyRequest\x1a$.vaxel.tenant.v1.IssueApiKeyResponse\x12[\n\x0cRevokeApiKey\x12$.vaxel.tenant.v1.RevokeApiKeyRequest\x1a%.vaxel.tenant.v1.RevokeApiKeyResponse2\x91\x02\n\rTenantService\x12X\n\x0b\x43reateQueue\x12#.vaxel.tenant.v1.CreateQueueRequest\x1a$.vaxel.tenant.v1.CreateQueueResponse\x12O\n\x08GetQueue\x12 .vaxel.tenant.v1.GetQueueRequest\x1a!.vaxel.tenant.v1.GetQueueResponse\x12U\n\nListQueues\x12\".vaxel.tenant.v1.ListQueuesRequest\x1a#.vaxel.tenant.v1.ListQueuesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/tenant/v1/tenant.proto\x12\x0fvaxel.tenant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xbf\x01\n\x06Tenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x11\n\tlanguages\x18\x05 \x03(\t\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.vaxel.tenant.v1.TenantStatus\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x01\n\x05Queue\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x08\x63hannels\x18\x04 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x11\n\ttime_zone\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\")\n\x14SuspendTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"@\n\x15SuspendTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\",\n\x17ReactivateTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"C\n\x18ReactivateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"7\n\x12IssueApiKeyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\"F\n\x13IssueApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"V\n\x14RevokeApiKeyResponse\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12.\n\nrevoked_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x13\x43reateTenantRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12\x11\n\tlanguages\x18\x04 \x03(\t\"?\n\x14\x43reateTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"%\n\x10GetTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"<\n\x11GetTenantResponse\x12\'\n\x06tenant\x18\x01 \x01(\x0b\x32\x17.vaxel.tenant.v1.Tenant\"#\n\x05Shift\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\"J\n\x0b\x44\x61ySchedule\x12\x13\n\x0biso_weekday\x18\x01 \x01(\r\x12&\n\x06shifts\x18\x02 \x03(\x0b\x32\x16.vaxel.tenant.v1.Shift\"E\n\rDateException\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12&\n\x06shifts\x18\x02 \x03(\x0b\x32\x16.vaxel.tenant.v1.Shift\"\xce\x01\n\rBusinessHours\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12,\n\x06weekly\x18\x03 \x03(\x0b\x32\x1c.vaxel.tenant.v1.DaySchedule\x12\x18\n\x10holidays_country\x18\x04 \x01(\t\x12\x1c\n\x14holidays_subdivision\x18\x05 \x01(\t\x12\x32\n\nexceptions\x18\x06 \x03(\x0b\x32\x1e.vaxel.tenant.v1.DateException\"d\n\x17SetBusinessHoursRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x0e\x62usiness_hours\x18\x02 \x01(\x0b\x32\x1e.vaxel.tenant.v1.BusinessHours\"R\n\x18SetBusinessHoursResponse\x12\x36\n\x0e\x62usiness_hours\x18\x01 \x01(\x0b\x32\x1e.vaxel.tenant.v1.BusinessHours\">\n\x17GetBusinessHoursRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"R\n\x18GetBusinessHoursResponse\x12\x36\n\x0e\x62usiness_hours\x18\x01 \x01(\x0b\x32\x1e.vaxel.tenant.v1.BusinessHours\"g\n\x18GetQueueOpenStateRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8d\x01\n\x19GetQueueOpenStateResponse\x12\x0c\n\x04open\x18\x01 \x01(\x08\x12\x30\n\x0cnext_opening\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cnext_closing\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x12\x43reateQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\"<\n\x13\x43reateQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"6\n\x0fGetQueueRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"9\n\x10GetQueueResponse\x12%\n\x05queue\x18\x01 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\"M\n\x11ListQueuesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x12ListQueuesResponse\x12&\n\x06queues\x18\x01 \x03(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*d\n\x0cTenantStatus\x12\x1d\n\x19TENANT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14TENANT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17TENANT_STATUS_SUSPENDED\x10\x02\x32\xbf\x04\n\x0c\x41\x64minService\x12[\n\x0c\x43reateTenant\x12$.vaxel.tenant.v1.CreateTenantRequest\x1a%.vaxel.tenant.v1.CreateTenantResponse\x12R\n\tGetTenant\x12!.vaxel.tenant.v1.GetTenantRequest\x1a\".vaxel.tenant.v1.GetTenantResponse\x12^\n\rSuspendTenant\x12%.vaxel.tenant.v1.SuspendTenantRequest\x1a&.vaxel.tenant.v1.SuspendTenantResponse\x12g\n\x10ReactivateTenant\x12(.vaxel.tenant.v1.ReactivateTenantRequest\x1a).vaxel.tenant.v1.ReactivateTenantResponse\x12X\n\x0bIssueApiKey\x12#.vaxel.tenant.v1.IssueApiKeyRequest\x1a$.vaxel.tenant.v1.IssueApiKeyResponse\x12[\n\x0cRevokeApiKey\x12$.vaxel.tenant.v1.RevokeApiKeyRequest\x1a%.vaxel.tenant.v1.RevokeApiKeyResponse2\xcf\x04\n\rTenantService\x12X\n\x0b\x43reateQueue\x12#.vaxel.tenant.v1.CreateQueueRequest\x1a$.vaxel.tenant.v1.CreateQueueResponse\x12O\n\x08GetQueue\x12 .vaxel.tenant.v1.GetQueueRequest\x1a!.vaxel.tenant.v1.GetQueueResponse\x12U\n\nListQueues\x12\".vaxel.tenant.v1.ListQueuesRequest\x1a#.vaxel.tenant.v1.ListQueuesResponse\x12g\n\x10SetBusinessHours\x12(.vaxel.tenant.v1.SetBusinessHoursRequest\x1a).vaxel.tenant.v1.SetBusinessHoursResponse\x12g\n\x10GetBusinessHours\x12(.vaxel.tenant.v1.GetBusinessHoursRequest\x1a).vaxel.tenant.v1.GetBusinessHoursResponse\x12j\n\x11GetQueueOpenState\x12).vaxel.tenant.v1.GetQueueOpenStateRequest\x1a*.vaxel.tenant.v1.GetQueueOpenStateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.tenant.v1.tenant_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TENANTSTATUS']._serialized_start=1698
-  _globals['_TENANTSTATUS']._serialized_end=1798
+  _globals['_TENANTSTATUS']._serialized_start=2674
+  _globals['_TENANTSTATUS']._serialized_end=2774
   _globals['_TENANT']._serialized_start=111
   _globals['_TENANT']._serialized_end=302
   _globals['_QUEUE']._serialized_start=305
@@ -63,20 +63,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTENANTREQUEST']._serialized_end=1137
   _globals['_GETTENANTRESPONSE']._serialized_start=1139
   _globals['_GETTENANTRESPONSE']._serialized_end=1199
-  _globals['_CREATEQUEUEREQUEST']._serialized_start=1202
-  _globals['_CREATEQUEUEREQUEST']._serialized_end=1353
-  _globals['_CREATEQUEUERESPONSE']._serialized_start=1355
-  _globals['_CREATEQUEUERESPONSE']._serialized_end=1415
-  _globals['_GETQUEUEREQUEST']._serialized_start=1417
-  _globals['_GETQUEUEREQUEST']._serialized_end=1471
-  _globals['_GETQUEUERESPONSE']._serialized_start=1473
-  _globals['_GETQUEUERESPONSE']._serialized_end=1530
-  _globals['_LISTQUEUESREQUEST']._serialized_start=1532
-  _globals['_LISTQUEUESREQUEST']._serialized_end=1609
-  _globals['_LISTQUEUESRESPONSE']._serialized_start=1611
-  _globals['_LISTQUEUESRESPONSE']._serialized_end=1696
-  _globals['_ADMINSERVICE']._serialized_start=1801
-  _globals['_ADMINSERVICE']._serialized_end=2376
-  _globals['_TENANTSERVICE']._serialized_start=2379
-  _globals['_TENANTSERVICE']._serialized_end=2652
+  _globals['_SHIFT']._serialized_start=1201
+  _globals['_SHIFT']._serialized_end=1236
+  _globals['_DAYSCHEDULE']._serialized_start=1238
+  _globals['_DAYSCHEDULE']._serialized_end=1312
+  _globals['_DATEEXCEPTION']._serialized_start=1314
+  _globals['_DATEEXCEPTION']._serialized_end=1383
+  _globals['_BUSINESSHOURS']._serialized_start=1386
+  _globals['_BUSINESSHOURS']._serialized_end=1592
+  _globals['_SETBUSINESSHOURSREQUEST']._serialized_start=1594
+  _globals['_SETBUSINESSHOURSREQUEST']._serialized_end=1694
+  _globals['_SETBUSINESSHOURSRESPONSE']._serialized_start=1696
+  _globals['_SETBUSINESSHOURSRESPONSE']._serialized_end=1778
+  _globals['_GETBUSINESSHOURSREQUEST']._serialized_start=1780
+  _globals['_GETBUSINESSHOURSREQUEST']._serialized_end=1842
+  _globals['_GETBUSINESSHOURSRESPONSE']._serialized_start=1844
+  _globals['_GETBUSINESSHOURSRESPONSE']._serialized_end=1926
+  _globals['_GETQUEUEOPENSTATEREQUEST']._serialized_start=1928
+  _globals['_GETQUEUEOPENSTATEREQUEST']._serialized_end=2031
+  _globals['_GETQUEUEOPENSTATERESPONSE']._serialized_start=2034
+  _globals['_GETQUEUEOPENSTATERESPONSE']._serialized_end=2175
+  _globals['_CREATEQUEUEREQUEST']._serialized_start=2178
+  _globals['_CREATEQUEUEREQUEST']._serialized_end=2329
+  _globals['_CREATEQUEUERESPONSE']._serialized_start=2331
+  _globals['_CREATEQUEUERESPONSE']._serialized_end=2391
+  _globals['_GETQUEUEREQUEST']._serialized_start=2393
+  _globals['_GETQUEUEREQUEST']._serialized_end=2447
+  _globals['_GETQUEUERESPONSE']._serialized_start=2449
+  _globals['_GETQUEUERESPONSE']._serialized_end=2506
+  _globals['_LISTQUEUESREQUEST']._serialized_start=2508
+  _globals['_LISTQUEUESREQUEST']._serialized_end=2585
+  _globals['_LISTQUEUESRESPONSE']._serialized_start=2587
+  _globals['_LISTQUEUESRESPONSE']._serialized_end=2672
+  _globals['_ADMINSERVICE']._serialized_start=2777
+  _globals['_ADMINSERVICE']._serialized_end=3352
+  _globals['_TENANTSERVICE']._serialized_start=3355
+  _globals['_TENANTSERVICE']._serialized_end=3946
 # @@protoc_insertion_point(module_scope)

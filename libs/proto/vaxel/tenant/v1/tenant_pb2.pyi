@@ -385,6 +385,265 @@ class GetTenantResponse(_message.Message):
 Global___GetTenantResponse: _TypeAlias = GetTenantResponse  # noqa: Y015
 
 @_typing.final
+class Shift(_message.Message):
+    """Open from start to end, local wall-clock time "HH:MM"; end "24:00" is the end of the day."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    start: _builtins.str
+    end: _builtins.str
+    def __init__(
+        self,
+        *,
+        start: _builtins.str = ...,
+        end: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "start", b"start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Shift: _TypeAlias = Shift  # noqa: Y015
+
+@_typing.final
+class DaySchedule(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ISO_WEEKDAY_FIELD_NUMBER: _builtins.int
+    SHIFTS_FIELD_NUMBER: _builtins.int
+    iso_weekday: _builtins.int
+    """ISO weekday: 1 = Monday ... 7 = Sunday."""
+    @_builtins.property
+    def shifts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Shift]: ...
+    def __init__(
+        self,
+        *,
+        iso_weekday: _builtins.int = ...,
+        shifts: _abc.Iterable[Global___Shift] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["iso_weekday", b"iso_weekday", "shifts", b"shifts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DaySchedule: _TypeAlias = DaySchedule  # noqa: Y015
+
+@_typing.final
+class DateException(_message.Message):
+    """A date with its own hours (no shifts: closed all day); beats the weekly schedule and holidays."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    SHIFTS_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """"YYYY-MM-DD" in the queue's zone."""
+    @_builtins.property
+    def shifts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Shift]: ...
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        shifts: _abc.Iterable[Global___Shift] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "shifts", b"shifts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DateException: _TypeAlias = DateException  # noqa: Y015
+
+@_typing.final
+class BusinessHours(_message.Message):
+    """A queue's business hours, evaluated in its IANA time zone (DST included)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    WEEKLY_FIELD_NUMBER: _builtins.int
+    HOLIDAYS_COUNTRY_FIELD_NUMBER: _builtins.int
+    HOLIDAYS_SUBDIVISION_FIELD_NUMBER: _builtins.int
+    EXCEPTIONS_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    time_zone: _builtins.str
+    """Defaults to the queue's zone."""
+    holidays_country: _builtins.str
+    """ISO 3166-1 alpha-2; closed on that country's public holidays. Empty: no holidays observed."""
+    holidays_subdivision: _builtins.str
+    """e.g. "NSW" for Australia; optional."""
+    @_builtins.property
+    def weekly(self) -> _containers.RepeatedCompositeFieldContainer[Global___DaySchedule]: ...
+    @_builtins.property
+    def exceptions(self) -> _containers.RepeatedCompositeFieldContainer[Global___DateException]: ...
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        weekly: _abc.Iterable[Global___DaySchedule] | None = ...,
+        holidays_country: _builtins.str = ...,
+        holidays_subdivision: _builtins.str = ...,
+        exceptions: _abc.Iterable[Global___DateException] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exceptions", b"exceptions", "holidays_country", b"holidays_country", "holidays_subdivision", b"holidays_subdivision", "queue_id", b"queue_id", "time_zone", b"time_zone", "weekly", b"weekly"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BusinessHours: _TypeAlias = BusinessHours  # noqa: Y015
+
+@_typing.final
+class SetBusinessHoursRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    BUSINESS_HOURS_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def business_hours(self) -> Global___BusinessHours: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        business_hours: Global___BusinessHours | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetBusinessHoursRequest: _TypeAlias = SetBusinessHoursRequest  # noqa: Y015
+
+@_typing.final
+class SetBusinessHoursResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BUSINESS_HOURS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def business_hours(self) -> Global___BusinessHours: ...
+    def __init__(
+        self,
+        *,
+        business_hours: Global___BusinessHours | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetBusinessHoursResponse: _TypeAlias = SetBusinessHoursResponse  # noqa: Y015
+
+@_typing.final
+class GetBusinessHoursRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBusinessHoursRequest: _TypeAlias = GetBusinessHoursRequest  # noqa: Y015
+
+@_typing.final
+class GetBusinessHoursResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BUSINESS_HOURS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def business_hours(self) -> Global___BusinessHours: ...
+    def __init__(
+        self,
+        *,
+        business_hours: Global___BusinessHours | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBusinessHoursResponse: _TypeAlias = GetBusinessHoursResponse  # noqa: Y015
+
+@_typing.final
+class GetQueueOpenStateRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp:
+        """Default: now."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetQueueOpenStateRequest: _TypeAlias = GetQueueOpenStateRequest  # noqa: Y015
+
+@_typing.final
+class GetQueueOpenStateResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OPEN_FIELD_NUMBER: _builtins.int
+    NEXT_OPENING_FIELD_NUMBER: _builtins.int
+    NEXT_CLOSING_FIELD_NUMBER: _builtins.int
+    open: _builtins.bool
+    @_builtins.property
+    def next_opening(self) -> _timestamp_pb2.Timestamp:
+        """Unset when it does not open within a year."""
+
+    @_builtins.property
+    def next_closing(self) -> _timestamp_pb2.Timestamp:
+        """Unset when it does not close within a year."""
+
+    def __init__(
+        self,
+        *,
+        open: _builtins.bool = ...,
+        next_opening: _timestamp_pb2.Timestamp | None = ...,
+        next_closing: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["next_closing", b"next_closing", "next_opening", b"next_opening"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_closing", b"next_closing", "next_opening", b"next_opening", "open", b"open"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetQueueOpenStateResponse: _TypeAlias = GetQueueOpenStateResponse  # noqa: Y015
+
+@_typing.final
 class CreateQueueRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

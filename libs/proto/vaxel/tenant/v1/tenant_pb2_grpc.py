@@ -346,6 +346,21 @@ class TenantServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.FromString,
                 _registered_method=True)
+        self.SetBusinessHours = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/SetBusinessHours',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursResponse.FromString,
+                _registered_method=True)
+        self.GetBusinessHours = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/GetBusinessHours',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursResponse.FromString,
+                _registered_method=True)
+        self.GetQueueOpenState = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/GetQueueOpenState',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -370,6 +385,26 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetBusinessHours(self, request, context):
+        """Replaces the queue's business hours as a whole.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBusinessHours(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueOpenState(self, request, context):
+        """Is the queue open at an instant (default now), and when it next opens and closes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -387,6 +422,21 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.ListQueues,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.SerializeToString,
+            ),
+            'SetBusinessHours': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetBusinessHours,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursResponse.SerializeToString,
+            ),
+            'GetBusinessHours': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBusinessHours,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursResponse.SerializeToString,
+            ),
+            'GetQueueOpenState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueOpenState,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -471,6 +521,87 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/ListQueues',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetBusinessHours(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/SetBusinessHours',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBusinessHours(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/GetBusinessHours',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetBusinessHoursResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueOpenState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/GetQueueOpenState',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.FromString,
             options,
             channel_credentials,
             insecure,

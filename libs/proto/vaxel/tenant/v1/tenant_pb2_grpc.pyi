@@ -124,6 +124,11 @@ class TenantServiceStub:
     CreateQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateQueueRequest, _tenant_pb2.CreateQueueResponse]
     GetQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueRequest, _tenant_pb2.GetQueueResponse]
     ListQueues: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListQueuesRequest, _tenant_pb2.ListQueuesResponse]
+    SetBusinessHours: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SetBusinessHoursRequest, _tenant_pb2.SetBusinessHoursResponse]
+    """Replaces the queue's business hours as a whole."""
+    GetBusinessHours: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]
+    GetQueueOpenState: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueOpenStateRequest, _tenant_pb2.GetQueueOpenStateResponse]
+    """Is the queue open at an instant (default now), and when it next opens and closes."""
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
@@ -133,6 +138,11 @@ class TenantServiceAsyncStub(TenantServiceStub):
     CreateQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateQueueRequest, _tenant_pb2.CreateQueueResponse]  # type: ignore[assignment]
     GetQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueRequest, _tenant_pb2.GetQueueResponse]  # type: ignore[assignment]
     ListQueues: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListQueuesRequest, _tenant_pb2.ListQueuesResponse]  # type: ignore[assignment]
+    SetBusinessHours: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SetBusinessHoursRequest, _tenant_pb2.SetBusinessHoursResponse]  # type: ignore[assignment]
+    """Replaces the queue's business hours as a whole."""
+    GetBusinessHours: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]  # type: ignore[assignment]
+    GetQueueOpenState: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueOpenStateRequest, _tenant_pb2.GetQueueOpenStateResponse]  # type: ignore[assignment]
+    """Is the queue open at an instant (default now), and when it next opens and closes."""
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     """A client company manages its own setup, with its own API key (or the ops key)."""
@@ -157,5 +167,28 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenant_pb2.ListQueuesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.ListQueuesResponse, _abc.Awaitable[_tenant_pb2.ListQueuesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SetBusinessHours(
+        self,
+        request: _tenant_pb2.SetBusinessHoursRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.SetBusinessHoursResponse, _abc.Awaitable[_tenant_pb2.SetBusinessHoursResponse]]:
+        """Replaces the queue's business hours as a whole."""
+
+    @_abc_1.abstractmethod
+    def GetBusinessHours(
+        self,
+        request: _tenant_pb2.GetBusinessHoursRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.GetBusinessHoursResponse, _abc.Awaitable[_tenant_pb2.GetBusinessHoursResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetQueueOpenState(
+        self,
+        request: _tenant_pb2.GetQueueOpenStateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.GetQueueOpenStateResponse, _abc.Awaitable[_tenant_pb2.GetQueueOpenStateResponse]]:
+        """Is the queue open at an instant (default now), and when it next opens and closes."""
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
