@@ -48,6 +48,15 @@ def two_tenants(platform: Platform, channels: dict[str, grpc.Channel]) -> dict[s
         ).queue
         out |= {f"{name}_tenant": tenant.tenant_id, f"{name}_key": key.api_key, f"{name}_key_id": key.key_id}
         out[f"{name}_queue"] = queue.queue_id
+        point = tenants.CreateContactPoint(
+            tenant_pb2.CreateContactPointRequest(
+                queue_id=queue.queue_id,
+                kind=tenant_pb2.CONTACT_KIND_SOCIAL_HANDLE,
+                address=f"@vaxel_{name}_{tenant.tenant_id[:8]}",
+            ),
+            metadata=bearer(key.api_key),
+        ).contact_point
+        out[f"{name}_contact_point"] = point.contact_point_id
     return out
 
 
@@ -102,6 +111,18 @@ def cross_tenant_calls(
         "TenantService/GetQueueOpenState": lambda md: tenants.GetQueueOpenState(
             tenant_pb2.GetQueueOpenStateRequest(queue_id=t["b_queue"]), metadata=md
         ),
+        "TenantService/CreateContactPoint": lambda md: tenants.CreateContactPoint(
+            tenant_pb2.CreateContactPointRequest(
+                queue_id=t["b_queue"], kind=tenant_pb2.CONTACT_KIND_HASHTAG, address="#intruder"
+            ),
+            metadata=md,
+        ),
+        "TenantService/ListContactPoints": lambda md: tenants.ListContactPoints(
+            tenant_pb2.ListContactPointsRequest(queue_id=t["b_queue"]), metadata=md
+        ),
+        "TenantService/DeleteContactPoint": lambda md: tenants.DeleteContactPoint(
+            tenant_pb2.DeleteContactPointRequest(contact_point_id=t["b_contact_point"]), metadata=md
+        ),
     }
 
 
@@ -124,6 +145,10 @@ def test_every_rpc_refuses_another_tenants_objects(
     # b's own key still sees its untouched queue
     own = tenants.ListQueues(tenant_pb2.ListQueuesRequest(), metadata=bearer(two_tenants["b_key"]))
     assert [q.queue_id for q in own.queues] == [two_tenants["b_queue"]]
+    points = tenants.ListContactPoints(
+        tenant_pb2.ListContactPointsRequest(), metadata=bearer(two_tenants["b_key"])
+    )
+    assert [p.contact_point_id for p in points.contact_points] == [two_tenants["b_contact_point"]]
 
 
 def test_missing_wrong_and_revoked_keys(

@@ -31,3 +31,16 @@ class ConfigPublisher:
             event_id=deterministic_id("config", entity_type, entity_id, str(version)),
         )
         await self._publisher.publish(TENANT_CONFIG, event)
+
+    async def deleted(self, tenant_id: str, entity_type: str, entity_id: str, version: int) -> None:
+        """A tombstone: replicas drop the entity."""
+        payload = events_pb2.TenantConfigChanged(
+            entity_type=entity_type, entity_id=entity_id, version=version, deleted=True
+        )
+        event = new_event(
+            payload,
+            tenant_id=tenant_id,
+            producer=SERVICE_NAME,
+            event_id=deterministic_id("config", entity_type, entity_id, str(version)),
+        )
+        await self._publisher.publish(TENANT_CONFIG, event)

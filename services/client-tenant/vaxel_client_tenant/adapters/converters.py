@@ -14,6 +14,7 @@ from vaxel_client_tenant.domain.business_hours import (
     Shift,
     business_hours,
 )
+from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_common.errors import InvalidArgument
 
@@ -132,4 +133,27 @@ def hours_to_pb(queue_id: str, hours: BusinessHours) -> tenant_pb2.BusinessHours
             tenant_pb2.DateException(date=e.day.isoformat(), shifts=_shifts_to_pb(e.shifts))
             for e in hours.exceptions
         ],
+    )
+
+
+_KIND_TO_PB = {k: tenant_pb2.ContactKind.Value(f"CONTACT_KIND_{k.name}") for k in ContactKind}
+_KIND_FROM_PB = {v: k for k, v in _KIND_TO_PB.items()}
+
+
+def contact_kind_from_pb(field: str, value: int) -> ContactKind:
+    kind = _KIND_FROM_PB.get(tenant_pb2.ContactKind.ValueType(value))
+    if kind is None:
+        raise InvalidArgument(
+            field, "required: one of phone number, e-mail address, chat widget, handle, hashtag"
+        )
+    return kind
+
+
+def contact_point_to_pb(point: ContactPoint) -> tenant_pb2.ContactPoint:
+    return tenant_pb2.ContactPoint(
+        contact_point_id=point.contact_point_id,
+        queue_id=point.queue_id,
+        kind=_KIND_TO_PB[point.kind],
+        address=point.address,
+        country=point.country,
     )

@@ -8,6 +8,8 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
 from vaxel_client_tenant.adapters.converters import (
     channels_from_pb,
+    contact_kind_from_pb,
+    contact_point_to_pb,
     hours_from_pb,
     hours_to_pb,
     queue_to_pb,
@@ -160,3 +162,33 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         if closing is not None:
             reply.next_closing.FromDatetime(closing)
         return reply
+
+    async def CreateContactPoint(  # noqa: N802
+        self, request: tenant_pb2.CreateContactPointRequest, context: Context
+    ) -> tenant_pb2.CreateContactPointResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        point = self._directory.add_contact_point(
+            tenant_id,
+            request.queue_id,
+            contact_kind_from_pb("kind", request.kind),
+            request.address,
+            request.country_hint,
+        )
+        message = contact_point_to_pb(point)
+        await self._config.changed(tenant_id, "contact_point", point.contact_point_id, 1, message)
+        return tenant_pb2.CreateContactPointResponse(contact_point=message)
+
+    async def ListContactPoints(  # noqa: N802
+        self, request: tenant_pb2.ListContactPointsRequest, context: Context
+    ) -> tenant_pb2.ListContactPointsResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        points = self._directory.contact_points(tenant_id, request.queue_id)
+        return tenant_pb2.ListContactPointsResponse(contact_points=[contact_point_to_pb(p) for p in points])
+
+    async def DeleteContactPoint(  # noqa: N802
+        self, request: tenant_pb2.DeleteContactPointRequest, context: Context
+    ) -> tenant_pb2.DeleteContactPointResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
+        await self._config.deleted(tenant_id, "contact_point", point.contact_point_id, 2)
+        return tenant_pb2.DeleteContactPointResponse()

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from vaxel_client_tenant.domain.business_hours import BusinessHours, DateException, Shift, business_hours
+from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
 from vaxel_client_tenant.domain.keys import ApiKey
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_common.db import Database, Migration, migrate
@@ -44,6 +45,17 @@ MIGRATIONS = (
             "CREATE TABLE business_hours ("
             " queue_id TEXT PRIMARY KEY REFERENCES queues (queue_id), document TEXT NOT NULL,"
             " version INTEGER NOT NULL)",
+        ),
+    ),
+    Migration(
+        4,
+        "contact points",
+        (
+            "CREATE TABLE contact_points ("
+            " contact_point_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+            " queue_id TEXT NOT NULL REFERENCES queues (queue_id), kind TEXT NOT NULL, address TEXT NOT NULL,"
+            " country TEXT NOT NULL, UNIQUE (kind, address))",
+            "CREATE INDEX contact_points_by_tenant ON contact_points (tenant_id, queue_id)",
         ),
     ),
 )
@@ -185,6 +197,47 @@ class SqlTenantRepository:
         if row is None:
             return None
         return _hours_from_document(json.loads(row[0])), int(row[1])
+
+    def add_contact_point(self, point: ContactPoint) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO contact_points (contact_point_id, tenant_id, queue_id, kind, address, country)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    point.contact_point_id,
+                    point.tenant_id,
+                    point.queue_id,
+                    point.kind.value,
+                    point.address,
+                    point.country,
+                ),
+            )
+
+    def find_contact_point(self, kind: ContactKind, address: str) -> ContactPoint | None:
+        row = self._db.fetchone(
+            f"SELECT {_POINT_COLUMNS} FROM contact_points WHERE kind = ? AND address = ?",  # noqa: S608
+            (kind.value, address),
+        )
+        return None if row is None else _point(row)
+
+    def contact_points(self, tenant_id: str, queue_id: str) -> list[ContactPoint]:
+        rows = self._db.fetchall(
+            f"SELECT {_POINT_COLUMNS} FROM contact_points"  # noqa: S608
+            " WHERE tenant_id = ? AND (? = '' OR queue_id = ?) ORDER BY kind, address",
+            (tenant_id, queue_id, queue_id),
+        )
+        return [_point(r) for r in rows]
+
+    def delete_contact_point(self, contact_point_id: str) -> None:
+        with self._db.transaction():
+            self._db.execute("DELETE FROM contact_points WHERE contact_point_id = ?", (contact_point_id,))
+
+
+_POINT_COLUMNS = "contact_point_id, tenant_id, queue_id, kind, address, country"
+
+
+def _point(row: tuple[Any, ...]) -> ContactPoint:
+    return ContactPoint(row[0], row[1], row[2], ContactKind(row[3]), row[4], row[5])
 
 
 def _shift_pairs(shifts: tuple[Shift, ...]) -> list[list[str]]:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_closing, next_opening
+from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint, new_contact_point
 from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
@@ -134,3 +135,29 @@ class TenantDirectory:
         if hours is None:
             return True, at, None
         return is_open(hours, at), next_opening(hours, at), next_closing(hours, at)
+
+    def add_contact_point(
+        self, tenant_id: str, queue_id: str, kind: ContactKind, address: str, country_hint: str = ""
+    ) -> ContactPoint:
+        """Map an address to a queue; an address already mapped anywhere on the platform is refused."""
+        self.queue(tenant_id, queue_id)
+        hint = country_hint or self.tenant(tenant_id).country
+        point = new_contact_point(tenant_id, queue_id, kind, address, hint)
+        if self._repository.find_contact_point(point.kind, point.address) is not None:
+            raise InvalidArgument("address", "already in use by a queue")
+        self._repository.add_contact_point(point)
+        return point
+
+    def contact_points(self, tenant_id: str, queue_id: str = "") -> list[ContactPoint]:
+        if queue_id:
+            self.queue(tenant_id, queue_id)
+        return self._repository.contact_points(tenant_id, queue_id)
+
+    def delete_contact_point(self, tenant_id: str, contact_point_id: str) -> ContactPoint:
+        point = next(
+            (p for p in self.contact_points(tenant_id) if p.contact_point_id == contact_point_id), None
+        )
+        if point is None:
+            raise NotFound(f"contact point {contact_point_id!r} not found")
+        self._repository.delete_contact_point(contact_point_id)
+        return point

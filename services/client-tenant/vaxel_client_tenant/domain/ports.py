@@ -8,6 +8,7 @@ from vaxel_client_tenant.domain.model import Queue, Tenant
 
 if TYPE_CHECKING:
     from vaxel_client_tenant.domain.business_hours import BusinessHours
+    from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
     from vaxel_client_tenant.domain.keys import ApiKey
 
 
@@ -30,6 +31,16 @@ class TenantRepository(Protocol):
 
     def get_hours(self, queue_id: str) -> tuple[BusinessHours, int] | None: ...
 
+    def add_contact_point(self, point: ContactPoint) -> None: ...
+
+    def find_contact_point(self, kind: ContactKind, address: str) -> ContactPoint | None: ...
+
+    def contact_points(self, tenant_id: str, queue_id: str) -> list[ContactPoint]:
+        """The tenant's contact points, of one queue when ``queue_id`` is set, ordered by kind and address."""
+        ...
+
+    def delete_contact_point(self, contact_point_id: str) -> None: ...
+
     def add_key(self, key: ApiKey) -> None: ...
 
     def update_key(self, key: ApiKey) -> None: ...
@@ -45,6 +56,20 @@ class InMemoryTenantRepository:
         self._queues: dict[str, Queue] = {}
         self._keys: dict[str, ApiKey] = {}
         self._hours: dict[str, tuple[BusinessHours, int]] = {}
+        self._points: dict[str, ContactPoint] = {}
+
+    def add_contact_point(self, point: ContactPoint) -> None:
+        self._points[point.contact_point_id] = point
+
+    def find_contact_point(self, kind: ContactKind, address: str) -> ContactPoint | None:
+        return next((p for p in self._points.values() if p.kind is kind and p.address == address), None)
+
+    def contact_points(self, tenant_id: str, queue_id: str) -> list[ContactPoint]:
+        mine = [p for p in self._points.values() if p.tenant_id == tenant_id and queue_id in ("", p.queue_id)]
+        return sorted(mine, key=lambda p: (p.kind.value, p.address))
+
+    def delete_contact_point(self, contact_point_id: str) -> None:
+        self._points.pop(contact_point_id, None)
 
     def set_hours(self, queue_id: str, hours: BusinessHours, version: int) -> None:
         self._hours[queue_id] = (hours, version)

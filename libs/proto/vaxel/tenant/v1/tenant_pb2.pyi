@@ -38,6 +38,29 @@ TENANT_STATUS_ACTIVE: TenantStatus.ValueType  # 1
 TENANT_STATUS_SUSPENDED: TenantStatus.ValueType  # 2
 Global___TenantStatus: _TypeAlias = TenantStatus  # noqa: Y015
 
+class _ContactKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ContactKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ContactKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONTACT_KIND_UNSPECIFIED: _ContactKind.ValueType  # 0
+    CONTACT_KIND_PHONE_NUMBER: _ContactKind.ValueType  # 1
+    CONTACT_KIND_EMAIL_ADDRESS: _ContactKind.ValueType  # 2
+    CONTACT_KIND_CHAT_WIDGET: _ContactKind.ValueType  # 3
+    CONTACT_KIND_SOCIAL_HANDLE: _ContactKind.ValueType  # 4
+    CONTACT_KIND_HASHTAG: _ContactKind.ValueType  # 5
+
+class ContactKind(_ContactKind, metaclass=_ContactKindEnumTypeWrapper): ...
+
+CONTACT_KIND_UNSPECIFIED: ContactKind.ValueType  # 0
+CONTACT_KIND_PHONE_NUMBER: ContactKind.ValueType  # 1
+CONTACT_KIND_EMAIL_ADDRESS: ContactKind.ValueType  # 2
+CONTACT_KIND_CHAT_WIDGET: ContactKind.ValueType  # 3
+CONTACT_KIND_SOCIAL_HANDLE: ContactKind.ValueType  # 4
+CONTACT_KIND_HASHTAG: ContactKind.ValueType  # 5
+Global___ContactKind: _TypeAlias = ContactKind  # noqa: Y015
+
 @_typing.final
 class Tenant(_message.Message):
     """A client company served by the provider."""
@@ -383,6 +406,171 @@ class GetTenantResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetTenantResponse: _TypeAlias = GetTenantResponse  # noqa: Y015
+
+@_typing.final
+class ContactPoint(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTACT_POINT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    contact_point_id: _builtins.str
+    queue_id: _builtins.str
+    kind: Global___ContactKind.ValueType
+    address: _builtins.str
+    """Normalised: E.164 for phone numbers, lower case for e-mail, handles and hashtags."""
+    country: _builtins.str
+    """ISO 3166-1 alpha-2 detected from a phone number."""
+    def __init__(
+        self,
+        *,
+        contact_point_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        kind: Global___ContactKind.ValueType = ...,
+        address: _builtins.str = ...,
+        country: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "contact_point_id", b"contact_point_id", "country", b"country", "kind", b"kind", "queue_id", b"queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContactPoint: _TypeAlias = ContactPoint  # noqa: Y015
+
+@_typing.final
+class CreateContactPointRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    COUNTRY_HINT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    kind: Global___ContactKind.ValueType
+    address: _builtins.str
+    country_hint: _builtins.str
+    """For phone numbers written without a country code; defaults to the tenant's country."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        kind: Global___ContactKind.ValueType = ...,
+        address: _builtins.str = ...,
+        country_hint: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "country_hint", b"country_hint", "kind", b"kind", "queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateContactPointRequest: _TypeAlias = CreateContactPointRequest  # noqa: Y015
+
+@_typing.final
+class CreateContactPointResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTACT_POINT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def contact_point(self) -> Global___ContactPoint: ...
+    def __init__(
+        self,
+        *,
+        contact_point: Global___ContactPoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contact_point", b"contact_point"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_point", b"contact_point"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateContactPointResponse: _TypeAlias = CreateContactPointResponse  # noqa: Y015
+
+@_typing.final
+class ListContactPointsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    """Empty: every queue of the tenant."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListContactPointsRequest: _TypeAlias = ListContactPointsRequest  # noqa: Y015
+
+@_typing.final
+class ListContactPointsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTACT_POINTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def contact_points(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContactPoint]: ...
+    def __init__(
+        self,
+        *,
+        contact_points: _abc.Iterable[Global___ContactPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_points", b"contact_points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListContactPointsResponse: _TypeAlias = ListContactPointsResponse  # noqa: Y015
+
+@_typing.final
+class DeleteContactPointRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    CONTACT_POINT_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    contact_point_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        contact_point_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_point_id", b"contact_point_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteContactPointRequest: _TypeAlias = DeleteContactPointRequest  # noqa: Y015
+
+@_typing.final
+class DeleteContactPointResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteContactPointResponse: _TypeAlias = DeleteContactPointResponse  # noqa: Y015
 
 @_typing.final
 class Shift(_message.Message):

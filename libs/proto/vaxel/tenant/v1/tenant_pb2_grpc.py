@@ -361,6 +361,21 @@ class TenantServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.FromString,
                 _registered_method=True)
+        self.CreateContactPoint = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/CreateContactPoint',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointResponse.FromString,
+                _registered_method=True)
+        self.ListContactPoints = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/ListContactPoints',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsResponse.FromString,
+                _registered_method=True)
+        self.DeleteContactPoint = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/DeleteContactPoint',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -405,6 +420,26 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateContactPoint(self, request, context):
+        """Maps a phone number, e-mail address, chat widget, social handle or hashtag to a queue. An address
+        belongs to one queue on the whole platform.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListContactPoints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteContactPoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -437,6 +472,21 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetQueueOpenState,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.SerializeToString,
+            ),
+            'CreateContactPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateContactPoint,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointResponse.SerializeToString,
+            ),
+            'ListContactPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListContactPoints,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsResponse.SerializeToString,
+            ),
+            'DeleteContactPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteContactPoint,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -602,6 +652,87 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/GetQueueOpenState',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetQueueOpenStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateContactPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/CreateContactPoint',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateContactPointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListContactPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/ListContactPoints',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContactPointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteContactPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/DeleteContactPoint',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.FromString,
             options,
             channel_credentials,
             insecure,

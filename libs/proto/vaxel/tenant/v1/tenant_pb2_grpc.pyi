@@ -129,6 +129,12 @@ class TenantServiceStub:
     GetBusinessHours: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]
     GetQueueOpenState: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueOpenStateRequest, _tenant_pb2.GetQueueOpenStateResponse]
     """Is the queue open at an instant (default now), and when it next opens and closes."""
+    CreateContactPoint: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateContactPointRequest, _tenant_pb2.CreateContactPointResponse]
+    """Maps a phone number, e-mail address, chat widget, social handle or hashtag to a queue. An address
+    belongs to one queue on the whole platform.
+    """
+    ListContactPoints: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListContactPointsRequest, _tenant_pb2.ListContactPointsResponse]
+    DeleteContactPoint: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.DeleteContactPointRequest, _tenant_pb2.DeleteContactPointResponse]
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
@@ -143,6 +149,12 @@ class TenantServiceAsyncStub(TenantServiceStub):
     GetBusinessHours: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]  # type: ignore[assignment]
     GetQueueOpenState: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueOpenStateRequest, _tenant_pb2.GetQueueOpenStateResponse]  # type: ignore[assignment]
     """Is the queue open at an instant (default now), and when it next opens and closes."""
+    CreateContactPoint: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateContactPointRequest, _tenant_pb2.CreateContactPointResponse]  # type: ignore[assignment]
+    """Maps a phone number, e-mail address, chat widget, social handle or hashtag to a queue. An address
+    belongs to one queue on the whole platform.
+    """
+    ListContactPoints: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListContactPointsRequest, _tenant_pb2.ListContactPointsResponse]  # type: ignore[assignment]
+    DeleteContactPoint: _aio.UnaryUnaryMultiCallable[_tenant_pb2.DeleteContactPointRequest, _tenant_pb2.DeleteContactPointResponse]  # type: ignore[assignment]
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     """A client company manages its own setup, with its own API key (or the ops key)."""
@@ -190,5 +202,29 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.GetQueueOpenStateResponse, _abc.Awaitable[_tenant_pb2.GetQueueOpenStateResponse]]:
         """Is the queue open at an instant (default now), and when it next opens and closes."""
+
+    @_abc_1.abstractmethod
+    def CreateContactPoint(
+        self,
+        request: _tenant_pb2.CreateContactPointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.CreateContactPointResponse, _abc.Awaitable[_tenant_pb2.CreateContactPointResponse]]:
+        """Maps a phone number, e-mail address, chat widget, social handle or hashtag to a queue. An address
+        belongs to one queue on the whole platform.
+        """
+
+    @_abc_1.abstractmethod
+    def ListContactPoints(
+        self,
+        request: _tenant_pb2.ListContactPointsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.ListContactPointsResponse, _abc.Awaitable[_tenant_pb2.ListContactPointsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteContactPoint(
+        self,
+        request: _tenant_pb2.DeleteContactPointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.DeleteContactPointResponse, _abc.Awaitable[_tenant_pb2.DeleteContactPointResponse]]: ...
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
