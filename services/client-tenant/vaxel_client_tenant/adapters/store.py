@@ -9,7 +9,18 @@ from typing import Any
 from vaxel_client_tenant.domain.business_hours import BusinessHours, DateException, Shift, business_hours
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
 from vaxel_client_tenant.domain.keys import ApiKey
-from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_client_tenant.domain.model import (
+    AfterHoursAction,
+    Channel,
+    OverflowRule,
+    Queue,
+    ServiceLevelFormula,
+    ServiceLevelTarget,
+    Skill,
+    SkillRequirement,
+    Tenant,
+    TenantStatus,
+)
 from vaxel_common.db import Database, Migration, migrate
 
 MIGRATIONS = (
@@ -58,10 +69,21 @@ MIGRATIONS = (
             "CREATE INDEX contact_points_by_tenant ON contact_points (tenant_id, queue_id)",
         ),
     ),
+    Migration(
+        5,
+        "skills and queue routing configuration",
+        (
+            "CREATE TABLE skills ("
+            " skill_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+            " name TEXT NOT NULL, description TEXT NOT NULL)",
+            "CREATE INDEX skills_by_tenant ON skills (tenant_id, name)",
+            "ALTER TABLE queues ADD COLUMN routing TEXT NOT NULL DEFAULT '{}'",
+        ),
+    ),
 )
 
 _TENANT_COLUMNS = "tenant_id, name, country, time_zone, languages, status, created_at, version"
-_QUEUE_COLUMNS = "queue_id, tenant_id, name, channels, language, time_zone, priority, version"
+_QUEUE_COLUMNS = "queue_id, tenant_id, name, channels, language, time_zone, priority, version, routing"
 
 
 class SqlTenantRepository:
@@ -119,18 +141,37 @@ class SqlTenantRepository:
     def add_queue(self, queue: Queue) -> None:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO queues ({_QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                (
-                    queue.queue_id,
-                    queue.tenant_id,
-                    queue.name,
-                    json.dumps([c.value for c in queue.channels]),
-                    queue.language,
-                    queue.time_zone,
-                    queue.priority,
-                    queue.version,
-                ),
+                f"INSERT INTO queues ({_QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                _queue_row(queue),
             )
+
+    def update_queue(self, queue: Queue) -> None:
+        row = _queue_row(queue)
+        with self._db.transaction():
+            self._db.execute(
+                "UPDATE queues SET name = ?, channels = ?, language = ?, time_zone = ?, priority = ?,"
+                " version = ?, routing = ? WHERE queue_id = ?",
+                (*row[2:], queue.queue_id),
+            )
+
+    def delete_queue(self, queue_id: str) -> None:
+        with self._db.transaction():
+            for table in ("contact_points", "business_hours", "queues"):
+                self._db.execute(f"DELETE FROM {table} WHERE queue_id = ?", (queue_id,))  # noqa: S608
+
+    def add_skill(self, skill: Skill) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO skills (skill_id, tenant_id, name, description) VALUES (?, ?, ?, ?)",
+                (skill.skill_id, skill.tenant_id, skill.name, skill.description),
+            )
+
+    def skills(self, tenant_id: str) -> list[Skill]:
+        rows = self._db.fetchall(
+            "SELECT skill_id, tenant_id, name, description FROM skills WHERE tenant_id = ? ORDER BY name",
+            (tenant_id,),
+        )
+        return [Skill(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get_queue(self, queue_id: str) -> Queue | None:
         row = self._db.fetchone(f"SELECT {_QUEUE_COLUMNS} FROM queues WHERE queue_id = ?", (queue_id,))  # noqa: S608
@@ -268,7 +309,37 @@ def _hours_from_document(doc: dict[str, Any]) -> BusinessHours:
     )
 
 
-def _queue(row: tuple[object, ...]) -> Queue:
+def _queue_row(queue: Queue) -> tuple[object, ...]:
+    routing = {
+        "required_skills": [[r.skill_id, r.min_proficiency] for r in queue.required_skills],
+        "service_level_targets": [
+            [t.channel.value, t.target_percent, t.threshold_seconds, t.business_hours_clock]
+            for t in queue.service_level_targets
+        ],
+        "service_level_formula": queue.service_level_formula.value,
+        "short_abandon_seconds": queue.short_abandon_seconds,
+        "callback_offer_after_seconds": queue.callback_offer_after_seconds,
+        "after_hours_action": queue.after_hours_action.value,
+        "after_hours_queue_id": queue.after_hours_queue_id,
+        "after_hours_message": queue.after_hours_message,
+        "overflow_rules": [[r.after_seconds, r.relax_skills, r.to_queue_id] for r in queue.overflow_rules],
+    }
+    return (
+        queue.queue_id,
+        queue.tenant_id,
+        queue.name,
+        json.dumps([c.value for c in queue.channels]),
+        queue.language,
+        queue.time_zone,
+        queue.priority,
+        queue.version,
+        json.dumps(routing),
+    )
+
+
+def _queue(row: tuple[Any, ...]) -> Queue:
+    routing: dict[str, Any] = json.loads(row[8]) if row[8] else {}
+    defaults = Queue("", "", "", (), "", "", 0)
     return Queue(
         queue_id=str(row[0]),
         tenant_id=str(row[1]),
@@ -276,6 +347,24 @@ def _queue(row: tuple[object, ...]) -> Queue:
         channels=tuple(Channel(c) for c in json.loads(str(row[3]))),
         language=str(row[4]),
         time_zone=str(row[5]),
-        priority=int(str(row[6])),
-        version=int(str(row[7])),
+        priority=int(row[6]),
+        version=int(row[7]),
+        required_skills=tuple(SkillRequirement(s, int(p)) for s, p in routing.get("required_skills", [])),
+        service_level_targets=tuple(
+            ServiceLevelTarget(Channel(c), float(p), int(t), bool(b))
+            for c, p, t, b in routing.get("service_level_targets", [])
+        ),
+        service_level_formula=ServiceLevelFormula(
+            routing.get("service_level_formula", defaults.service_level_formula.value)
+        ),
+        short_abandon_seconds=int(routing.get("short_abandon_seconds", defaults.short_abandon_seconds)),
+        callback_offer_after_seconds=int(routing.get("callback_offer_after_seconds", 0)),
+        after_hours_action=AfterHoursAction(
+            routing.get("after_hours_action", defaults.after_hours_action.value)
+        ),
+        after_hours_queue_id=str(routing.get("after_hours_queue_id", "")),
+        after_hours_message=str(routing.get("after_hours_message", "")),
+        overflow_rules=tuple(
+            OverflowRule(int(a), bool(r), str(q)) for a, r, q in routing.get("overflow_rules", [])
+        ),
     )

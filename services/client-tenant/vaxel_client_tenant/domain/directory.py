@@ -13,10 +13,30 @@ from datetime import UTC, datetime
 
 from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_closing, next_opening
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint, new_contact_point
-from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_client_tenant.domain.model import Channel, Queue, Skill, Tenant, TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
+from vaxel_client_tenant.domain.queue_rules import validate_queue
 from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
-from vaxel_common.errors import InvalidArgument, NotFound
+from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
+
+UPDATABLE_QUEUE_FIELDS = frozenset(
+    {
+        "name",
+        "channels",
+        "language",
+        "time_zone",
+        "priority",
+        "required_skills",
+        "service_level_targets",
+        "service_level_formula",
+        "short_abandon_seconds",
+        "callback_offer_after_seconds",
+        "after_hours_action",
+        "after_hours_queue_id",
+        "after_hours_message",
+        "overflow_rules",
+    }
+)
 
 
 class TenantDirectory:
@@ -72,26 +92,81 @@ class TenantDirectory:
         time_zone: str,
         priority: int,
     ) -> Queue:
+        """A queue with default routing configuration."""
+        draft = Queue("", tenant_id, name, tuple(channels), language, time_zone, priority)
+        return self.create_configured_queue(tenant_id, draft)
+
+    def create_configured_queue(self, tenant_id: str, draft: Queue) -> Queue:
+        """A queue from a full draft (its id, tenant and version are assigned here); validated whole."""
         tenant = self.tenant(tenant_id)
-        if not name.strip():
-            raise InvalidArgument("name", "required")
-        if not channels:
-            raise InvalidArgument("channels", "at least one channel")
-        validate_language("language", language)
-        zone = validate_time_zone("time_zone", time_zone) if time_zone else tenant.time_zone
-        if not -100 <= priority <= 100:
-            raise InvalidArgument("priority", "must be between -100 and 100")
-        queue = Queue(
+        queue = replace(
+            draft,
             queue_id=str(uuid.uuid4()),
             tenant_id=tenant.tenant_id,
-            name=name.strip(),
-            channels=tuple(dict.fromkeys(channels)),
-            language=language,
-            time_zone=zone,
-            priority=priority,
+            name=draft.name.strip(),
+            channels=tuple(dict.fromkeys(draft.channels)),
+            time_zone=draft.time_zone or tenant.time_zone,
+            version=1,
         )
+        validate_queue(queue, self._skill_ids(tenant_id), self._queue_ids(tenant_id))
         self._repository.add_queue(queue)
         return queue
+
+    def update_queue(self, tenant_id: str, queue_id: str, changes: Queue, fields: Sequence[str]) -> Queue:
+        """Take ``fields`` (names of Queue attributes) from ``changes``; validated whole, version + 1."""
+        held = self.queue(tenant_id, queue_id)
+        if not fields:
+            raise InvalidArgument("update_mask", "name at least one field to update")
+        unknown = [f for f in fields if f not in UPDATABLE_QUEUE_FIELDS]
+        if unknown:
+            raise InvalidArgument("update_mask", f"cannot update {unknown[0]!r}")
+        updated = replace(held, **{f: getattr(changes, f) for f in fields}, version=held.version + 1)
+        if "time_zone" in fields and not updated.time_zone:
+            updated = replace(updated, time_zone=self.tenant(tenant_id).time_zone)
+        validate_queue(updated, self._skill_ids(tenant_id), self._queue_ids(tenant_id) - {queue_id})
+        self._repository.update_queue(updated)
+        return updated
+
+    def delete_queue(self, tenant_id: str, queue_id: str) -> Queue:
+        """Delete a queue, its hours and contact points; refused while another queue overflows to it."""
+        held = self.queue(tenant_id, queue_id)
+        for other in self._all_queues(tenant_id):
+            targets = {other.after_hours_queue_id} | {r.to_queue_id for r in other.overflow_rules}
+            if other.queue_id != queue_id and queue_id in targets:
+                raise FailedPrecondition(f"queue {other.name!r} overflows to this queue")
+        self._repository.delete_queue(queue_id)
+        return held
+
+    def create_skill(self, tenant_id: str, name: str, description: str = "") -> Skill:
+        self.tenant(tenant_id)
+        clean = name.strip()
+        if not clean or len(clean) > 100:
+            raise InvalidArgument("name", "1 to 100 characters")
+        if any(s.name.lower() == clean.lower() for s in self._repository.skills(tenant_id)):
+            raise InvalidArgument("name", "a skill of that name exists")
+        skill = Skill(str(uuid.uuid4()), tenant_id, clean, description.strip())
+        self._repository.add_skill(skill)
+        return skill
+
+    def skills(self, tenant_id: str) -> list[Skill]:
+        self.tenant(tenant_id)
+        return self._repository.skills(tenant_id)
+
+    def _skill_ids(self, tenant_id: str) -> set[str]:
+        return {s.skill_id for s in self._repository.skills(tenant_id)}
+
+    def _all_queues(self, tenant_id: str) -> list[Queue]:
+        out: list[Queue] = []
+        after = ""
+        while True:
+            page = self._repository.list_queues(tenant_id, after, 1000)
+            out += page
+            if len(page) < 1000:
+                return out
+            after = page[-1].queue_id
+
+    def _queue_ids(self, tenant_id: str) -> set[str]:
+        return {q.queue_id for q in self._all_queues(tenant_id)}
 
     def queue(self, tenant_id: str, queue_id: str) -> Queue:
         """A queue of ``tenant_id``; another tenant's queue is NotFound, as a missing one."""

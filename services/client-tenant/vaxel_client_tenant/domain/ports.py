@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from vaxel_client_tenant.domain.model import Queue, Tenant
+from vaxel_client_tenant.domain.model import Queue, Skill, Tenant
 
 if TYPE_CHECKING:
     from vaxel_client_tenant.domain.business_hours import BusinessHours
@@ -22,6 +22,18 @@ class TenantRepository(Protocol):
     def add_queue(self, queue: Queue) -> None: ...
 
     def get_queue(self, queue_id: str) -> Queue | None: ...
+
+    def update_queue(self, queue: Queue) -> None: ...
+
+    def delete_queue(self, queue_id: str) -> None:
+        """The queue with its business hours and contact points."""
+        ...
+
+    def add_skill(self, skill: Skill) -> None: ...
+
+    def skills(self, tenant_id: str) -> list[Skill]:
+        """The tenant's skills ordered by name."""
+        ...
 
     def list_queues(self, tenant_id: str, after: str, limit: int) -> list[Queue]:
         """The tenant's queues with ids greater than ``after``, ordered by id, at most ``limit``."""
@@ -55,6 +67,7 @@ class InMemoryTenantRepository:
         self._tenants: dict[str, Tenant] = {}
         self._queues: dict[str, Queue] = {}
         self._keys: dict[str, ApiKey] = {}
+        self._skills: dict[str, Skill] = {}
         self._hours: dict[str, tuple[BusinessHours, int]] = {}
         self._points: dict[str, ContactPoint] = {}
 
@@ -91,6 +104,20 @@ class InMemoryTenantRepository:
 
     def get_queue(self, queue_id: str) -> Queue | None:
         return self._queues.get(queue_id)
+
+    def update_queue(self, queue: Queue) -> None:
+        self._queues[queue.queue_id] = queue
+
+    def delete_queue(self, queue_id: str) -> None:
+        self._queues.pop(queue_id, None)
+        self._hours.pop(queue_id, None)
+        self._points = {k: p for k, p in self._points.items() if p.queue_id != queue_id}
+
+    def add_skill(self, skill: Skill) -> None:
+        self._skills[skill.skill_id] = skill
+
+    def skills(self, tenant_id: str) -> list[Skill]:
+        return sorted((s for s in self._skills.values() if s.tenant_id == tenant_id), key=lambda s: s.name)
 
     def list_queues(self, tenant_id: str, after: str, limit: int) -> list[Queue]:
         mine = sorted(
