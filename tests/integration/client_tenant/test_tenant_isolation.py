@@ -10,6 +10,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -99,6 +100,22 @@ def cross_tenant_calls(
         "TenantService/ListQueues": lambda md: tenants.ListQueues(
             tenant_pb2.ListQueuesRequest(tenant_id=b), metadata=md
         ),
+        "TenantService/UpdateQueue": lambda md: tenants.UpdateQueue(
+            tenant_pb2.UpdateQueueRequest(
+                queue=tenant_pb2.Queue(queue_id=t["b_queue"], priority=99),
+                update_mask=field_mask_pb2.FieldMask(paths=["priority"]),
+            ),
+            metadata=md,
+        ),
+        "TenantService/DeleteQueue": lambda md: tenants.DeleteQueue(
+            tenant_pb2.DeleteQueueRequest(queue_id=t["b_queue"]), metadata=md
+        ),
+        "TenantService/CreateSkill": lambda md: tenants.CreateSkill(
+            tenant_pb2.CreateSkillRequest(tenant_id=b, name="intrusion"), metadata=md
+        ),
+        "TenantService/ListSkills": lambda md: tenants.ListSkills(
+            tenant_pb2.ListSkillsRequest(tenant_id=b), metadata=md
+        ),
         "TenantService/SetBusinessHours": lambda md: tenants.SetBusinessHours(
             tenant_pb2.SetBusinessHoursRequest(
                 business_hours=tenant_pb2.BusinessHours(queue_id=t["b_queue"])
@@ -145,6 +162,7 @@ def test_every_rpc_refuses_another_tenants_objects(
     # b's own key still sees its untouched queue
     own = tenants.ListQueues(tenant_pb2.ListQueuesRequest(), metadata=bearer(two_tenants["b_key"]))
     assert [q.queue_id for q in own.queues] == [two_tenants["b_queue"]]
+    assert own.queues[0].priority == 0, "untouched by a's update"
     points = tenants.ListContactPoints(
         tenant_pb2.ListContactPointsRequest(), metadata=bearer(two_tenants["b_key"])
     )

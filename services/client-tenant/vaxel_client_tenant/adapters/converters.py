@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, time
 
+from google.protobuf import duration_pb2
+
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_client_tenant.domain.business_hours import (
@@ -15,7 +17,18 @@ from vaxel_client_tenant.domain.business_hours import (
     business_hours,
 )
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
-from vaxel_client_tenant.domain.model import Channel, Queue, Tenant, TenantStatus
+from vaxel_client_tenant.domain.model import (
+    AfterHoursAction,
+    Channel,
+    OverflowRule,
+    Queue,
+    ServiceLevelFormula,
+    ServiceLevelTarget,
+    Skill,
+    SkillRequirement,
+    Tenant,
+    TenantStatus,
+)
 from vaxel_common.errors import InvalidArgument
 
 _CHANNEL_TO_PB = {c: types_pb2.Channel.Value(f"CHANNEL_{c.name}") for c in Channel}
@@ -46,8 +59,39 @@ def tenant_to_pb(tenant: Tenant) -> tenant_pb2.Tenant:
     return message
 
 
+_FORMULA_TO_PB = {
+    f: tenant_pb2.ServiceLevelFormula.Value(f"SERVICE_LEVEL_FORMULA_{f.name}") for f in ServiceLevelFormula
+}
+_FORMULA_FROM_PB = {v: k for k, v in _FORMULA_TO_PB.items()}
+_AFTER_HOURS_TO_PB = {
+    a: tenant_pb2.AfterHoursAction.Value(f"AFTER_HOURS_ACTION_{a.name}") for a in AfterHoursAction
+}
+_AFTER_HOURS_FROM_PB = {v: k for k, v in _AFTER_HOURS_TO_PB.items()}
+_DEFAULTS = Queue("", "", "", (), "", "", 0)
+
+# UpdateQueue mask paths (proto names) -> the Queue attributes they carry.
+QUEUE_MASK_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "channels": ("channels",),
+    "language": ("language",),
+    "time_zone": ("time_zone",),
+    "priority": ("priority",),
+    "required_skills": ("required_skills",),
+    "service_level_targets": ("service_level_targets",),
+    "service_level_formula": ("service_level_formula",),
+    "short_abandon_threshold": ("short_abandon_seconds",),
+    "callback_offer_after": ("callback_offer_after_seconds",),
+    "after_hours": ("after_hours_action", "after_hours_queue_id", "after_hours_message"),
+    "overflow_rules": ("overflow_rules",),
+}
+
+
+def _seconds(duration: duration_pb2.Duration) -> int:
+    return int(duration.seconds)
+
+
 def queue_to_pb(queue: Queue) -> tenant_pb2.Queue:
-    return tenant_pb2.Queue(
+    message = tenant_pb2.Queue(
         queue_id=queue.queue_id,
         tenant_id=queue.tenant_id,
         name=queue.name,
@@ -55,7 +99,85 @@ def queue_to_pb(queue: Queue) -> tenant_pb2.Queue:
         language=queue.language,
         time_zone=queue.time_zone,
         priority=queue.priority,
+        required_skills=[
+            tenant_pb2.SkillRequirement(skill_id=r.skill_id, min_proficiency=r.min_proficiency)
+            for r in queue.required_skills
+        ],
+        service_level_formula=_FORMULA_TO_PB[queue.service_level_formula],
+        after_hours=tenant_pb2.AfterHours(
+            action=_AFTER_HOURS_TO_PB[queue.after_hours_action],
+            overflow_queue_id=queue.after_hours_queue_id,
+            message=queue.after_hours_message,
+        ),
+        version=queue.version,
     )
+    for target in queue.service_level_targets:
+        t = message.service_level_targets.add(
+            channel=_CHANNEL_TO_PB[target.channel],
+            target_percent=target.target_percent,
+            business_hours_clock=target.business_hours_clock,
+        )
+        t.threshold.FromSeconds(target.threshold_seconds)
+    for rule in queue.overflow_rules:
+        r = message.overflow_rules.add(relax_skills=rule.relax_skills, to_queue_id=rule.to_queue_id)
+        r.after.FromSeconds(rule.after_seconds)
+    message.short_abandon_threshold.FromSeconds(queue.short_abandon_seconds)
+    message.callback_offer_after.FromSeconds(queue.callback_offer_after_seconds)
+    return message
+
+
+def queue_from_pb(message: tenant_pb2.Queue, field: str = "queue") -> Queue:
+    """Every field of a Queue message as domain values (ids and version are the caller's business)."""
+    targets = []
+    for i, t in enumerate(message.service_level_targets):
+        channel = channels_from_pb(f"{field}.service_level_targets[{i}].channel", [t.channel])[0]
+        targets.append(
+            ServiceLevelTarget(channel, t.target_percent, _seconds(t.threshold), t.business_hours_clock)
+        )
+    formula = _FORMULA_FROM_PB.get(message.service_level_formula, _DEFAULTS.service_level_formula)
+    action = _AFTER_HOURS_FROM_PB.get(message.after_hours.action, _DEFAULTS.after_hours_action)
+    return Queue(
+        queue_id=message.queue_id,
+        tenant_id=message.tenant_id,
+        name=message.name,
+        channels=tuple(channels_from_pb(f"{field}.channels", list(message.channels))),
+        language=message.language,
+        time_zone=message.time_zone,
+        priority=message.priority,
+        required_skills=tuple(
+            SkillRequirement(r.skill_id, r.min_proficiency) for r in message.required_skills
+        ),
+        service_level_targets=tuple(targets),
+        service_level_formula=formula,
+        short_abandon_seconds=(
+            _seconds(message.short_abandon_threshold)
+            if message.HasField("short_abandon_threshold")
+            else _DEFAULTS.short_abandon_seconds
+        ),
+        callback_offer_after_seconds=_seconds(message.callback_offer_after),
+        after_hours_action=action,
+        after_hours_queue_id=message.after_hours.overflow_queue_id,
+        after_hours_message=message.after_hours.message,
+        overflow_rules=tuple(
+            OverflowRule(_seconds(r.after), r.relax_skills, r.to_queue_id) for r in message.overflow_rules
+        ),
+    )
+
+
+def queue_mask_fields(paths: Sequence[str]) -> list[str]:
+    """Queue attributes named by an UpdateQueue mask; InvalidArgument("update_mask") for unknown paths."""
+    fields: list[str] = []
+    for path in paths:
+        if path not in QUEUE_MASK_FIELDS:
+            raise InvalidArgument(
+                "update_mask", f"cannot update {path!r}; updatable: {sorted(QUEUE_MASK_FIELDS)}"
+            )
+        fields += QUEUE_MASK_FIELDS[path]
+    return fields
+
+
+def skill_to_pb(skill: Skill) -> tenant_pb2.Skill:
+    return tenant_pb2.Skill(skill_id=skill.skill_id, name=skill.name, description=skill.description)
 
 
 def _clock_time(field: str, text: str, *, end: bool) -> time:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -12,10 +13,13 @@ from vaxel_client_tenant.adapters.converters import (
     contact_point_to_pb,
     hours_from_pb,
     hours_to_pb,
+    queue_from_pb,
+    queue_mask_fields,
     queue_to_pb,
+    skill_to_pb,
     tenant_to_pb,
 )
-from vaxel_client_tenant.domain import Tenant, TenantDirectory, TenantStatus
+from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
 from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, ApiKeys
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import NotFound
@@ -102,17 +106,59 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         self, request: tenant_pb2.CreateQueueRequest, context: Context
     ) -> tenant_pb2.CreateQueueResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
-        queue = self._directory.create_queue(
-            tenant_id,
-            request.name,
-            channels_from_pb("channels", list(request.channels)),
-            request.language,
-            request.time_zone,
-            request.priority,
+        draft = replace(
+            queue_from_pb(request.configuration, "configuration"),
+            name=request.name,
+            channels=tuple(channels_from_pb("channels", list(request.channels))),
+            language=request.language,
+            time_zone=request.time_zone,
+            priority=request.priority,
         )
+        queue = self._directory.create_configured_queue(tenant_id, draft)
+        return tenant_pb2.CreateQueueResponse(queue=await self._published_queue(queue))
+
+    async def UpdateQueue(  # noqa: N802
+        self, request: tenant_pb2.UpdateQueueRequest, context: Context
+    ) -> tenant_pb2.UpdateQueueResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        fields = queue_mask_fields(list(request.update_mask.paths))
+        queue = self._directory.update_queue(
+            tenant_id, request.queue.queue_id, queue_from_pb(request.queue), fields
+        )
+        return tenant_pb2.UpdateQueueResponse(queue=await self._published_queue(queue))
+
+    async def DeleteQueue(  # noqa: N802
+        self, request: tenant_pb2.DeleteQueueRequest, context: Context
+    ) -> tenant_pb2.DeleteQueueResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        points = self._directory.contact_points(tenant_id, request.queue_id)
+        queue = self._directory.delete_queue(tenant_id, request.queue_id)
+        await self._config.deleted(tenant_id, "queue", queue.queue_id, queue.version + 1)
+        for point in points:
+            await self._config.deleted(tenant_id, "contact_point", point.contact_point_id, 2)
+        return tenant_pb2.DeleteQueueResponse()
+
+    async def CreateSkill(  # noqa: N802
+        self, request: tenant_pb2.CreateSkillRequest, context: Context
+    ) -> tenant_pb2.CreateSkillResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        skill = self._directory.create_skill(tenant_id, request.name, request.description)
+        message = skill_to_pb(skill)
+        await self._config.changed(tenant_id, "skill", skill.skill_id, 1, message)
+        return tenant_pb2.CreateSkillResponse(skill=message)
+
+    async def ListSkills(  # noqa: N802
+        self, request: tenant_pb2.ListSkillsRequest, context: Context
+    ) -> tenant_pb2.ListSkillsResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        return tenant_pb2.ListSkillsResponse(
+            skills=[skill_to_pb(s) for s in self._directory.skills(tenant_id)]
+        )
+
+    async def _published_queue(self, queue: Queue) -> tenant_pb2.Queue:
         message = queue_to_pb(queue)
-        await self._config.changed(tenant_id, "queue", queue.queue_id, queue.version, message)
-        return tenant_pb2.CreateQueueResponse(queue=message)
+        await self._config.changed(queue.tenant_id, "queue", queue.queue_id, queue.version, message)
+        return message
 
     async def GetQueue(  # noqa: N802
         self, request: tenant_pb2.GetQueueRequest, context: Context

@@ -5,6 +5,8 @@ isort:skip_file
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -37,6 +39,57 @@ TENANT_STATUS_UNSPECIFIED: TenantStatus.ValueType  # 0
 TENANT_STATUS_ACTIVE: TenantStatus.ValueType  # 1
 TENANT_STATUS_SUSPENDED: TenantStatus.ValueType  # 2
 Global___TenantStatus: _TypeAlias = TenantStatus  # noqa: Y015
+
+class _ServiceLevelFormula:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ServiceLevelFormulaEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ServiceLevelFormula.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SERVICE_LEVEL_FORMULA_UNSPECIFIED: _ServiceLevelFormula.ValueType  # 0
+    SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED: _ServiceLevelFormula.ValueType  # 1
+    """answered within / answered"""
+    SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED: _ServiceLevelFormula.ValueType  # 2
+    """answered within / (answered + abandoned); the default"""
+    SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_OFFERED_EXCLUDING_SHORT_ABANDONS: _ServiceLevelFormula.ValueType  # 3
+    """answered within / (offered - short abandons)"""
+    SERVICE_LEVEL_FORMULA_ANSWERED_AND_ABANDONED_WITHIN_OVER_OFFERED: _ServiceLevelFormula.ValueType  # 4
+    """(answered within + abandoned within) / offered"""
+
+class ServiceLevelFormula(_ServiceLevelFormula, metaclass=_ServiceLevelFormulaEnumTypeWrapper):
+    """The common service-level formulas a contract can choose."""
+
+SERVICE_LEVEL_FORMULA_UNSPECIFIED: ServiceLevelFormula.ValueType  # 0
+SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED: ServiceLevelFormula.ValueType  # 1
+"""answered within / answered"""
+SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED: ServiceLevelFormula.ValueType  # 2
+"""answered within / (answered + abandoned); the default"""
+SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_OFFERED_EXCLUDING_SHORT_ABANDONS: ServiceLevelFormula.ValueType  # 3
+"""answered within / (offered - short abandons)"""
+SERVICE_LEVEL_FORMULA_ANSWERED_AND_ABANDONED_WITHIN_OVER_OFFERED: ServiceLevelFormula.ValueType  # 4
+"""(answered within + abandoned within) / offered"""
+Global___ServiceLevelFormula: _TypeAlias = ServiceLevelFormula  # noqa: Y015
+
+class _AfterHoursAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AfterHoursActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AfterHoursAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    AFTER_HOURS_ACTION_UNSPECIFIED: _AfterHoursAction.ValueType  # 0
+    AFTER_HOURS_ACTION_CLOSED_MESSAGE: _AfterHoursAction.ValueType  # 1
+    AFTER_HOURS_ACTION_VOICEMAIL: _AfterHoursAction.ValueType  # 2
+    AFTER_HOURS_ACTION_CALLBACK: _AfterHoursAction.ValueType  # 3
+    AFTER_HOURS_ACTION_OVERFLOW: _AfterHoursAction.ValueType  # 4
+
+class AfterHoursAction(_AfterHoursAction, metaclass=_AfterHoursActionEnumTypeWrapper): ...
+
+AFTER_HOURS_ACTION_UNSPECIFIED: AfterHoursAction.ValueType  # 0
+AFTER_HOURS_ACTION_CLOSED_MESSAGE: AfterHoursAction.ValueType  # 1
+AFTER_HOURS_ACTION_VOICEMAIL: AfterHoursAction.ValueType  # 2
+AFTER_HOURS_ACTION_CALLBACK: AfterHoursAction.ValueType  # 3
+AFTER_HOURS_ACTION_OVERFLOW: AfterHoursAction.ValueType  # 4
+Global___AfterHoursAction: _TypeAlias = AfterHoursAction  # noqa: Y015
 
 class _ContactKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -119,6 +172,14 @@ class Queue(_message.Message):
     LANGUAGE_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     PRIORITY_FIELD_NUMBER: _builtins.int
+    REQUIRED_SKILLS_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_TARGETS_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FORMULA_FIELD_NUMBER: _builtins.int
+    SHORT_ABANDON_THRESHOLD_FIELD_NUMBER: _builtins.int
+    CALLBACK_OFFER_AFTER_FIELD_NUMBER: _builtins.int
+    AFTER_HOURS_FIELD_NUMBER: _builtins.int
+    OVERFLOW_RULES_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     queue_id: _builtins.str
     tenant_id: _builtins.str
     name: _builtins.str
@@ -126,8 +187,28 @@ class Queue(_message.Message):
     time_zone: _builtins.str
     """IANA zone the queue's business hours and intervals are evaluated in."""
     priority: _builtins.int
+    """-100 to 100; higher is served first."""
+    service_level_formula: Global___ServiceLevelFormula.ValueType
+    version: _builtins.int
+    """Increases with every change."""
     @_builtins.property
     def channels(self) -> _containers.RepeatedScalarFieldContainer[_types_pb2.Channel.ValueType]: ...
+    @_builtins.property
+    def required_skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkillRequirement]: ...
+    @_builtins.property
+    def service_level_targets(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceLevelTarget]: ...
+    @_builtins.property
+    def short_abandon_threshold(self) -> _duration_pb2.Duration:
+        """Abandons quicker than this count as short abandons."""
+
+    @_builtins.property
+    def callback_offer_after(self) -> _duration_pb2.Duration:
+        """Offer a callback when the estimated wait exceeds this; unset or zero: never."""
+
+    @_builtins.property
+    def after_hours(self) -> Global___AfterHours: ...
+    @_builtins.property
+    def overflow_rules(self) -> _containers.RepeatedCompositeFieldContainer[Global___OverflowRule]: ...
     def __init__(
         self,
         *,
@@ -138,14 +219,156 @@ class Queue(_message.Message):
         language: _builtins.str = ...,
         time_zone: _builtins.str = ...,
         priority: _builtins.int = ...,
+        required_skills: _abc.Iterable[Global___SkillRequirement] | None = ...,
+        service_level_targets: _abc.Iterable[Global___ServiceLevelTarget] | None = ...,
+        service_level_formula: Global___ServiceLevelFormula.ValueType = ...,
+        short_abandon_threshold: _duration_pb2.Duration | None = ...,
+        callback_offer_after: _duration_pb2.Duration | None = ...,
+        after_hours: Global___AfterHours | None = ...,
+        overflow_rules: _abc.Iterable[Global___OverflowRule] | None = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["after_hours", b"after_hours", "callback_offer_after", b"callback_offer_after", "short_abandon_threshold", b"short_abandon_threshold"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "language", b"language", "name", b"name", "priority", b"priority", "queue_id", b"queue_id", "tenant_id", b"tenant_id", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_hours", b"after_hours", "callback_offer_after", b"callback_offer_after", "channels", b"channels", "language", b"language", "name", b"name", "overflow_rules", b"overflow_rules", "priority", b"priority", "queue_id", b"queue_id", "required_skills", b"required_skills", "service_level_formula", b"service_level_formula", "service_level_targets", b"service_level_targets", "short_abandon_threshold", b"short_abandon_threshold", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Queue: _TypeAlias = Queue  # noqa: Y015
+
+@_typing.final
+class SkillRequirement(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    MIN_PROFICIENCY_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    min_proficiency: _builtins.int
+    """1 (novice) to 5 (expert)."""
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        min_proficiency: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["min_proficiency", b"min_proficiency", "skill_id", b"skill_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SkillRequirement: _TypeAlias = SkillRequirement  # noqa: Y015
+
+@_typing.final
+class ServiceLevelTarget(_message.Message):
+    """target_percent of interactions answered within threshold on channel."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    TARGET_PERCENT_FIELD_NUMBER: _builtins.int
+    THRESHOLD_FIELD_NUMBER: _builtins.int
+    BUSINESS_HOURS_CLOCK_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    target_percent: _builtins.float
+    business_hours_clock: _builtins.bool
+    """First response on the business-hours clock (e-mail and social)."""
+    @_builtins.property
+    def threshold(self) -> _duration_pb2.Duration: ...
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        target_percent: _builtins.float = ...,
+        threshold: _duration_pb2.Duration | None = ...,
+        business_hours_clock: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["threshold", b"threshold"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours_clock", b"business_hours_clock", "channel", b"channel", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceLevelTarget: _TypeAlias = ServiceLevelTarget  # noqa: Y015
+
+@_typing.final
+class AfterHours(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    OVERFLOW_QUEUE_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    action: Global___AfterHoursAction.ValueType
+    overflow_queue_id: _builtins.str
+    """With AFTER_HOURS_ACTION_OVERFLOW."""
+    message: _builtins.str
+    def __init__(
+        self,
+        *,
+        action: Global___AfterHoursAction.ValueType = ...,
+        overflow_queue_id: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "message", b"message", "overflow_queue_id", b"overflow_queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AfterHours: _TypeAlias = AfterHours  # noqa: Y015
+
+@_typing.final
+class OverflowRule(_message.Message):
+    """After waiting this long: relax the skill requirements, or move to another queue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AFTER_FIELD_NUMBER: _builtins.int
+    RELAX_SKILLS_FIELD_NUMBER: _builtins.int
+    TO_QUEUE_ID_FIELD_NUMBER: _builtins.int
+    relax_skills: _builtins.bool
+    to_queue_id: _builtins.str
+    @_builtins.property
+    def after(self) -> _duration_pb2.Duration: ...
+    def __init__(
+        self,
+        *,
+        after: _duration_pb2.Duration | None = ...,
+        relax_skills: _builtins.bool = ...,
+        to_queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["after", b"after"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "relax_skills", b"relax_skills", "to_queue_id", b"to_queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OverflowRule: _TypeAlias = OverflowRule  # noqa: Y015
+
+@_typing.final
+class Skill(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    name: _builtins.str
+    description: _builtins.str
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "skill_id", b"skill_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Skill: _TypeAlias = Skill  # noqa: Y015
 
 @_typing.final
 class SuspendTenantRequest(_message.Message):
@@ -841,6 +1064,7 @@ class CreateQueueRequest(_message.Message):
     LANGUAGE_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     PRIORITY_FIELD_NUMBER: _builtins.int
+    CONFIGURATION_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     name: _builtins.str
     language: _builtins.str
@@ -849,6 +1073,12 @@ class CreateQueueRequest(_message.Message):
     priority: _builtins.int
     @_builtins.property
     def channels(self) -> _containers.RepeatedScalarFieldContainer[_types_pb2.Channel.ValueType]: ...
+    @_builtins.property
+    def configuration(self) -> Global___Queue:
+        """Optional routing configuration; queue_id, tenant_id, name, channels, language, time_zone and priority
+        inside it are ignored (the fields above win).
+        """
+
     def __init__(
         self,
         *,
@@ -858,14 +1088,187 @@ class CreateQueueRequest(_message.Message):
         language: _builtins.str = ...,
         time_zone: _builtins.str = ...,
         priority: _builtins.int = ...,
+        configuration: Global___Queue | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["configuration", b"configuration"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "language", b"language", "name", b"name", "priority", b"priority", "tenant_id", b"tenant_id", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "configuration", b"configuration", "language", b"language", "name", b"name", "priority", b"priority", "tenant_id", b"tenant_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateQueueRequest: _TypeAlias = CreateQueueRequest  # noqa: Y015
+
+@_typing.final
+class UpdateQueueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def queue(self) -> Global___Queue:
+        """queue.queue_id names the queue."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields of Queue to take from `queue`, e.g. "priority", "required_skills", "after_hours"."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue: Global___Queue | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["queue", b"queue", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue", b"queue", "tenant_id", b"tenant_id", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateQueueRequest: _TypeAlias = UpdateQueueRequest  # noqa: Y015
+
+@_typing.final
+class UpdateQueueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def queue(self) -> Global___Queue: ...
+    def __init__(
+        self,
+        *,
+        queue: Global___Queue | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["queue", b"queue"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue", b"queue"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateQueueResponse: _TypeAlias = UpdateQueueResponse  # noqa: Y015
+
+@_typing.final
+class DeleteQueueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteQueueRequest: _TypeAlias = DeleteQueueRequest  # noqa: Y015
+
+@_typing.final
+class DeleteQueueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteQueueResponse: _TypeAlias = DeleteQueueResponse  # noqa: Y015
+
+@_typing.final
+class CreateSkillRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    name: _builtins.str
+    description: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSkillRequest: _TypeAlias = CreateSkillRequest  # noqa: Y015
+
+@_typing.final
+class CreateSkillResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def skill(self) -> Global___Skill: ...
+    def __init__(
+        self,
+        *,
+        skill: Global___Skill | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["skill", b"skill"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["skill", b"skill"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSkillResponse: _TypeAlias = CreateSkillResponse  # noqa: Y015
+
+@_typing.final
+class ListSkillsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSkillsRequest: _TypeAlias = ListSkillsRequest  # noqa: Y015
+
+@_typing.final
+class ListSkillsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___Skill]: ...
+    def __init__(
+        self,
+        *,
+        skills: _abc.Iterable[Global___Skill] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["skills", b"skills"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSkillsResponse: _TypeAlias = ListSkillsResponse  # noqa: Y015
 
 @_typing.final
 class CreateQueueResponse(_message.Message):

@@ -346,6 +346,26 @@ class TenantServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.FromString,
                 _registered_method=True)
+        self.UpdateQueue = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/UpdateQueue',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueResponse.FromString,
+                _registered_method=True)
+        self.DeleteQueue = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/DeleteQueue',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueResponse.FromString,
+                _registered_method=True)
+        self.CreateSkill = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/CreateSkill',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillResponse.FromString,
+                _registered_method=True)
+        self.ListSkills = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/ListSkills',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsResponse.FromString,
+                _registered_method=True)
         self.SetBusinessHours = channel.unary_unary(
                 '/vaxel.tenant.v1.TenantService/SetBusinessHours',
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetBusinessHoursRequest.SerializeToString,
@@ -395,6 +415,31 @@ class TenantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListQueues(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteQueue(self, request, context):
+        """Also deletes its business hours and contact points; refused while another queue overflows to it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSkill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSkills(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -457,6 +502,26 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.ListQueues,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.SerializeToString,
+            ),
+            'UpdateQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateQueue,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueResponse.SerializeToString,
+            ),
+            'DeleteQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteQueue,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueResponse.SerializeToString,
+            ),
+            'CreateSkill': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSkill,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillResponse.SerializeToString,
+            ),
+            'ListSkills': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSkills,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsResponse.SerializeToString,
             ),
             'SetBusinessHours': grpc.unary_unary_rpc_method_handler(
                     servicer.SetBusinessHours,
@@ -571,6 +636,114 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/ListQueues',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListQueuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/UpdateQueue',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.UpdateQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/DeleteQueue',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSkill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/CreateSkill',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateSkillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSkills(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/ListSkills',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListSkillsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -124,6 +124,11 @@ class TenantServiceStub:
     CreateQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateQueueRequest, _tenant_pb2.CreateQueueResponse]
     GetQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueRequest, _tenant_pb2.GetQueueResponse]
     ListQueues: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListQueuesRequest, _tenant_pb2.ListQueuesResponse]
+    UpdateQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.UpdateQueueRequest, _tenant_pb2.UpdateQueueResponse]
+    DeleteQueue: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.DeleteQueueRequest, _tenant_pb2.DeleteQueueResponse]
+    """Also deletes its business hours and contact points; refused while another queue overflows to it."""
+    CreateSkill: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateSkillRequest, _tenant_pb2.CreateSkillResponse]
+    ListSkills: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListSkillsRequest, _tenant_pb2.ListSkillsResponse]
     SetBusinessHours: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SetBusinessHoursRequest, _tenant_pb2.SetBusinessHoursResponse]
     """Replaces the queue's business hours as a whole."""
     GetBusinessHours: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]
@@ -144,6 +149,11 @@ class TenantServiceAsyncStub(TenantServiceStub):
     CreateQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateQueueRequest, _tenant_pb2.CreateQueueResponse]  # type: ignore[assignment]
     GetQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetQueueRequest, _tenant_pb2.GetQueueResponse]  # type: ignore[assignment]
     ListQueues: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListQueuesRequest, _tenant_pb2.ListQueuesResponse]  # type: ignore[assignment]
+    UpdateQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.UpdateQueueRequest, _tenant_pb2.UpdateQueueResponse]  # type: ignore[assignment]
+    DeleteQueue: _aio.UnaryUnaryMultiCallable[_tenant_pb2.DeleteQueueRequest, _tenant_pb2.DeleteQueueResponse]  # type: ignore[assignment]
+    """Also deletes its business hours and contact points; refused while another queue overflows to it."""
+    CreateSkill: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateSkillRequest, _tenant_pb2.CreateSkillResponse]  # type: ignore[assignment]
+    ListSkills: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListSkillsRequest, _tenant_pb2.ListSkillsResponse]  # type: ignore[assignment]
     SetBusinessHours: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SetBusinessHoursRequest, _tenant_pb2.SetBusinessHoursResponse]  # type: ignore[assignment]
     """Replaces the queue's business hours as a whole."""
     GetBusinessHours: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetBusinessHoursRequest, _tenant_pb2.GetBusinessHoursResponse]  # type: ignore[assignment]
@@ -179,6 +189,35 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenant_pb2.ListQueuesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.ListQueuesResponse, _abc.Awaitable[_tenant_pb2.ListQueuesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateQueue(
+        self,
+        request: _tenant_pb2.UpdateQueueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.UpdateQueueResponse, _abc.Awaitable[_tenant_pb2.UpdateQueueResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteQueue(
+        self,
+        request: _tenant_pb2.DeleteQueueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.DeleteQueueResponse, _abc.Awaitable[_tenant_pb2.DeleteQueueResponse]]:
+        """Also deletes its business hours and contact points; refused while another queue overflows to it."""
+
+    @_abc_1.abstractmethod
+    def CreateSkill(
+        self,
+        request: _tenant_pb2.CreateSkillRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.CreateSkillResponse, _abc.Awaitable[_tenant_pb2.CreateSkillResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListSkills(
+        self,
+        request: _tenant_pb2.ListSkillsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.ListSkillsResponse, _abc.Awaitable[_tenant_pb2.ListSkillsResponse]]: ...
 
     @_abc_1.abstractmethod
     def SetBusinessHours(
