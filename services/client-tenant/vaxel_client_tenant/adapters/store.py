@@ -8,6 +8,13 @@ from typing import Any
 
 from vaxel_client_tenant.domain.business_hours import BusinessHours, DateException, Shift, business_hours
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
+from vaxel_client_tenant.domain.content import (
+    BillingRate,
+    BillingUnit,
+    CallGuidelines,
+    ContractVersion,
+    FaqEntry,
+)
 from vaxel_client_tenant.domain.keys import ApiKey
 from vaxel_client_tenant.domain.model import (
     AfterHoursAction,
@@ -78,6 +85,21 @@ MIGRATIONS = (
             " name TEXT NOT NULL, description TEXT NOT NULL)",
             "CREATE INDEX skills_by_tenant ON skills (tenant_id, name)",
             "ALTER TABLE queues ADD COLUMN routing TEXT NOT NULL DEFAULT '{}'",
+        ),
+    ),
+    Migration(
+        6,
+        "FAQ, call guidelines, contracts",
+        (
+            "CREATE TABLE faq_entries ("
+            " faq_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+            " language TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, keywords TEXT NOT NULL)",
+            "CREATE INDEX faq_by_tenant ON faq_entries (tenant_id, language)",
+            "CREATE TABLE call_guidelines ("
+            " queue_id TEXT PRIMARY KEY REFERENCES queues (queue_id), text TEXT NOT NULL, version INTEGER NOT NULL)",
+            "CREATE TABLE contract_versions ("
+            " tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id), effective_from TEXT NOT NULL,"
+            " document TEXT NOT NULL, PRIMARY KEY (tenant_id, effective_from))",
         ),
     ),
 )
@@ -156,7 +178,7 @@ class SqlTenantRepository:
 
     def delete_queue(self, queue_id: str) -> None:
         with self._db.transaction():
-            for table in ("contact_points", "business_hours", "queues"):
+            for table in ("contact_points", "business_hours", "call_guidelines", "queues"):
                 self._db.execute(f"DELETE FROM {table} WHERE queue_id = ?", (queue_id,))  # noqa: S608
 
     def add_skill(self, skill: Skill) -> None:
@@ -272,6 +294,87 @@ class SqlTenantRepository:
     def delete_contact_point(self, contact_point_id: str) -> None:
         with self._db.transaction():
             self._db.execute("DELETE FROM contact_points WHERE contact_point_id = ?", (contact_point_id,))
+
+    def add_faq(self, entry: FaqEntry) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO faq_entries (faq_id, tenant_id, language, question, answer, keywords)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    entry.faq_id,
+                    entry.tenant_id,
+                    entry.language,
+                    entry.question,
+                    entry.answer,
+                    json.dumps(entry.keywords),
+                ),
+            )
+
+    def faq(self, tenant_id: str, language: str) -> list[FaqEntry]:
+        rows = self._db.fetchall(
+            "SELECT faq_id, tenant_id, language, question, answer, keywords FROM faq_entries"
+            " WHERE tenant_id = ? AND (? = '' OR language = ?) ORDER BY question",
+            (tenant_id, language, language),
+        )
+        return [FaqEntry(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5]))) for r in rows]
+
+    def delete_faq(self, faq_id: str) -> None:
+        with self._db.transaction():
+            self._db.execute("DELETE FROM faq_entries WHERE faq_id = ?", (faq_id,))
+
+    def set_guidelines(self, guidelines: CallGuidelines) -> None:
+        with self._db.transaction():
+            self._db.execute("DELETE FROM call_guidelines WHERE queue_id = ?", (guidelines.queue_id,))
+            self._db.execute(
+                "INSERT INTO call_guidelines (queue_id, text, version) VALUES (?, ?, ?)",
+                (guidelines.queue_id, guidelines.text, guidelines.version),
+            )
+
+    def get_guidelines(self, queue_id: str) -> CallGuidelines | None:
+        row = self._db.fetchone(
+            "SELECT queue_id, text, version FROM call_guidelines WHERE queue_id = ?", (queue_id,)
+        )
+        return None if row is None else CallGuidelines(row[0], row[1], int(row[2]))
+
+    def add_contract(self, contract: ContractVersion) -> None:
+        document = {
+            "currency": contract.currency,
+            "formula": contract.service_level_formula.value,
+            "target_percent": contract.target_percent,
+            "threshold_seconds": contract.threshold_seconds,
+            "rates": [[r.channel.value, r.unit.value, r.amount_minor] for r in contract.rates],
+        }
+        with self._db.transaction():
+            self._db.execute(
+                "DELETE FROM contract_versions WHERE tenant_id = ? AND effective_from = ?",
+                (contract.tenant_id, contract.effective_from.isoformat()),
+            )
+            self._db.execute(
+                "INSERT INTO contract_versions (tenant_id, effective_from, document) VALUES (?, ?, ?)",
+                (contract.tenant_id, contract.effective_from.isoformat(), json.dumps(document)),
+            )
+
+    def contracts(self, tenant_id: str) -> list[ContractVersion]:
+        rows = self._db.fetchall(
+            "SELECT tenant_id, effective_from, document FROM contract_versions WHERE tenant_id = ?"
+            " ORDER BY effective_from",
+            (tenant_id,),
+        )
+        out = []
+        for tenant, effective, raw in rows:
+            doc = json.loads(raw)
+            out.append(
+                ContractVersion(
+                    tenant_id=tenant,
+                    effective_from=date.fromisoformat(effective),
+                    currency=doc["currency"],
+                    service_level_formula=ServiceLevelFormula(doc["formula"]),
+                    target_percent=float(doc["target_percent"]),
+                    threshold_seconds=int(doc["threshold_seconds"]),
+                    rates=tuple(BillingRate(Channel(c), BillingUnit(u), int(a)) for c, u, a in doc["rates"]),
+                )
+            )
+        return out
 
 
 _POINT_COLUMNS = "contact_point_id, tenant_id, queue_id, kind, address, country"

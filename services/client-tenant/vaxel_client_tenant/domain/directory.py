@@ -9,10 +9,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_closing, next_opening
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint, new_contact_point
+from vaxel_client_tenant.domain.content import (
+    CallGuidelines,
+    ContractVersion,
+    FaqEntry,
+    effective_contract,
+    validate_contract,
+    validate_faq,
+    validate_guidelines,
+)
 from vaxel_client_tenant.domain.model import Channel, Queue, Skill, Tenant, TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_client_tenant.domain.queue_rules import validate_queue
@@ -236,3 +245,56 @@ class TenantDirectory:
             raise NotFound(f"contact point {contact_point_id!r} not found")
         self._repository.delete_contact_point(contact_point_id)
         return point
+
+    def add_faq(self, draft: FaqEntry) -> FaqEntry:
+        self.tenant(draft.tenant_id)
+        entry = replace(
+            draft,
+            faq_id=str(uuid.uuid4()),
+            question=draft.question.strip(),
+            answer=draft.answer.strip(),
+            keywords=tuple(dict.fromkeys(k.strip().lower() for k in draft.keywords)),
+        )
+        validate_faq(entry)
+        self._repository.add_faq(entry)
+        return entry
+
+    def faq(self, tenant_id: str, language: str = "") -> list[FaqEntry]:
+        self.tenant(tenant_id)
+        return self._repository.faq(tenant_id, language)
+
+    def delete_faq(self, tenant_id: str, faq_id: str) -> FaqEntry:
+        entry = next((e for e in self.faq(tenant_id) if e.faq_id == faq_id), None)
+        if entry is None:
+            raise NotFound(f"FAQ entry {faq_id!r} not found")
+        self._repository.delete_faq(faq_id)
+        return entry
+
+    def set_guidelines(self, tenant_id: str, queue_id: str, text: str) -> CallGuidelines:
+        self.queue(tenant_id, queue_id)
+        validate_guidelines(text)
+        held = self._repository.get_guidelines(queue_id)
+        guidelines = CallGuidelines(queue_id, text, held.version + 1 if held else 1)
+        self._repository.set_guidelines(guidelines)
+        return guidelines
+
+    def guidelines(self, tenant_id: str, queue_id: str) -> CallGuidelines:
+        self.queue(tenant_id, queue_id)
+        return self._repository.get_guidelines(queue_id) or CallGuidelines(queue_id, "", 0)
+
+    def add_contract_version(self, contract: ContractVersion) -> ContractVersion:
+        """Record a contract version; one effective from a date already given replaces it."""
+        self.tenant(contract.tenant_id)
+        validate_contract(contract)
+        self._repository.add_contract(contract)
+        return contract
+
+    def contract_history(self, tenant_id: str) -> list[ContractVersion]:
+        self.tenant(tenant_id)
+        return self._repository.contracts(tenant_id)
+
+    def contract_on(self, tenant_id: str, on: date) -> ContractVersion:
+        contract = effective_contract(self.contract_history(tenant_id), on)
+        if contract is None:
+            raise NotFound(f"no contract in force on {on.isoformat()}")
+        return contract

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from vaxel_client_tenant.domain.model import Queue, Skill, Tenant
@@ -9,6 +10,7 @@ from vaxel_client_tenant.domain.model import Queue, Skill, Tenant
 if TYPE_CHECKING:
     from vaxel_client_tenant.domain.business_hours import BusinessHours
     from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
+    from vaxel_client_tenant.domain.content import CallGuidelines, ContractVersion, FaqEntry
     from vaxel_client_tenant.domain.keys import ApiKey
 
 
@@ -53,6 +55,26 @@ class TenantRepository(Protocol):
 
     def delete_contact_point(self, contact_point_id: str) -> None: ...
 
+    def add_faq(self, entry: FaqEntry) -> None: ...
+
+    def faq(self, tenant_id: str, language: str) -> list[FaqEntry]:
+        """The tenant's FAQ entries (of one language when given), ordered by question."""
+        ...
+
+    def delete_faq(self, faq_id: str) -> None: ...
+
+    def set_guidelines(self, guidelines: CallGuidelines) -> None: ...
+
+    def get_guidelines(self, queue_id: str) -> CallGuidelines | None: ...
+
+    def add_contract(self, contract: ContractVersion) -> None:
+        """Adds a version, replacing one with the same effective date."""
+        ...
+
+    def contracts(self, tenant_id: str) -> list[ContractVersion]:
+        """Every version, oldest first."""
+        ...
+
     def add_key(self, key: ApiKey) -> None: ...
 
     def update_key(self, key: ApiKey) -> None: ...
@@ -70,6 +92,33 @@ class InMemoryTenantRepository:
         self._skills: dict[str, Skill] = {}
         self._hours: dict[str, tuple[BusinessHours, int]] = {}
         self._points: dict[str, ContactPoint] = {}
+        self._faq: dict[str, FaqEntry] = {}
+        self._guidelines: dict[str, CallGuidelines] = {}
+        self._contracts: dict[tuple[str, date], ContractVersion] = {}
+
+    def add_faq(self, entry: FaqEntry) -> None:
+        self._faq[entry.faq_id] = entry
+
+    def faq(self, tenant_id: str, language: str) -> list[FaqEntry]:
+        mine = [e for e in self._faq.values() if e.tenant_id == tenant_id and language in ("", e.language)]
+        return sorted(mine, key=lambda e: e.question)
+
+    def delete_faq(self, faq_id: str) -> None:
+        self._faq.pop(faq_id, None)
+
+    def set_guidelines(self, guidelines: CallGuidelines) -> None:
+        self._guidelines[guidelines.queue_id] = guidelines
+
+    def get_guidelines(self, queue_id: str) -> CallGuidelines | None:
+        return self._guidelines.get(queue_id)
+
+    def add_contract(self, contract: ContractVersion) -> None:
+        self._contracts[(contract.tenant_id, contract.effective_from)] = contract
+
+    def contracts(self, tenant_id: str) -> list[ContractVersion]:
+        return sorted(
+            (c for (t, _), c in self._contracts.items() if t == tenant_id), key=lambda c: c.effective_from
+        )
 
     def add_contact_point(self, point: ContactPoint) -> None:
         self._points[point.contact_point_id] = point

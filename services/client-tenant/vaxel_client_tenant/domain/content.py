@@ -1,0 +1,100 @@
+"""What a tenant gives agents and customers: FAQ entries, call guidelines, and its contract.
+
+FAQ entries (per language) let routing answer chats and social mentions first. Call
+guidelines travel with each offer to the agent. The contract has a version history:
+each version applies from its effective date (in the tenant's zone) until the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from vaxel_client_tenant.domain.model import Channel, ServiceLevelFormula
+from vaxel_client_tenant.domain.validation import validate_language
+from vaxel_common.errors import InvalidArgument
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    faq_id: str
+    tenant_id: str
+    language: str
+    question: str
+    answer: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallGuidelines:
+    queue_id: str
+    # Markdown shown to the agent with each offer.
+    text: str
+    version: int
+
+
+class BillingUnit(Enum):
+    PER_HANDLED_MINUTE = "per_handled_minute"
+    PER_INTERACTION = "per_interaction"
+
+
+@dataclass(frozen=True, slots=True)
+class BillingRate:
+    channel: Channel
+    unit: BillingUnit
+    # Minor units of the contract's currency (e.g. öre, cents) per unit.
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContractVersion:
+    tenant_id: str
+    effective_from: date
+    currency: str
+    service_level_formula: ServiceLevelFormula
+    # Default target for queues that set none: percent within seconds.
+    target_percent: float
+    threshold_seconds: int
+    rates: tuple[BillingRate, ...]
+
+
+def validate_faq(entry: FaqEntry) -> None:
+    validate_language("language", entry.language)
+    if not entry.question.strip():
+        raise InvalidArgument("question", "required")
+    if not entry.answer.strip():
+        raise InvalidArgument("answer", "required")
+    if len(entry.question) > 1000 or len(entry.answer) > MAX_TEXT:
+        raise InvalidArgument("answer", "question at most 1,000 and answer at most 20,000 characters")
+    if any(not k.strip() for k in entry.keywords):
+        raise InvalidArgument("keywords", "empty keyword")
+
+
+def validate_guidelines(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise InvalidArgument("text", "at most 20,000 characters")
+
+
+def validate_contract(contract: ContractVersion) -> None:
+    if len(contract.currency) != 3 or not contract.currency.isalpha() or not contract.currency.isupper():
+        raise InvalidArgument("currency", "ISO 4217 code expected, e.g. 'SEK'")
+    if not 0 < contract.target_percent <= 100:
+        raise InvalidArgument("target_percent", "must be above 0 and at most 100")
+    if not 0 < contract.threshold_seconds <= 30 * 24 * 3600:
+        raise InvalidArgument("threshold", "must be above 0 and at most 30 days")
+    seen: set[Channel] = set()
+    for i, rate in enumerate(contract.rates):
+        if rate.channel in seen:
+            raise InvalidArgument(f"rates[{i}].channel", "one rate per channel")
+        seen.add(rate.channel)
+        if rate.amount_minor < 0:
+            raise InvalidArgument(f"rates[{i}].amount_minor", "must not be negative")
+
+
+def effective_contract(history: list[ContractVersion], on: date) -> ContractVersion | None:
+    """The version in force on local date ``on``: the latest with effective_from <= on."""
+    applicable = [c for c in history if c.effective_from <= on]
+    return max(applicable, key=lambda c: c.effective_from) if applicable else None
