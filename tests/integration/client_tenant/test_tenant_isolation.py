@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.message import Message
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -40,7 +41,9 @@ def two_tenants(platform: Platform, channels: dict[str, grpc.Channel]) -> dict[s
             metadata=ops,
         ).tenant
         key = admin.IssueApiKey(
-            tenant_pb2.IssueApiKeyRequest(tenant_id=tenant.tenant_id, scopes=["config:read", "config:write"]),
+            tenant_pb2.IssueApiKeyRequest(
+                tenant_id=tenant.tenant_id, scopes=["config:read", "config:write", "reports:read"]
+            ),
             metadata=ops,
         )
         queue = tenants.CreateQueue(
@@ -58,6 +61,13 @@ def two_tenants(platform: Platform, channels: dict[str, grpc.Channel]) -> dict[s
             metadata=bearer(key.api_key),
         ).contact_point
         out[f"{name}_contact_point"] = point.contact_point_id
+        faq = tenants.CreateFaqEntry(
+            tenant_pb2.CreateFaqEntryRequest(
+                entry=tenant_pb2.FaqEntry(language="sv", question="Öppettider?", answer="08-17")
+            ),
+            metadata=bearer(key.api_key),
+        ).entry
+        out[f"{name}_faq"] = faq.faq_id
     return out
 
 
@@ -116,6 +126,42 @@ def cross_tenant_calls(
         "TenantService/ListSkills": lambda md: tenants.ListSkills(
             tenant_pb2.ListSkillsRequest(tenant_id=b), metadata=md
         ),
+        "AdminService/SetContractVersion": lambda md: admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(
+                tenant_id=b,
+                version=tenant_pb2.ContractVersion(
+                    effective_from="2026-01-01",
+                    currency="SEK",
+                    target_percent=80,
+                    threshold=Duration(seconds=20),
+                ),
+            ),
+            metadata=md,
+        ),
+        "TenantService/CreateFaqEntry": lambda md: tenants.CreateFaqEntry(
+            tenant_pb2.CreateFaqEntryRequest(
+                tenant_id=b, entry=tenant_pb2.FaqEntry(language="sv", question="q?", answer="a")
+            ),
+            metadata=md,
+        ),
+        "TenantService/ListFaqEntries": lambda md: tenants.ListFaqEntries(
+            tenant_pb2.ListFaqEntriesRequest(tenant_id=b), metadata=md
+        ),
+        "TenantService/DeleteFaqEntry": lambda md: tenants.DeleteFaqEntry(
+            tenant_pb2.DeleteFaqEntryRequest(faq_id=t["b_faq"]), metadata=md
+        ),
+        "TenantService/SetCallGuidelines": lambda md: tenants.SetCallGuidelines(
+            tenant_pb2.SetCallGuidelinesRequest(queue_id=t["b_queue"], text="say hi"), metadata=md
+        ),
+        "TenantService/GetCallGuidelines": lambda md: tenants.GetCallGuidelines(
+            tenant_pb2.GetCallGuidelinesRequest(queue_id=t["b_queue"]), metadata=md
+        ),
+        "TenantService/ListContractVersions": lambda md: tenants.ListContractVersions(
+            tenant_pb2.ListContractVersionsRequest(tenant_id=b), metadata=md
+        ),
+        "TenantService/GetEffectiveContract": lambda md: tenants.GetEffectiveContract(
+            tenant_pb2.GetEffectiveContractRequest(tenant_id=b), metadata=md
+        ),
         "TenantService/SetBusinessHours": lambda md: tenants.SetBusinessHours(
             tenant_pb2.SetBusinessHoursRequest(
                 business_hours=tenant_pb2.BusinessHours(queue_id=t["b_queue"])
@@ -163,6 +209,13 @@ def test_every_rpc_refuses_another_tenants_objects(
     own = tenants.ListQueues(tenant_pb2.ListQueuesRequest(), metadata=bearer(two_tenants["b_key"]))
     assert [q.queue_id for q in own.queues] == [two_tenants["b_queue"]]
     assert own.queues[0].priority == 0, "untouched by a's update"
+    faqs = tenants.ListFaqEntries(tenant_pb2.ListFaqEntriesRequest(), metadata=bearer(two_tenants["b_key"]))
+    assert [e.faq_id for e in faqs.entries] == [two_tenants["b_faq"]]
+    guidelines = tenants.GetCallGuidelines(
+        tenant_pb2.GetCallGuidelinesRequest(queue_id=two_tenants["b_queue"]),
+        metadata=bearer(two_tenants["b_key"]),
+    )
+    assert guidelines.guidelines.text == ""
     points = tenants.ListContactPoints(
         tenant_pb2.ListContactPointsRequest(), metadata=bearer(two_tenants["b_key"])
     )

@@ -17,6 +17,13 @@ from vaxel_client_tenant.domain.business_hours import (
     business_hours,
 )
 from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
+from vaxel_client_tenant.domain.content import (
+    BillingRate,
+    BillingUnit,
+    CallGuidelines,
+    ContractVersion,
+    FaqEntry,
+)
 from vaxel_client_tenant.domain.model import (
     AfterHoursAction,
     Channel,
@@ -279,3 +286,68 @@ def contact_point_to_pb(point: ContactPoint) -> tenant_pb2.ContactPoint:
         address=point.address,
         country=point.country,
     )
+
+
+def faq_to_pb(entry: FaqEntry) -> tenant_pb2.FaqEntry:
+    return tenant_pb2.FaqEntry(
+        faq_id=entry.faq_id,
+        language=entry.language,
+        question=entry.question,
+        answer=entry.answer,
+        keywords=list(entry.keywords),
+    )
+
+
+def guidelines_to_pb(guidelines: CallGuidelines) -> tenant_pb2.CallGuidelines:
+    return tenant_pb2.CallGuidelines(
+        queue_id=guidelines.queue_id, text=guidelines.text, version=guidelines.version
+    )
+
+
+_UNIT_TO_PB = {u: tenant_pb2.BillingUnit.Value(f"BILLING_UNIT_{u.name}") for u in BillingUnit}
+_UNIT_FROM_PB = {v: k for k, v in _UNIT_TO_PB.items()}
+
+
+def parse_date(field: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(field, f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def contract_from_pb(tenant_id: str, message: tenant_pb2.ContractVersion) -> ContractVersion:
+    rates = []
+    for i, rate in enumerate(message.rates):
+        unit = _UNIT_FROM_PB.get(rate.unit)
+        if unit is None:
+            raise InvalidArgument(f"version.rates[{i}].unit", "per handled minute or per interaction")
+        channel = channels_from_pb(f"version.rates[{i}].channel", [rate.channel])[0]
+        rates.append(BillingRate(channel, unit, rate.amount_minor))
+    return ContractVersion(
+        tenant_id=tenant_id,
+        effective_from=parse_date("version.effective_from", message.effective_from),
+        currency=message.currency,
+        service_level_formula=_FORMULA_FROM_PB.get(
+            message.service_level_formula, _DEFAULTS.service_level_formula
+        ),
+        target_percent=message.target_percent,
+        threshold_seconds=_seconds(message.threshold),
+        rates=tuple(rates),
+    )
+
+
+def contract_to_pb(contract: ContractVersion) -> tenant_pb2.ContractVersion:
+    message = tenant_pb2.ContractVersion(
+        effective_from=contract.effective_from.isoformat(),
+        currency=contract.currency,
+        service_level_formula=_FORMULA_TO_PB[contract.service_level_formula],
+        target_percent=contract.target_percent,
+        rates=[
+            tenant_pb2.BillingRate(
+                channel=_CHANNEL_TO_PB[r.channel], unit=_UNIT_TO_PB[r.unit], amount_minor=r.amount_minor
+            )
+            for r in contract.rates
+        ],
+    )
+    message.threshold.FromSeconds(contract.threshold_seconds)
+    return message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
@@ -11,8 +12,13 @@ from vaxel_client_tenant.adapters.converters import (
     channels_from_pb,
     contact_kind_from_pb,
     contact_point_to_pb,
+    contract_from_pb,
+    contract_to_pb,
+    faq_to_pb,
+    guidelines_to_pb,
     hours_from_pb,
     hours_to_pb,
+    parse_date,
     queue_from_pb,
     queue_mask_fields,
     queue_to_pb,
@@ -20,7 +26,8 @@ from vaxel_client_tenant.adapters.converters import (
     tenant_to_pb,
 )
 from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
-from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, ApiKeys
+from vaxel_client_tenant.domain.content import FaqEntry
+from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ, ApiKeys
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import NotFound
 from vaxel_common.grpc_server import Context
@@ -93,6 +100,16 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         if key.revoked_at is not None:
             reply.revoked_at.FromDatetime(key.revoked_at)
         return reply
+
+    async def SetContractVersion(  # noqa: N802
+        self, request: tenant_pb2.SetContractVersionRequest, context: Context
+    ) -> tenant_pb2.SetContractVersionResponse:
+        current_principal().require(ADMIN)
+        contract = self._directory.add_contract_version(contract_from_pb(request.tenant_id, request.version))
+        message = contract_to_pb(contract)
+        entity = f"{contract.tenant_id}/{contract.effective_from.isoformat()}"
+        await self._config.changed(contract.tenant_id, "contract_version", entity, 1, message)
+        return tenant_pb2.SetContractVersionResponse(version=message)
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
@@ -238,3 +255,66 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
         await self._config.deleted(tenant_id, "contact_point", point.contact_point_id, 2)
         return tenant_pb2.DeleteContactPointResponse()
+
+    async def CreateFaqEntry(  # noqa: N802
+        self, request: tenant_pb2.CreateFaqEntryRequest, context: Context
+    ) -> tenant_pb2.CreateFaqEntryResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        e = request.entry
+        entry = self._directory.add_faq(
+            FaqEntry("", tenant_id, e.language, e.question, e.answer, tuple(e.keywords))
+        )
+        message = faq_to_pb(entry)
+        await self._config.changed(tenant_id, "faq_entry", entry.faq_id, 1, message)
+        return tenant_pb2.CreateFaqEntryResponse(entry=message)
+
+    async def ListFaqEntries(  # noqa: N802
+        self, request: tenant_pb2.ListFaqEntriesRequest, context: Context
+    ) -> tenant_pb2.ListFaqEntriesResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        entries = self._directory.faq(tenant_id, request.language)
+        return tenant_pb2.ListFaqEntriesResponse(entries=[faq_to_pb(e) for e in entries])
+
+    async def DeleteFaqEntry(  # noqa: N802
+        self, request: tenant_pb2.DeleteFaqEntryRequest, context: Context
+    ) -> tenant_pb2.DeleteFaqEntryResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        entry = self._directory.delete_faq(tenant_id, request.faq_id)
+        await self._config.deleted(tenant_id, "faq_entry", entry.faq_id, 2)
+        return tenant_pb2.DeleteFaqEntryResponse()
+
+    async def SetCallGuidelines(  # noqa: N802
+        self, request: tenant_pb2.SetCallGuidelinesRequest, context: Context
+    ) -> tenant_pb2.SetCallGuidelinesResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        guidelines = self._directory.set_guidelines(tenant_id, request.queue_id, request.text)
+        message = guidelines_to_pb(guidelines)
+        await self._config.changed(
+            tenant_id, "call_guidelines", guidelines.queue_id, guidelines.version, message
+        )
+        return tenant_pb2.SetCallGuidelinesResponse(guidelines=message)
+
+    async def GetCallGuidelines(  # noqa: N802
+        self, request: tenant_pb2.GetCallGuidelinesRequest, context: Context
+    ) -> tenant_pb2.GetCallGuidelinesResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        guidelines = self._directory.guidelines(tenant_id, request.queue_id)
+        return tenant_pb2.GetCallGuidelinesResponse(guidelines=guidelines_to_pb(guidelines))
+
+    async def ListContractVersions(  # noqa: N802
+        self, request: tenant_pb2.ListContractVersionsRequest, context: Context
+    ) -> tenant_pb2.ListContractVersionsResponse:
+        tenant_id = _caller_tenant(request.tenant_id, REPORTS_READ)
+        history = self._directory.contract_history(tenant_id)
+        return tenant_pb2.ListContractVersionsResponse(versions=[contract_to_pb(c) for c in history])
+
+    async def GetEffectiveContract(  # noqa: N802
+        self, request: tenant_pb2.GetEffectiveContractRequest, context: Context
+    ) -> tenant_pb2.GetEffectiveContractResponse:
+        tenant_id = _caller_tenant(request.tenant_id, REPORTS_READ)
+        if request.date:
+            on = parse_date("date", request.date)
+        else:
+            on = datetime.now(ZoneInfo(self._directory.tenant(tenant_id).time_zone)).date()
+        contract = self._directory.contract_on(tenant_id, on)
+        return tenant_pb2.GetEffectiveContractResponse(contract=contract_to_pb(contract))

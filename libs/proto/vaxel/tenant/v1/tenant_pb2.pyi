@@ -91,6 +91,23 @@ AFTER_HOURS_ACTION_CALLBACK: AfterHoursAction.ValueType  # 3
 AFTER_HOURS_ACTION_OVERFLOW: AfterHoursAction.ValueType  # 4
 Global___AfterHoursAction: _TypeAlias = AfterHoursAction  # noqa: Y015
 
+class _BillingUnit:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _BillingUnitEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BillingUnit.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    BILLING_UNIT_UNSPECIFIED: _BillingUnit.ValueType  # 0
+    BILLING_UNIT_PER_HANDLED_MINUTE: _BillingUnit.ValueType  # 1
+    BILLING_UNIT_PER_INTERACTION: _BillingUnit.ValueType  # 2
+
+class BillingUnit(_BillingUnit, metaclass=_BillingUnitEnumTypeWrapper): ...
+
+BILLING_UNIT_UNSPECIFIED: BillingUnit.ValueType  # 0
+BILLING_UNIT_PER_HANDLED_MINUTE: BillingUnit.ValueType  # 1
+BILLING_UNIT_PER_INTERACTION: BillingUnit.ValueType  # 2
+Global___BillingUnit: _TypeAlias = BillingUnit  # noqa: Y015
+
 class _ContactKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -629,6 +646,466 @@ class GetTenantResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetTenantResponse: _TypeAlias = GetTenantResponse  # noqa: Y015
+
+@_typing.final
+class FaqEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FAQ_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    QUESTION_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    KEYWORDS_FIELD_NUMBER: _builtins.int
+    faq_id: _builtins.str
+    language: _builtins.str
+    question: _builtins.str
+    answer: _builtins.str
+    @_builtins.property
+    def keywords(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        faq_id: _builtins.str = ...,
+        language: _builtins.str = ...,
+        question: _builtins.str = ...,
+        answer: _builtins.str = ...,
+        keywords: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "faq_id", b"faq_id", "keywords", b"keywords", "language", b"language", "question", b"question"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FaqEntry: _TypeAlias = FaqEntry  # noqa: Y015
+
+@_typing.final
+class CreateFaqEntryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def entry(self) -> Global___FaqEntry: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        entry: Global___FaqEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateFaqEntryRequest: _TypeAlias = CreateFaqEntryRequest  # noqa: Y015
+
+@_typing.final
+class CreateFaqEntryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> Global___FaqEntry: ...
+    def __init__(
+        self,
+        *,
+        entry: Global___FaqEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateFaqEntryResponse: _TypeAlias = CreateFaqEntryResponse  # noqa: Y015
+
+@_typing.final
+class ListFaqEntriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    language: _builtins.str
+    """Empty: every language."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        language: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListFaqEntriesRequest: _TypeAlias = ListFaqEntriesRequest  # noqa: Y015
+
+@_typing.final
+class ListFaqEntriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___FaqEntry]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___FaqEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListFaqEntriesResponse: _TypeAlias = ListFaqEntriesResponse  # noqa: Y015
+
+@_typing.final
+class DeleteFaqEntryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FAQ_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    faq_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        faq_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["faq_id", b"faq_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteFaqEntryRequest: _TypeAlias = DeleteFaqEntryRequest  # noqa: Y015
+
+@_typing.final
+class DeleteFaqEntryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteFaqEntryResponse: _TypeAlias = DeleteFaqEntryResponse  # noqa: Y015
+
+@_typing.final
+class CallGuidelines(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    text: _builtins.str
+    """Markdown."""
+    version: _builtins.int
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "text", b"text", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CallGuidelines: _TypeAlias = CallGuidelines  # noqa: Y015
+
+@_typing.final
+class SetCallGuidelinesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    text: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetCallGuidelinesRequest: _TypeAlias = SetCallGuidelinesRequest  # noqa: Y015
+
+@_typing.final
+class SetCallGuidelinesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GUIDELINES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def guidelines(self) -> Global___CallGuidelines: ...
+    def __init__(
+        self,
+        *,
+        guidelines: Global___CallGuidelines | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["guidelines", b"guidelines"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["guidelines", b"guidelines"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetCallGuidelinesResponse: _TypeAlias = SetCallGuidelinesResponse  # noqa: Y015
+
+@_typing.final
+class GetCallGuidelinesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCallGuidelinesRequest: _TypeAlias = GetCallGuidelinesRequest  # noqa: Y015
+
+@_typing.final
+class GetCallGuidelinesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GUIDELINES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def guidelines(self) -> Global___CallGuidelines: ...
+    def __init__(
+        self,
+        *,
+        guidelines: Global___CallGuidelines | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["guidelines", b"guidelines"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["guidelines", b"guidelines"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCallGuidelinesResponse: _TypeAlias = GetCallGuidelinesResponse  # noqa: Y015
+
+@_typing.final
+class BillingRate(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    unit: Global___BillingUnit.ValueType
+    amount_minor: _builtins.int
+    """Minor units of the currency (öre, cents) per unit."""
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        unit: Global___BillingUnit.ValueType = ...,
+        amount_minor: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "channel", b"channel", "unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BillingRate: _TypeAlias = BillingRate  # noqa: Y015
+
+@_typing.final
+class ContractVersion(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FORMULA_FIELD_NUMBER: _builtins.int
+    TARGET_PERCENT_FIELD_NUMBER: _builtins.int
+    THRESHOLD_FIELD_NUMBER: _builtins.int
+    RATES_FIELD_NUMBER: _builtins.int
+    effective_from: _builtins.str
+    """"YYYY-MM-DD" in the tenant's zone."""
+    currency: _builtins.str
+    """ISO 4217, e.g. "SEK"."""
+    service_level_formula: Global___ServiceLevelFormula.ValueType
+    target_percent: _builtins.float
+    """Default target where a queue sets none."""
+    @_builtins.property
+    def threshold(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def rates(self) -> _containers.RepeatedCompositeFieldContainer[Global___BillingRate]: ...
+    def __init__(
+        self,
+        *,
+        effective_from: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        service_level_formula: Global___ServiceLevelFormula.ValueType = ...,
+        target_percent: _builtins.float = ...,
+        threshold: _duration_pb2.Duration | None = ...,
+        rates: _abc.Iterable[Global___BillingRate] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["threshold", b"threshold"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "effective_from", b"effective_from", "rates", b"rates", "service_level_formula", b"service_level_formula", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContractVersion: _TypeAlias = ContractVersion  # noqa: Y015
+
+@_typing.final
+class ListContractVersionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListContractVersionsRequest: _TypeAlias = ListContractVersionsRequest  # noqa: Y015
+
+@_typing.final
+class ListContractVersionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def versions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContractVersion]: ...
+    def __init__(
+        self,
+        *,
+        versions: _abc.Iterable[Global___ContractVersion] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["versions", b"versions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListContractVersionsResponse: _TypeAlias = ListContractVersionsResponse  # noqa: Y015
+
+@_typing.final
+class GetEffectiveContractRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    date: _builtins.str
+    """"YYYY-MM-DD"; default today in the tenant's zone."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEffectiveContractRequest: _TypeAlias = GetEffectiveContractRequest  # noqa: Y015
+
+@_typing.final
+class GetEffectiveContractResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTRACT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def contract(self) -> Global___ContractVersion: ...
+    def __init__(
+        self,
+        *,
+        contract: Global___ContractVersion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contract", b"contract"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contract", b"contract"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEffectiveContractResponse: _TypeAlias = GetEffectiveContractResponse  # noqa: Y015
+
+@_typing.final
+class SetContractVersionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def version(self) -> Global___ContractVersion:
+        """Replaces a version with the same effective date."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        version: Global___ContractVersion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["version", b"version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetContractVersionRequest: _TypeAlias = SetContractVersionRequest  # noqa: Y015
+
+@_typing.final
+class SetContractVersionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def version(self) -> Global___ContractVersion: ...
+    def __init__(
+        self,
+        *,
+        version: Global___ContractVersion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["version", b"version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetContractVersionResponse: _TypeAlias = SetContractVersionResponse  # noqa: Y015
 
 @_typing.final
 class ContactPoint(_message.Message):

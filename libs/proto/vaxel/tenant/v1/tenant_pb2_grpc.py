@@ -66,6 +66,11 @@ class AdminServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyResponse.FromString,
                 _registered_method=True)
+        self.SetContractVersion = channel.unary_unary(
+                '/vaxel.tenant.v1.AdminService/SetContractVersion',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -112,6 +117,13 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetContractVersion(self, request, context):
+        """Contracts are agreed with the provider: ops records them; tenants read them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +156,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RevokeApiKey,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'SetContractVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetContractVersion,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -320,6 +337,33 @@ class AdminService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def SetContractVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.AdminService/SetContractVersion',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetContractVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class TenantServiceStub:
     """A client company manages its own setup, with its own API key (or the ops key).
@@ -395,6 +439,41 @@ class TenantServiceStub:
                 '/vaxel.tenant.v1.TenantService/DeleteContactPoint',
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.FromString,
+                _registered_method=True)
+        self.CreateFaqEntry = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/CreateFaqEntry',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryResponse.FromString,
+                _registered_method=True)
+        self.ListFaqEntries = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/ListFaqEntries',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesResponse.FromString,
+                _registered_method=True)
+        self.DeleteFaqEntry = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/DeleteFaqEntry',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryResponse.FromString,
+                _registered_method=True)
+        self.SetCallGuidelines = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/SetCallGuidelines',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesResponse.FromString,
+                _registered_method=True)
+        self.GetCallGuidelines = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/GetCallGuidelines',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesResponse.FromString,
+                _registered_method=True)
+        self.ListContractVersions = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/ListContractVersions',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsResponse.FromString,
+                _registered_method=True)
+        self.GetEffectiveContract = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/GetEffectiveContract',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.FromString,
                 _registered_method=True)
 
 
@@ -485,6 +564,51 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateFaqEntry(self, request, context):
+        """FAQ entries per language: routing answers chats and social mentions from them first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFaqEntries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFaqEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCallGuidelines(self, request, context):
+        """Guidelines travel to the agent with each offer of the queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCallGuidelines(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListContractVersions(self, request, context):
+        """The contract's version history; a version applies from its date until the next.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEffectiveContract(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -552,6 +676,41 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.DeleteContactPoint,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.SerializeToString,
+            ),
+            'CreateFaqEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFaqEntry,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryResponse.SerializeToString,
+            ),
+            'ListFaqEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFaqEntries,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesResponse.SerializeToString,
+            ),
+            'DeleteFaqEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFaqEntry,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryResponse.SerializeToString,
+            ),
+            'SetCallGuidelines': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCallGuidelines,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesResponse.SerializeToString,
+            ),
+            'GetCallGuidelines': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCallGuidelines,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesResponse.SerializeToString,
+            ),
+            'ListContractVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListContractVersions,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsResponse.SerializeToString,
+            ),
+            'GetEffectiveContract': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEffectiveContract,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -906,6 +1065,195 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/DeleteContactPoint',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteContactPointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFaqEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/CreateFaqEntry',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.CreateFaqEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFaqEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/ListFaqEntries',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListFaqEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFaqEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/DeleteFaqEntry',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.DeleteFaqEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCallGuidelines(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/SetCallGuidelines',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetCallGuidelinesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCallGuidelines(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/GetCallGuidelines',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetCallGuidelinesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListContractVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/ListContractVersions',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.ListContractVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEffectiveContract(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/GetEffectiveContract',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.FromString,
             options,
             channel_credentials,
             insecure,

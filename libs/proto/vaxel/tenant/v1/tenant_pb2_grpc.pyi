@@ -44,6 +44,8 @@ class AdminServiceStub:
     IssueApiKey: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.IssueApiKeyRequest, _tenant_pb2.IssueApiKeyResponse]
     """The key's plaintext is in the response only; it is stored as a hash."""
     RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.RevokeApiKeyRequest, _tenant_pb2.RevokeApiKeyResponse]
+    SetContractVersion: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SetContractVersionRequest, _tenant_pb2.SetContractVersionResponse]
+    """Contracts are agreed with the provider: ops records them; tenants read them."""
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
@@ -61,6 +63,8 @@ class AdminServiceAsyncStub(AdminServiceStub):
     IssueApiKey: _aio.UnaryUnaryMultiCallable[_tenant_pb2.IssueApiKeyRequest, _tenant_pb2.IssueApiKeyResponse]  # type: ignore[assignment]
     """The key's plaintext is in the response only; it is stored as a hash."""
     RevokeApiKey: _aio.UnaryUnaryMultiCallable[_tenant_pb2.RevokeApiKeyRequest, _tenant_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
+    SetContractVersion: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SetContractVersionRequest, _tenant_pb2.SetContractVersionResponse]  # type: ignore[assignment]
+    """Contracts are agreed with the provider: ops records them; tenants read them."""
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
     """Provider ops: onboarding and lifecycle of client companies.
@@ -112,6 +116,14 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.RevokeApiKeyResponse, _abc.Awaitable[_tenant_pb2.RevokeApiKeyResponse]]: ...
 
+    @_abc_1.abstractmethod
+    def SetContractVersion(
+        self,
+        request: _tenant_pb2.SetContractVersionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.SetContractVersionResponse, _abc.Awaitable[_tenant_pb2.SetContractVersionResponse]]:
+        """Contracts are agreed with the provider: ops records them; tenants read them."""
+
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class TenantServiceStub:
@@ -140,6 +152,16 @@ class TenantServiceStub:
     """
     ListContactPoints: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListContactPointsRequest, _tenant_pb2.ListContactPointsResponse]
     DeleteContactPoint: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.DeleteContactPointRequest, _tenant_pb2.DeleteContactPointResponse]
+    CreateFaqEntry: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.CreateFaqEntryRequest, _tenant_pb2.CreateFaqEntryResponse]
+    """FAQ entries per language: routing answers chats and social mentions from them first."""
+    ListFaqEntries: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListFaqEntriesRequest, _tenant_pb2.ListFaqEntriesResponse]
+    DeleteFaqEntry: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.DeleteFaqEntryRequest, _tenant_pb2.DeleteFaqEntryResponse]
+    SetCallGuidelines: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SetCallGuidelinesRequest, _tenant_pb2.SetCallGuidelinesResponse]
+    """Guidelines travel to the agent with each offer of the queue."""
+    GetCallGuidelines: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetCallGuidelinesRequest, _tenant_pb2.GetCallGuidelinesResponse]
+    ListContractVersions: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListContractVersionsRequest, _tenant_pb2.ListContractVersionsResponse]
+    """The contract's version history; a version applies from its date until the next."""
+    GetEffectiveContract: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveContractRequest, _tenant_pb2.GetEffectiveContractResponse]
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
@@ -165,6 +187,16 @@ class TenantServiceAsyncStub(TenantServiceStub):
     """
     ListContactPoints: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListContactPointsRequest, _tenant_pb2.ListContactPointsResponse]  # type: ignore[assignment]
     DeleteContactPoint: _aio.UnaryUnaryMultiCallable[_tenant_pb2.DeleteContactPointRequest, _tenant_pb2.DeleteContactPointResponse]  # type: ignore[assignment]
+    CreateFaqEntry: _aio.UnaryUnaryMultiCallable[_tenant_pb2.CreateFaqEntryRequest, _tenant_pb2.CreateFaqEntryResponse]  # type: ignore[assignment]
+    """FAQ entries per language: routing answers chats and social mentions from them first."""
+    ListFaqEntries: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListFaqEntriesRequest, _tenant_pb2.ListFaqEntriesResponse]  # type: ignore[assignment]
+    DeleteFaqEntry: _aio.UnaryUnaryMultiCallable[_tenant_pb2.DeleteFaqEntryRequest, _tenant_pb2.DeleteFaqEntryResponse]  # type: ignore[assignment]
+    SetCallGuidelines: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SetCallGuidelinesRequest, _tenant_pb2.SetCallGuidelinesResponse]  # type: ignore[assignment]
+    """Guidelines travel to the agent with each offer of the queue."""
+    GetCallGuidelines: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetCallGuidelinesRequest, _tenant_pb2.GetCallGuidelinesResponse]  # type: ignore[assignment]
+    ListContractVersions: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListContractVersionsRequest, _tenant_pb2.ListContractVersionsResponse]  # type: ignore[assignment]
+    """The contract's version history; a version applies from its date until the next."""
+    GetEffectiveContract: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveContractRequest, _tenant_pb2.GetEffectiveContractResponse]  # type: ignore[assignment]
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     """A client company manages its own setup, with its own API key (or the ops key)."""
@@ -265,5 +297,57 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenant_pb2.DeleteContactPointRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.DeleteContactPointResponse, _abc.Awaitable[_tenant_pb2.DeleteContactPointResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateFaqEntry(
+        self,
+        request: _tenant_pb2.CreateFaqEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.CreateFaqEntryResponse, _abc.Awaitable[_tenant_pb2.CreateFaqEntryResponse]]:
+        """FAQ entries per language: routing answers chats and social mentions from them first."""
+
+    @_abc_1.abstractmethod
+    def ListFaqEntries(
+        self,
+        request: _tenant_pb2.ListFaqEntriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.ListFaqEntriesResponse, _abc.Awaitable[_tenant_pb2.ListFaqEntriesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteFaqEntry(
+        self,
+        request: _tenant_pb2.DeleteFaqEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.DeleteFaqEntryResponse, _abc.Awaitable[_tenant_pb2.DeleteFaqEntryResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SetCallGuidelines(
+        self,
+        request: _tenant_pb2.SetCallGuidelinesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.SetCallGuidelinesResponse, _abc.Awaitable[_tenant_pb2.SetCallGuidelinesResponse]]:
+        """Guidelines travel to the agent with each offer of the queue."""
+
+    @_abc_1.abstractmethod
+    def GetCallGuidelines(
+        self,
+        request: _tenant_pb2.GetCallGuidelinesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.GetCallGuidelinesResponse, _abc.Awaitable[_tenant_pb2.GetCallGuidelinesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListContractVersions(
+        self,
+        request: _tenant_pb2.ListContractVersionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.ListContractVersionsResponse, _abc.Awaitable[_tenant_pb2.ListContractVersionsResponse]]:
+        """The contract's version history; a version applies from its date until the next."""
+
+    @_abc_1.abstractmethod
+    def GetEffectiveContract(
+        self,
+        request: _tenant_pb2.GetEffectiveContractRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.GetEffectiveContractResponse, _abc.Awaitable[_tenant_pb2.GetEffectiveContractResponse]]: ...
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,136 @@
+"""FAQ entries, call guidelines and contract versions through the tenant API."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.protobuf.duration_pb2 import Duration
+
+from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel.types.v1 import types_pb2
+from vaxel_common.supervisor import Platform
+
+pytestmark = pytest.mark.integration
+Md = tuple[tuple[str, str], ...]
+
+
+@pytest.fixture
+def tenant(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md]:
+    admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
+    t = admin.CreateTenant(
+        tenant_pb2.CreateTenantRequest(
+            name="Tele2", country="SE", time_zone="Europe/Stockholm", languages=["sv-SE"]
+        ),
+        metadata=platform.admin_metadata,
+    ).tenant
+    key = admin.IssueApiKey(
+        tenant_pb2.IssueApiKeyRequest(
+            tenant_id=t.tenant_id, scopes=["config:read", "config:write", "reports:read"]
+        ),
+        metadata=platform.admin_metadata,
+    ).api_key
+    stub = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
+    return t.tenant_id, admin, stub, (("authorization", f"Bearer {key}"),)
+
+
+def test_faq_by_language(
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    _, _, stub, md = tenant
+    for language, question in (("sv-SE", "Hur byter jag abonnemang?"), ("en-GB", "How do I change plan?")):
+        stub.CreateFaqEntry(
+            tenant_pb2.CreateFaqEntryRequest(
+                entry=tenant_pb2.FaqEntry(
+                    language=language, question=question, answer="I appen.", keywords=["Plan"]
+                )
+            ),
+            metadata=md,
+        )
+    swedish = stub.ListFaqEntries(tenant_pb2.ListFaqEntriesRequest(language="sv-SE"), metadata=md).entries
+    assert [e.question for e in swedish] == ["Hur byter jag abonnemang?"]
+    assert list(swedish[0].keywords) == ["plan"]
+    assert len(stub.ListFaqEntries(tenant_pb2.ListFaqEntriesRequest(), metadata=md).entries) == 2
+    with pytest.raises(grpc.RpcError) as err:
+        stub.CreateFaqEntry(
+            tenant_pb2.CreateFaqEntryRequest(
+                entry=tenant_pb2.FaqEntry(language="sv-SE", question="?", answer="")
+            ),
+            metadata=md,
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (err.value.details() or "").startswith("answer:")
+    stub.DeleteFaqEntry(tenant_pb2.DeleteFaqEntryRequest(faq_id=swedish[0].faq_id), metadata=md)
+    assert len(stub.ListFaqEntries(tenant_pb2.ListFaqEntriesRequest(), metadata=md).entries) == 1
+
+
+def test_guidelines_are_versioned(
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    _, _, stub, md = tenant
+    queue = stub.CreateQueue(
+        tenant_pb2.CreateQueueRequest(name="Mobil", channels=[types_pb2.CHANNEL_VOICE], language="sv-SE"),
+        metadata=md,
+    ).queue
+    first = stub.SetCallGuidelines(
+        tenant_pb2.SetCallGuidelinesRequest(queue_id=queue.queue_id, text="Hälsa med namn."), metadata=md
+    ).guidelines
+    second = stub.SetCallGuidelines(
+        tenant_pb2.SetCallGuidelinesRequest(queue_id=queue.queue_id, text="Hälsa med namn. Erbjud 5G."),
+        metadata=md,
+    ).guidelines
+    assert (first.version, second.version) == (1, 2)
+    read = stub.GetCallGuidelines(tenant_pb2.GetCallGuidelinesRequest(queue_id=queue.queue_id), metadata=md)
+    assert read.guidelines == second
+
+
+def test_contract_history_and_effective_version(
+    platform: Platform,
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    tenant_id, admin, stub, md = tenant
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetEffectiveContract(tenant_pb2.GetEffectiveContractRequest(date="2026-01-01"), metadata=md)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    for effective, rate in (("2026-01-01", 950), ("2026-07-01", 990)):
+        admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(
+                tenant_id=tenant_id,
+                version=tenant_pb2.ContractVersion(
+                    effective_from=effective,
+                    currency="SEK",
+                    service_level_formula=tenant_pb2.SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED,
+                    target_percent=80,
+                    threshold=Duration(seconds=20),
+                    rates=[
+                        tenant_pb2.BillingRate(
+                            channel=types_pb2.CHANNEL_VOICE,
+                            unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
+                            amount_minor=rate,
+                        )
+                    ],
+                ),
+            ),
+            metadata=platform.admin_metadata,
+        )
+    history = stub.ListContractVersions(tenant_pb2.ListContractVersionsRequest(), metadata=md).versions
+    assert [v.effective_from for v in history] == ["2026-01-01", "2026-07-01"]
+    june = stub.GetEffectiveContract(tenant_pb2.GetEffectiveContractRequest(date="2026-06-30"), metadata=md)
+    assert june.contract.rates[0].amount_minor == 950
+    july = stub.GetEffectiveContract(tenant_pb2.GetEffectiveContractRequest(date="2026-07-01"), metadata=md)
+    assert july.contract.rates[0].amount_minor == 990
+    with pytest.raises(grpc.RpcError) as err:
+        admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(
+                tenant_id=tenant_id,
+                version=tenant_pb2.ContractVersion(
+                    effective_from="2027-01-01",
+                    currency="kronor",
+                    target_percent=80,
+                    threshold=Duration(seconds=20),
+                ),
+            ),
+            metadata=platform.admin_metadata,
+        )
+    assert (err.value.details() or "").startswith("currency:")
