@@ -74,6 +74,10 @@ class EventConsumer:
         self._stopping = asyncio.Event()
         self._log = get_logger("vaxel.consumer")
         self.bootstrap = bootstrap
+        # Set once the consumer has read up to the end offsets it found on its first assignment:
+        # a replica is complete, so the service may report SERVING.
+        self.caught_up = asyncio.Event()
+        self._end_offsets: dict[TopicPartition, int] | None = None
         self._dependency_timeout = dependency_timeout
 
     async def start(self) -> None:
@@ -90,6 +94,8 @@ class EventConsumer:
         try:
             while not self._stopping.is_set():
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                if not self.caught_up.is_set():
+                    await self._check_caught_up(batches)
                 if not batches:
                     continue
                 try:
@@ -103,6 +109,21 @@ class EventConsumer:
                     await asyncio.sleep(delay)
         finally:
             await self._consumer.stop()
+
+    async def _check_caught_up(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        assignment = self._consumer.assignment()
+        if not assignment:
+            return
+        if self._end_offsets is None:
+            self._end_offsets = dict(await self._consumer.end_offsets(list(assignment)))
+        for tp, end in self._end_offsets.items():
+            records = batches.get(tp)
+            position = records[-1].offset + 1 if records else await self._consumer.position(tp)
+            if position < end:
+                return
+        self.caught_up.set()
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
         started = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel_common.service import ServiceRuntime, run_main
 from vaxel_common.topics import TENANT_CONFIG
@@ -16,7 +18,13 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(SERVICE_NAME, settings)
     replica = QueueReplica()
     # Every instance keeps the whole replica: no group, read from the start on each start.
-    runtime.consume([TENANT_CONFIG.name], ConfigReplicaHandler(replica), commit=False)
+    config = runtime.consume([TENANT_CONFIG.name], ConfigReplicaHandler(replica), commit=False)
+
+    async def replica_loaded() -> None:
+        await asyncio.wait_for(config.caught_up.wait(), timeout=settings.dependency_timeout_seconds)
+        runtime.log.info("replica_loaded", queues=len(replica))
+
+    runtime.on_ready(replica_loaded)
     runtime.grpc.add(
         routing_pb2_grpc.add_RoutingServiceServicer_to_server,
         RoutingServicer(Intake(replica), runtime.publisher),
