@@ -26,7 +26,7 @@ class TestApiKeys:
         principal = keys.principal(plaintext)
         assert principal.tenant_id == tenant_id
         assert principal.scopes == frozenset({CONFIG_READ})
-        assert plaintext.split("_")[2] not in key.secret_sha256
+        assert plaintext.split("_", 2)[2] not in key.secret_sha256
 
     def test_wrong_secret_and_garbage_are_unauthenticated(
         self, setup: tuple[TenantDirectory, ApiKeys, str]
