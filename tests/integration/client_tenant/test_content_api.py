@@ -134,3 +134,43 @@ def test_contract_history_and_effective_version(
             metadata=platform.admin_metadata,
         )
     assert (err.value.details() or "").startswith("currency:")
+
+
+def test_effective_configuration_gathers_what_applies_now(
+    platform: Platform,
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    tenant_id, admin, stub, md = tenant
+    queue = stub.CreateQueue(
+        tenant_pb2.CreateQueueRequest(name="Mobil", channels=[types_pb2.CHANNEL_VOICE], language="sv-SE"),
+        metadata=md,
+    ).queue
+    stub.SetCallGuidelines(
+        tenant_pb2.SetCallGuidelinesRequest(queue_id=queue.queue_id, text="Hej!"), metadata=md
+    )
+    stub.CreateContactPoint(
+        tenant_pb2.CreateContactPointRequest(
+            queue_id=queue.queue_id,
+            kind=tenant_pb2.CONTACT_KIND_EMAIL_ADDRESS,
+            address=f"kund-{tenant_id}@tele2.se",
+        ),
+        metadata=md,
+    )
+    admin.SetContractVersion(
+        tenant_pb2.SetContractVersionRequest(
+            tenant_id=tenant_id,
+            version=tenant_pb2.ContractVersion(
+                effective_from="2020-01-01", currency="SEK", target_percent=80, threshold=Duration(seconds=20)
+            ),
+        ),
+        metadata=platform.admin_metadata,
+    )
+    config = stub.GetEffectiveConfiguration(tenant_pb2.GetEffectiveConfigurationRequest(), metadata=md)
+    assert config.tenant.tenant_id == tenant_id
+    assert [q.queue.queue_id for q in config.queues] == [queue.queue_id]
+    only = config.queues[0]
+    assert only.open_now, "no business hours: always open"
+    assert not only.HasField("business_hours")
+    assert only.guidelines.text == "Hej!"
+    assert [p.kind for p in only.contact_points] == [tenant_pb2.CONTACT_KIND_EMAIL_ADDRESS]
+    assert config.contract.currency == "SEK"

@@ -162,6 +162,9 @@ def cross_tenant_calls(
         "TenantService/GetEffectiveContract": lambda md: tenants.GetEffectiveContract(
             tenant_pb2.GetEffectiveContractRequest(tenant_id=b), metadata=md
         ),
+        "TenantService/GetEffectiveConfiguration": lambda md: tenants.GetEffectiveConfiguration(
+            tenant_pb2.GetEffectiveConfigurationRequest(tenant_id=b), metadata=md
+        ),
         "TenantService/SetBusinessHours": lambda md: tenants.SetBusinessHours(
             tenant_pb2.SetBusinessHoursRequest(
                 business_hours=tenant_pb2.BusinessHours(queue_id=t["b_queue"])

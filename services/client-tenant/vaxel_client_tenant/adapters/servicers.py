@@ -26,7 +26,7 @@ from vaxel_client_tenant.adapters.converters import (
     tenant_to_pb,
 )
 from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
-from vaxel_client_tenant.domain.content import FaqEntry
+from vaxel_client_tenant.domain.content import FaqEntry, effective_contract
 from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ, ApiKeys
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import NotFound
@@ -318,3 +318,31 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             on = datetime.now(ZoneInfo(self._directory.tenant(tenant_id).time_zone)).date()
         contract = self._directory.contract_on(tenant_id, on)
         return tenant_pb2.GetEffectiveContractResponse(contract=contract_to_pb(contract))
+
+    async def GetEffectiveConfiguration(  # noqa: N802
+        self, request: tenant_pb2.GetEffectiveConfigurationRequest, context: Context
+    ) -> tenant_pb2.GetEffectiveConfigurationResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant = self._directory.tenant(tenant_id)
+        now = datetime.now(UTC)
+        reply = tenant_pb2.GetEffectiveConfigurationResponse(
+            tenant=tenant_to_pb(tenant),
+            skills=[skill_to_pb(s) for s in self._directory.skills(tenant_id)],
+            faq_entries=len(self._directory.faq(tenant_id)),
+        )
+        points = self._directory.contact_points(tenant_id)
+        for queue in self._directory.all_queues(tenant_id):
+            hours = self._directory.business_hours(tenant_id, queue.queue_id)
+            effective = reply.queues.add(
+                queue=queue_to_pb(queue),
+                open_now=self._directory.open_state(tenant_id, queue.queue_id, now)[0],
+                guidelines=guidelines_to_pb(self._directory.guidelines(tenant_id, queue.queue_id)),
+                contact_points=[contact_point_to_pb(p) for p in points if p.queue_id == queue.queue_id],
+            )
+            if hours is not None:
+                effective.business_hours.CopyFrom(hours_to_pb(queue.queue_id, hours))
+        today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
+        contract = effective_contract(self._directory.contract_history(tenant_id), today)
+        if contract is not None:
+            reply.contract.CopyFrom(contract_to_pb(contract))
+        return reply

@@ -164,6 +164,11 @@ class TenantDirectory:
     def _skill_ids(self, tenant_id: str) -> set[str]:
         return {s.skill_id for s in self._repository.skills(tenant_id)}
 
+    def all_queues(self, tenant_id: str) -> list[Queue]:
+        """Every queue of the tenant, ordered by id."""
+        self.tenant(tenant_id)
+        return self._all_queues(tenant_id)
+
     def _all_queues(self, tenant_id: str) -> list[Queue]:
         out: list[Queue] = []
         after = ""

@@ -648,6 +648,99 @@ class GetTenantResponse(_message.Message):
 Global___GetTenantResponse: _TypeAlias = GetTenantResponse  # noqa: Y015
 
 @_typing.final
+class GetEffectiveConfigurationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEffectiveConfigurationRequest: _TypeAlias = GetEffectiveConfigurationRequest  # noqa: Y015
+
+@_typing.final
+class EffectiveQueue(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_FIELD_NUMBER: _builtins.int
+    BUSINESS_HOURS_FIELD_NUMBER: _builtins.int
+    OPEN_NOW_FIELD_NUMBER: _builtins.int
+    GUIDELINES_FIELD_NUMBER: _builtins.int
+    CONTACT_POINTS_FIELD_NUMBER: _builtins.int
+    open_now: _builtins.bool
+    @_builtins.property
+    def queue(self) -> Global___Queue: ...
+    @_builtins.property
+    def business_hours(self) -> Global___BusinessHours:
+        """Unset: no business hours, always open."""
+
+    @_builtins.property
+    def guidelines(self) -> Global___CallGuidelines: ...
+    @_builtins.property
+    def contact_points(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContactPoint]: ...
+    def __init__(
+        self,
+        *,
+        queue: Global___Queue | None = ...,
+        business_hours: Global___BusinessHours | None = ...,
+        open_now: _builtins.bool = ...,
+        guidelines: Global___CallGuidelines | None = ...,
+        contact_points: _abc.Iterable[Global___ContactPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours", "guidelines", b"guidelines", "queue", b"queue"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours", b"business_hours", "contact_points", b"contact_points", "guidelines", b"guidelines", "open_now", b"open_now", "queue", b"queue"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EffectiveQueue: _TypeAlias = EffectiveQueue  # noqa: Y015
+
+@_typing.final
+class GetEffectiveConfigurationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    QUEUES_FIELD_NUMBER: _builtins.int
+    SKILLS_FIELD_NUMBER: _builtins.int
+    CONTRACT_FIELD_NUMBER: _builtins.int
+    FAQ_ENTRIES_FIELD_NUMBER: _builtins.int
+    faq_entries: _builtins.int
+    @_builtins.property
+    def tenant(self) -> Global___Tenant: ...
+    @_builtins.property
+    def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___EffectiveQueue]: ...
+    @_builtins.property
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___Skill]: ...
+    @_builtins.property
+    def contract(self) -> Global___ContractVersion:
+        """Unset when no contract is in force today."""
+
+    def __init__(
+        self,
+        *,
+        tenant: Global___Tenant | None = ...,
+        queues: _abc.Iterable[Global___EffectiveQueue] | None = ...,
+        skills: _abc.Iterable[Global___Skill] | None = ...,
+        contract: Global___ContractVersion | None = ...,
+        faq_entries: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contract", b"contract", "tenant", b"tenant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contract", b"contract", "faq_entries", b"faq_entries", "queues", b"queues", "skills", b"skills", "tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEffectiveConfigurationResponse: _TypeAlias = GetEffectiveConfigurationResponse  # noqa: Y015
+
+@_typing.final
 class FaqEntry(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -475,6 +475,11 @@ class TenantServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.FromString,
                 _registered_method=True)
+        self.GetEffectiveConfiguration = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/GetEffectiveConfiguration',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -609,6 +614,14 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEffectiveConfiguration(self, request, context):
+        """Everything that applies to the tenant now, in one read: queues with their hours, open state,
+        guidelines and contact points; skills; the contract in force today.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -711,6 +724,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetEffectiveContract,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.SerializeToString,
+            ),
+            'GetEffectiveConfiguration': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEffectiveConfiguration,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1254,6 +1272,33 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/GetEffectiveContract',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveContractResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEffectiveConfiguration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/GetEffectiveConfiguration',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.FromString,
             options,
             channel_credentials,
             insecure,

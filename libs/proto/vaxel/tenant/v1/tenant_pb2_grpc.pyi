@@ -162,6 +162,10 @@ class TenantServiceStub:
     ListContractVersions: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.ListContractVersionsRequest, _tenant_pb2.ListContractVersionsResponse]
     """The contract's version history; a version applies from its date until the next."""
     GetEffectiveContract: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveContractRequest, _tenant_pb2.GetEffectiveContractResponse]
+    GetEffectiveConfiguration: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveConfigurationRequest, _tenant_pb2.GetEffectiveConfigurationResponse]
+    """Everything that applies to the tenant now, in one read: queues with their hours, open state,
+    guidelines and contact points; skills; the contract in force today.
+    """
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
@@ -197,6 +201,10 @@ class TenantServiceAsyncStub(TenantServiceStub):
     ListContractVersions: _aio.UnaryUnaryMultiCallable[_tenant_pb2.ListContractVersionsRequest, _tenant_pb2.ListContractVersionsResponse]  # type: ignore[assignment]
     """The contract's version history; a version applies from its date until the next."""
     GetEffectiveContract: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveContractRequest, _tenant_pb2.GetEffectiveContractResponse]  # type: ignore[assignment]
+    GetEffectiveConfiguration: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveConfigurationRequest, _tenant_pb2.GetEffectiveConfigurationResponse]  # type: ignore[assignment]
+    """Everything that applies to the tenant now, in one read: queues with their hours, open state,
+    guidelines and contact points; skills; the contract in force today.
+    """
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     """A client company manages its own setup, with its own API key (or the ops key)."""
@@ -349,5 +357,15 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenant_pb2.GetEffectiveContractRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenant_pb2.GetEffectiveContractResponse, _abc.Awaitable[_tenant_pb2.GetEffectiveContractResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetEffectiveConfiguration(
+        self,
+        request: _tenant_pb2.GetEffectiveConfigurationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.GetEffectiveConfigurationResponse, _abc.Awaitable[_tenant_pb2.GetEffectiveConfigurationResponse]]:
+        """Everything that applies to the tenant now, in one read: queues with their hours, open state,
+        guidelines and contact points; skills; the contract in force today.
+        """
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
