@@ -19,28 +19,27 @@ class ConfigPublisher:
     async def changed(
         self, tenant_id: str, entity_type: str, entity_id: str, version: int, state: Message
     ) -> None:
+        """The entity's full state at ``version``."""
         packed = any_pb2.Any()
         packed.Pack(state)
-        payload = events_pb2.TenantConfigChanged(
-            entity_type=entity_type, entity_id=entity_id, version=version, state=packed
+        await self._publish(
+            tenant_id,
+            events_pb2.TenantConfigChanged(
+                entity_type=entity_type, entity_id=entity_id, version=version, state=packed
+            ),
         )
-        event = new_event(
-            payload,
-            tenant_id=tenant_id,
-            producer=SERVICE_NAME,
-            event_id=deterministic_id("config", entity_type, entity_id, str(version)),
-        )
-        await self._publisher.publish(TENANT_CONFIG, event)
 
     async def deleted(self, tenant_id: str, entity_type: str, entity_id: str, version: int) -> None:
         """A tombstone: replicas drop the entity."""
-        payload = events_pb2.TenantConfigChanged(
-            entity_type=entity_type, entity_id=entity_id, version=version, deleted=True
+        await self._publish(
+            tenant_id,
+            events_pb2.TenantConfigChanged(
+                entity_type=entity_type, entity_id=entity_id, version=version, deleted=True
+            ),
         )
-        event = new_event(
-            payload,
-            tenant_id=tenant_id,
-            producer=SERVICE_NAME,
-            event_id=deterministic_id("config", entity_type, entity_id, str(version)),
-        )
+
+    async def _publish(self, tenant_id: str, change: events_pb2.TenantConfigChanged) -> None:
+        # The id is derived from entity and version: republishing the same change is recognisably the same.
+        event_id = deterministic_id("config", change.entity_type, change.entity_id, str(change.version))
+        event = new_event(change, tenant_id=tenant_id, producer=SERVICE_NAME, event_id=event_id)
         await self._publisher.publish(TENANT_CONFIG, event)
