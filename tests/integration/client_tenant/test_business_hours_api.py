@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
+from tests.fixtures.platform import Metadata, onboard_tenant
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.supervisor import Platform
@@ -15,20 +16,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def us_queue(platform: Platform, channels: dict[str, grpc.Channel]) -> tuple[str, tuple[tuple[str, str]]]:
-    admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
-    ops = platform.admin_metadata
-    tenant = admin.CreateTenant(
-        tenant_pb2.CreateTenantRequest(
-            name="Acme Software", country="US", time_zone="America/New_York", languages=["en-US"]
-        ),
-        metadata=ops,
-    ).tenant
-    key = admin.IssueApiKey(
-        tenant_pb2.IssueApiKeyRequest(tenant_id=tenant.tenant_id, scopes=["config:read", "config:write"]),
-        metadata=ops,
-    ).api_key
-    md = (("authorization", f"Bearer {key}"),)
+def us_queue(platform: Platform, channels: dict[str, grpc.Channel]) -> tuple[str, Metadata]:
+    _, md = onboard_tenant(platform, channels, "Acme Software", "US", "America/New_York", "en-US")
     queue = (
         tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
         .CreateQueue(
@@ -49,9 +38,7 @@ def weekdays(start: str, end: str) -> list[tenant_pb2.DaySchedule]:
     ]
 
 
-def test_set_read_and_ask_open(
-    channels: dict[str, grpc.Channel], us_queue: tuple[str, tuple[tuple[str, str]]]
-) -> None:
+def test_set_read_and_ask_open(channels: dict[str, grpc.Channel], us_queue: tuple[str, Metadata]) -> None:
     queue_id, md = us_queue
     tenants = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
     with pytest.raises(grpc.RpcError) as err:
@@ -100,7 +87,7 @@ def test_set_read_and_ask_open(
 )
 def test_bad_hours_name_the_field_and_change_nothing(
     channels: dict[str, grpc.Channel],
-    us_queue: tuple[str, tuple[tuple[str, str]]],
+    us_queue: tuple[str, Metadata],
     hours: tenant_pb2.BusinessHours,
     field: str,
 ) -> None:

@@ -6,6 +6,7 @@ import grpc
 import pytest
 from google.protobuf.duration_pb2 import Duration
 
+from tests.fixtures.platform import onboard_tenant
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.supervisor import Platform
@@ -18,21 +19,17 @@ Md = tuple[tuple[str, str], ...]
 def tenant(
     platform: Platform, channels: dict[str, grpc.Channel]
 ) -> tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md]:
+    tenant_id, md = onboard_tenant(
+        platform,
+        channels,
+        "Tele2",
+        "SE",
+        "Europe/Stockholm",
+        "sv-SE",
+        ("config:read", "config:write", "reports:read"),
+    )
     admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
-    t = admin.CreateTenant(
-        tenant_pb2.CreateTenantRequest(
-            name="Tele2", country="SE", time_zone="Europe/Stockholm", languages=["sv-SE"]
-        ),
-        metadata=platform.admin_metadata,
-    ).tenant
-    key = admin.IssueApiKey(
-        tenant_pb2.IssueApiKeyRequest(
-            tenant_id=t.tenant_id, scopes=["config:read", "config:write", "reports:read"]
-        ),
-        metadata=platform.admin_metadata,
-    ).api_key
-    stub = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
-    return t.tenant_id, admin, stub, (("authorization", f"Bearer {key}"),)
+    return tenant_id, admin, tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"]), md
 
 
 def test_faq_by_language(

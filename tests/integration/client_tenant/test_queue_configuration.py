@@ -6,6 +6,7 @@ import grpc
 import pytest
 from google.protobuf import duration_pb2, field_mask_pb2
 
+from tests.fixtures.platform import onboard_tenant
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.supervisor import Platform
@@ -22,18 +23,8 @@ def seconds(n: int) -> duration_pb2.Duration:
 def tenant(
     platform: Platform, channels: dict[str, grpc.Channel]
 ) -> tuple[tenant_pb2_grpc.TenantServiceStub, Md]:
-    admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
-    t = admin.CreateTenant(
-        tenant_pb2.CreateTenantRequest(
-            name="MediaMarkt", country="DE", time_zone="Europe/Berlin", languages=["de-DE"]
-        ),
-        metadata=platform.admin_metadata,
-    ).tenant
-    key = admin.IssueApiKey(
-        tenant_pb2.IssueApiKeyRequest(tenant_id=t.tenant_id, scopes=["config:read", "config:write"]),
-        metadata=platform.admin_metadata,
-    ).api_key
-    return tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"]), (("authorization", f"Bearer {key}"),)
+    _, md = onboard_tenant(platform, channels, "MediaMarkt", "DE", "Europe/Berlin", "de-DE")
+    return tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"]), md
 
 
 def test_configured_queue_round_trip_update_and_delete(
