@@ -171,3 +171,69 @@ def test_effective_configuration_gathers_what_applies_now(
     assert only.guidelines.text == "Hej!"
     assert [p.kind for p in only.contact_points] == [tenant_pb2.CONTACT_KIND_EMAIL_ADDRESS]
     assert config.contract.currency == "SEK"
+
+
+def test_every_list_pages_with_a_cursor(
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    _, _, stub, md = tenant
+    queue = stub.CreateQueue(
+        tenant_pb2.CreateQueueRequest(name="Support", channels=[types_pb2.CHANNEL_CHAT], language="sv-SE"),
+        metadata=md,
+    ).queue
+    for i in range(5):
+        stub.CreateSkill(tenant_pb2.CreateSkillRequest(name=f"Skill {i}"), metadata=md)
+        stub.CreateFaqEntry(
+            tenant_pb2.CreateFaqEntryRequest(
+                entry=tenant_pb2.FaqEntry(language="sv-SE", question=f"Fråga {i}?", answer="Svar.")
+            ),
+            metadata=md,
+        )
+        stub.CreateContactPoint(
+            tenant_pb2.CreateContactPointRequest(
+                queue_id=queue.queue_id,
+                kind=tenant_pb2.CONTACT_KIND_CHAT_WIDGET,
+                address=f"widget-{queue.queue_id[:8]}-{i}",
+            ),
+            metadata=md,
+        )
+        stub.CreateQueue(
+            tenant_pb2.CreateQueueRequest(name=f"Q{i}", channels=[types_pb2.CHANNEL_EMAIL], language="sv-SE"),
+            metadata=md,
+        )
+
+    def walk(call, request_type, field: str, name_of, **extra: str) -> list[str]:  # type: ignore[no-untyped-def]
+        names: list[str] = []
+        token = ""
+        pages = 0
+        while True:
+            response = call(request_type(page_size=2, page_token=token, **extra), metadata=md)
+            items = list(getattr(response, field))
+            assert len(items) <= 2
+            names += [name_of(i) for i in items]
+            pages += 1
+            token = response.next_page_token
+            if not token:
+                return names
+            assert pages < 10
+
+    skills = walk(stub.ListSkills, tenant_pb2.ListSkillsRequest, "skills", lambda s: s.name)
+    assert skills == [f"Skill {i}" for i in range(5)]
+    faq = walk(stub.ListFaqEntries, tenant_pb2.ListFaqEntriesRequest, "entries", lambda e: e.question)
+    assert faq == [f"Fråga {i}?" for i in range(5)]
+    points = walk(
+        stub.ListContactPoints,
+        tenant_pb2.ListContactPointsRequest,
+        "contact_points",
+        lambda p: p.address,
+        queue_id=queue.queue_id,
+    )
+    assert points == [f"widget-{queue.queue_id[:8]}-{i}" for i in range(5)]
+    queues = walk(stub.ListQueues, tenant_pb2.ListQueuesRequest, "queues", lambda q: q.queue_id)
+    assert len(queues) == 6
+    assert queues == sorted(queues)
+    forged = tenant_pb2.ListSkillsRequest(page_token="not-a-token")  # noqa: S106
+    with pytest.raises(grpc.RpcError) as err:
+        stub.ListSkills(forged, metadata=md)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (err.value.details() or "").startswith("page_token:")

@@ -168,9 +168,8 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         self, request: tenant_pb2.ListSkillsRequest, context: Context
     ) -> tenant_pb2.ListSkillsResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
-        return tenant_pb2.ListSkillsResponse(
-            skills=[skill_to_pb(s) for s in self._directory.skills(tenant_id)]
-        )
+        skills, token = self._directory.skill_page(tenant_id, request.page_size, request.page_token)
+        return tenant_pb2.ListSkillsResponse(skills=[skill_to_pb(s) for s in skills], next_page_token=token)
 
     async def _published_queue(self, queue: Queue) -> tenant_pb2.Queue:
         message = queue_to_pb(queue)
@@ -245,8 +244,12 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         self, request: tenant_pb2.ListContactPointsRequest, context: Context
     ) -> tenant_pb2.ListContactPointsResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
-        points = self._directory.contact_points(tenant_id, request.queue_id)
-        return tenant_pb2.ListContactPointsResponse(contact_points=[contact_point_to_pb(p) for p in points])
+        points, token = self._directory.contact_point_page(
+            tenant_id, request.queue_id, request.page_size, request.page_token
+        )
+        return tenant_pb2.ListContactPointsResponse(
+            contact_points=[contact_point_to_pb(p) for p in points], next_page_token=token
+        )
 
     async def DeleteContactPoint(  # noqa: N802
         self, request: tenant_pb2.DeleteContactPointRequest, context: Context
@@ -272,8 +275,12 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         self, request: tenant_pb2.ListFaqEntriesRequest, context: Context
     ) -> tenant_pb2.ListFaqEntriesResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
-        entries = self._directory.faq(tenant_id, request.language)
-        return tenant_pb2.ListFaqEntriesResponse(entries=[faq_to_pb(e) for e in entries])
+        entries, token = self._directory.faq_page(
+            tenant_id, request.language, request.page_size, request.page_token
+        )
+        return tenant_pb2.ListFaqEntriesResponse(
+            entries=[faq_to_pb(e) for e in entries], next_page_token=token
+        )
 
     async def DeleteFaqEntry(  # noqa: N802
         self, request: tenant_pb2.DeleteFaqEntryRequest, context: Context

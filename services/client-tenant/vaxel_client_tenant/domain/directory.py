@@ -23,6 +23,7 @@ from vaxel_client_tenant.domain.content import (
     validate_guidelines,
 )
 from vaxel_client_tenant.domain.model import Channel, Queue, Skill, Tenant, TenantStatus
+from vaxel_client_tenant.domain.pagination import decode_token, encode_token, page_size_of, paginate
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_client_tenant.domain.queue_rules import validate_queue
 from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
@@ -161,6 +162,10 @@ class TenantDirectory:
         self.tenant(tenant_id)
         return self._repository.skills(tenant_id)
 
+    def skill_page(self, tenant_id: str, page_size: int, page_token: str) -> tuple[list[Skill], str]:
+        """One page of the skills catalogue by name."""
+        return paginate(self.skills(tenant_id), lambda s: (s.name.lower(), s.skill_id), page_size, page_token)
+
     def _skill_ids(self, tenant_id: str) -> set[str]:
         return {s.skill_id for s in self._repository.skills(tenant_id)}
 
@@ -189,15 +194,14 @@ class TenantDirectory:
             raise NotFound(f"queue {queue_id!r} not found")
         return queue
 
-    def queues(self, tenant_id: str, page_size: int, after: str) -> tuple[list[Queue], str]:
-        """One page of the tenant's queues ordered by id, and the cursor of the next page ('' at the end)."""
+    def queues(self, tenant_id: str, page_size: int, page_token: str) -> tuple[list[Queue], str]:
+        """One page of the tenant's queues ordered by id, and the next page's token ('' at the end)."""
         self.tenant(tenant_id)
-        if not 0 <= page_size <= 1000:
-            raise InvalidArgument("page_size", "must be between 0 and 1000")
-        size = page_size or 100
-        page = self._repository.list_queues(tenant_id, after, size + 1)
+        size = page_size_of(page_size)
+        after = decode_token(page_token)
+        page = self._repository.list_queues(tenant_id, after[0] if after else "", size + 1)
         if len(page) > size:
-            return page[:size], page[size - 1].queue_id
+            return page[:size], encode_token([page[size - 1].queue_id])
         return page, ""
 
     def set_business_hours(
@@ -242,6 +246,15 @@ class TenantDirectory:
             self.queue(tenant_id, queue_id)
         return self._repository.contact_points(tenant_id, queue_id)
 
+    def contact_point_page(
+        self, tenant_id: str, queue_id: str, page_size: int, page_token: str
+    ) -> tuple[list[ContactPoint], str]:
+        """One page of the contact points (of one queue, or all), by kind and address."""
+        points = self.contact_points(tenant_id, queue_id)
+        return paginate(
+            points, lambda p: (p.kind.value, p.address, p.contact_point_id), page_size, page_token
+        )
+
     def delete_contact_point(self, tenant_id: str, contact_point_id: str) -> ContactPoint:
         point = next(
             (p for p in self.contact_points(tenant_id) if p.contact_point_id == contact_point_id), None
@@ -267,6 +280,13 @@ class TenantDirectory:
     def faq(self, tenant_id: str, language: str = "") -> list[FaqEntry]:
         self.tenant(tenant_id)
         return self._repository.faq(tenant_id, language)
+
+    def faq_page(
+        self, tenant_id: str, language: str, page_size: int, page_token: str
+    ) -> tuple[list[FaqEntry], str]:
+        """One page of the FAQ (of one language, or all), by question."""
+        entries = self.faq(tenant_id, language)
+        return paginate(entries, lambda e: (e.question.lower(), e.faq_id), page_size, page_token)
 
     def delete_faq(self, tenant_id: str, faq_id: str) -> FaqEntry:
         entry = next((e for e in self.faq(tenant_id) if e.faq_id == faq_id), None)

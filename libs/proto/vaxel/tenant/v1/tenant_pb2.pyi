@@ -821,18 +821,26 @@ class ListFaqEntriesRequest(_message.Message):
 
     TENANT_ID_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     language: _builtins.str
     """Empty: every language."""
+    page_size: _builtins.int
+    """0: 100; at most 1000."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first."""
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         language: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "page_size", b"page_size", "page_token", b"page_token", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -843,16 +851,22 @@ class ListFaqEntriesResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ENTRIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
     @_builtins.property
-    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___FaqEntry]: ...
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___FaqEntry]:
+        """Ordered by question."""
+
     def __init__(
         self,
         *,
         entries: _abc.Iterable[Global___FaqEntry] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1291,18 +1305,26 @@ class ListContactPointsRequest(_message.Message):
 
     TENANT_ID_FIELD_NUMBER: _builtins.int
     QUEUE_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     queue_id: _builtins.str
     """Empty: every queue of the tenant."""
+    page_size: _builtins.int
+    """0: 100; at most 1000."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first."""
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         queue_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1313,16 +1335,22 @@ class ListContactPointsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CONTACT_POINTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
     @_builtins.property
-    def contact_points(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContactPoint]: ...
+    def contact_points(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContactPoint]:
+        """Ordered by kind, then address."""
+
     def __init__(
         self,
         *,
         contact_points: _abc.Iterable[Global___ContactPoint] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_points", b"contact_points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_points", b"contact_points", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1806,15 +1834,23 @@ class ListSkillsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     TENANT_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
+    page_size: _builtins.int
+    """0: 100; at most 1000."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first."""
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1825,16 +1861,22 @@ class ListSkillsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SKILLS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
     @_builtins.property
-    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___Skill]: ...
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___Skill]:
+        """Ordered by name."""
+
     def __init__(
         self,
         *,
         skills: _abc.Iterable[Global___Skill] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["skills", b"skills"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "skills", b"skills"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1911,7 +1953,9 @@ class ListQueuesRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     page_size: _builtins.int
+    """0: 100; at most 1000."""
     page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first."""
     def __init__(
         self,
         *,
@@ -1934,8 +1978,11 @@ class ListQueuesResponse(_message.Message):
     QUEUES_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Empty on the last page."""
     @_builtins.property
-    def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___Queue]: ...
+    def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___Queue]:
+        """Ordered by queue id."""
+
     def __init__(
         self,
         *,
