@@ -9,7 +9,11 @@ the routing API (rate and latency percentiles at a fixed concurrency).
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 import statistics
+import struct
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,6 +31,7 @@ from vaxel.types.v1 import types_pb2
 from vaxel_client_tenant.domain.business_hours import Shift, business_hours, is_open
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
+from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
 from vaxel_common.supervisor import Platform
 
 
@@ -122,14 +127,11 @@ async def bench_submit(platform: Platform, n: int = 3000, concurrency: int = 16)
         return len(latencies) / (time.perf_counter() - started), latencies
 
 
-async def bench_tenant_reads(
-    platform: Platform, n: int = 6000, concurrency: int = 32
-) -> tuple[float, list[float]]:
-    """GetQueue with a tenant's own API key: the tenant API's read path (auth, SQL, conversion)."""
-    async with aio.insecure_channel(platform.processes["client-tenant"].grpc_target) as channel:
+async def _reading_tenant(target: str, ops: tuple[tuple[str, str], ...]) -> tuple[str, bytes]:
+    """A tenant with a read key and one queue; the key and a serialised GetQueueRequest."""
+    async with aio.insecure_channel(target) as channel:
         admin = tenant_pb2_grpc.AdminServiceStub(channel)
         tenants = tenant_pb2_grpc.TenantServiceStub(channel)
-        ops = platform.admin_metadata
         tenant = (
             await admin.CreateTenant(
                 tenant_pb2.CreateTenantRequest(
@@ -149,18 +151,76 @@ async def bench_tenant_reads(
                 metadata=md,
             )
         ).queue
-        request = tenant_pb2.GetQueueRequest(queue_id=queue.queue_id)
+        return key.api_key, tenant_pb2.GetQueueRequest(queue_id=queue.queue_id).SerializeToString()
+
+
+async def bench_tenant_reads(
+    target: str, api_key: str, request: bytes, n: int = 6000, concurrency: int = 32
+) -> tuple[float, list[float]]:
+    """GetQueue with a tenant's own API key from a Python client (client and server share the cores)."""
+    async with aio.insecure_channel(target) as channel:
+        tenants = tenant_pb2_grpc.TenantServiceStub(channel)
+        md = (("authorization", f"Bearer {api_key}"),)
+        message = tenant_pb2.GetQueueRequest.FromString(request)
         latencies: list[float] = []
 
         async def worker(count: int) -> None:
             for _ in range(count):
                 t0 = time.perf_counter()
-                await tenants.GetQueue(request, metadata=md)
+                await tenants.GetQueue(message, metadata=md)
                 latencies.append(time.perf_counter() - t0)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
         return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def h2load_reads(
+    target: str, path: str, api_key: str, request: bytes, connections: int, streams: int, n: int = 20_000
+) -> tuple[float, float] | None:
+    """Rate and mean latency (ms) from h2load, a C HTTP/2 load generator that leaves the CPU to the server."""
+    binary = shutil.which("h2load")
+    if binary is None:
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".bin") as body:
+        body.write(b"\x00" + struct.pack(">I", len(request)) + request)
+        body.flush()
+        argv = [binary, "-n", str(n), "-c", str(connections), "-m", str(streams), "-d", body.name]
+        argv += ["-H", "content-type: application/grpc", "-H", "te: trailers"]
+        argv += ["-H", f"authorization: Bearer {api_key}", f"http://{target}{path}"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)  # noqa: S603
+        out = done.stdout
+    rate = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
+    if rate is None or mean is None or " 0 failed" not in out:
+        return None
+    value = float(mean.group(1)[:-2]) / (1000 if mean.group(1).endswith("us") else 1)
+    return float(rate.group(1)), value
+
+
+def report_tenant_reads(platform: Platform, store: str) -> None:
+    target = platform.processes["client-tenant"].grpc_target
+    api_key, request = asyncio.run(_reading_tenant(target, platform.admin_metadata))
+    qps, lat = asyncio.run(bench_tenant_reads(target, api_key, request))
+    print(
+        f"tenant API GetQueue, {store:<10} {qps:>10,.0f} /s   Python client, 32 concurrent (target >= 5,000)"
+    )
+    print(
+        f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms (target p99 <= 20)"
+    )
+    ceiling = h2load_reads(target, "/grpc.health.v1.Health/Check", "", b"", 16, 4)
+    if ceiling is not None:
+        print(f"  ceiling: health Check, no handler {ceiling[0]:>8,.0f} /s   (the Python gRPC server alone)")
+    for connections, streams in ((16, 4), (4, 2)):
+        measured = h2load_reads(
+            target, "/vaxel.tenant.v1.TenantService/GetQueue", api_key, request, connections, streams
+        )
+        if measured is None:
+            print("  h2load not installed (apt-get install nghttp2-client): server-side rate not measured")
+            return
+        print(
+            f"  h2load {connections * streams:>3} in flight          {measured[0]:>10,.0f} /s   mean {measured[1]:.1f} ms"
+        )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -182,13 +242,22 @@ def main() -> int:
             qps, lat = asyncio.run(bench_submit(platform))
             print(f"SubmitInteraction (16 concurrent) {qps:>12,.0f} /s")
             print(f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms")
-            qps, lat = asyncio.run(bench_tenant_reads(platform))
-            print(f"tenant API GetQueue (32 conc.)    {qps:>12,.0f} /s   (target >= 5,000)")
-            print(
-                f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms (target p99 <= 20)"
-            )
+            report_tenant_reads(platform, "SQLite")
         finally:
             platform.stop()
+        if postgres_bin() is None:
+            print("tenant API on PostgreSQL: not measured (no PostgreSQL server binaries)")
+            return 0
+        with TemporaryPostgres() as postgres:
+            platform = Platform(
+                Path(tmp) / "pg",
+                extra_env={"VAXEL_CLIENT_TENANT_DATABASE_URL": postgres.create_database()},
+            )
+            platform.start()
+            try:
+                report_tenant_reads(platform, "PostgreSQL")
+            finally:
+                platform.stop()
     return 0
 
 
