@@ -1,0 +1,188 @@
+"""The engine's inputs and outputs.
+
+Every input is a command read, in order, from the routing-inputs log of one pool; its
+``at`` is when it happened (a timer's due time for timer commands). The engine turns each
+into notices (the events it publishes) and timers (commands to feed back at a later time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vaxel_routing.domain.model import AgentProfile, Channel, Presence, QueueSpec
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertAgent:
+    profile: AgentProfile
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logout:
+    agent_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SetPresence:
+    agent_id: str
+    presence: Presence
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """New work. ``queue`` is the queue's configuration as the front door saw it (newest version wins)."""
+
+    interaction_id: str
+    queue: QueueSpec
+    channel: Channel
+    language: str = ""
+    customer_ref: str = ""
+    priority: int = 0
+    kind: str = "inbound"
+    not_before: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Abandon:
+    """The customer left (hung up, closed the chat) before or while connected."""
+
+    interaction_id: str
+    tenant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCallback:
+    """The customer takes the callback offer: leave the live queue, keep the place in line."""
+
+    interaction_id: str
+    tenant_id: str
+    not_before: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    agent_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    agent_id: str
+    offer_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """Handling is over (the call ended, the chat closed); the agent goes to wrap-up for it."""
+
+    agent_id: str
+    interaction_id: str
+    reason: str = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUp:
+    agent_id: str
+    interaction_id: str
+    disposition: str = ""
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    follow_up_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Hand connected work to another queue (``to_queue``) or to one agent (``to_agent_id``)."""
+
+    agent_id: str
+    interaction_id: str
+    to_queue: QueueSpec | None = None
+    to_agent_id: str = ""
+
+
+# Timer commands: produced by the engine's own timers, carrying their timer id.
+
+
+@dataclass(frozen=True, slots=True)
+class OfferExpired:
+    timer_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Widen:
+    timer_id: str
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackDue:
+    timer_id: str
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpExpired:
+    timer_id: str
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LastAgentWaitOver:
+    timer_id: str
+    interaction_id: str
+
+
+Command = (
+    UpsertAgent
+    | Login
+    | Logout
+    | SetPresence
+    | Submit
+    | Abandon
+    | RequestCallback
+    | Accept
+    | Reject
+    | End
+    | WrapUp
+    | Transfer
+    | OfferExpired
+    | Widen
+    | CallbackDue
+    | WrapUpExpired
+    | LastAgentWaitOver
+)
+TimerCommand = OfferExpired | Widen | CallbackDue | WrapUpExpired | LastAgentWaitOver
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something that happened, to be published as an event of type ``kind``
+    (the name of the payload field in ``vaxel.events.v1.Event``)."""
+
+    kind: str
+    tenant_id: str
+    interaction_id: str = ""
+    agent_id: str = ""
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    due: float
+    command: TimerCommand
+
+
+@dataclass(slots=True)
+class Outcome:
+    notices: list[Notice] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    reply: dict[str, object] = field(default_factory=dict)
