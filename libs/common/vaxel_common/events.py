@@ -15,9 +15,11 @@ from google.protobuf.message import Message
 
 from vaxel.events.v1 import events_pb2
 from vaxel_common.errors import DecodeError
+from vaxel_common.ids import PROVIDER_TENANT_ID, deterministic_id
 
 __all__ = [
     "EVENT_TYPES",
+    "PROVIDER_TENANT_ID",
     "SCHEMA_VERSION",
     "Event",
     "decode_event",
@@ -30,7 +32,6 @@ __all__ = [
 
 Event = events_pb2.Event
 SCHEMA_VERSION = 1
-_NAMESPACE = uuid.UUID("6f1c8f3e-5d1a-4b8e-9a57-0a2c9d6e7b10")
 
 _PAYLOAD_FIELDS = [f.name for f in events_pb2.Event.DESCRIPTOR.oneofs_by_name["payload"].fields]
 
@@ -47,10 +48,6 @@ _FIELD_BY_MESSAGE: dict[str, str] = {
     for f in _PAYLOAD_FIELDS
 }
 
-
-def deterministic_id(*parts: str) -> str:
-    """A UUID derived from ``parts``: the same decision replayed gets the same id."""
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
 
 
 def new_event(

@@ -14,6 +14,7 @@ __all__ = [
     "DEAD_LETTER",
     "INTERACTION_EVENTS",
     "INTERACTION_INBOUND",
+    "ROUTING_INPUTS",
     "SLA_ALERTS",
     "TENANT_CONFIG",
     "TopicSpec",
@@ -62,6 +63,16 @@ AGENT_EVENTS = TopicSpec(
     description="Agent log-in, log-out and presence; read by interaction-log and SLA.",
     retention_ms=30 * _DAY_MS,
 )
+ROUTING_INPUTS = TopicSpec(
+    name="vaxel.routing.inputs.v1",
+    partitions=6,
+    key="routing pool",
+    description=(
+        "Routing's own input log (vaxel.routing.v1.RoutingInput): submissions, desk actions, timers. "
+        "One pool's engine state is a function of its records; kept until routing snapshots land."
+    ),
+    retention_ms=-1,
+)
 TENANT_CONFIG = TopicSpec(
     name="vaxel.tenants.config.v1",
     partitions=3,
@@ -85,6 +96,7 @@ DEAD_LETTER = TopicSpec(
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     INTERACTION_INBOUND,
+    ROUTING_INPUTS,
     INTERACTION_EVENTS,
     AGENT_EVENTS,
     TENANT_CONFIG,

@@ -5,31 +5,77 @@ from __future__ import annotations
 import asyncio
 
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+from vaxel_common.deadletter import DeadLetterPublisher
 from vaxel_common.service import ServiceRuntime, run_main
-from vaxel_common.topics import TENANT_CONFIG
+from vaxel_common.topics import INTERACTION_INBOUND, TENANT_CONFIG
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.config_replica import ConfigReplicaHandler
-from vaxel_routing.adapters.servicers import RoutingServicer
-from vaxel_routing.domain import Intake, QueueReplica
+from vaxel_routing.adapters.desk_hub import DeskHub
+from vaxel_routing.adapters.engine_runner import EngineRunner, RoutingMetrics
+from vaxel_routing.adapters.front_door import FrontDoor
+from vaxel_routing.adapters.inbound import InboundHandler
+from vaxel_routing.adapters.servicers import AgentAdminServicer, AgentDeskServicer, RoutingServicer
+from vaxel_routing.domain import ConfigReplica
 from vaxel_routing.settings import RoutingSettings
 
 
 def build(settings: RoutingSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(SERVICE_NAME, settings)
-    replica = QueueReplica()
+    replica = ConfigReplica()
+    replica_handler = ConfigReplicaHandler(replica)
     # Every instance keeps the whole replica: no group, read from the start on each start.
-    config = runtime.consume([TENANT_CONFIG.name], ConfigReplicaHandler(replica), commit=False)
+    config = runtime.consume([TENANT_CONFIG.name], replica_handler, commit=False)
+    hub = DeskHub()
+    runner = EngineRunner(
+        bootstrap=settings.kafka_bootstrap,
+        producer=runtime.producer,
+        publisher=runtime.publisher,
+        replica=replica,
+        hub=hub,
+        policy=settings.policy(),
+        metrics=RoutingMetrics.create(runtime.registry),
+        dead_letters=DeadLetterPublisher(runtime.producer, f"{SERVICE_NAME}-engine"),
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        reply_timeout_seconds=settings.reply_timeout_seconds,
+    )
+    front_door = FrontDoor(
+        replica, runner, runtime.publisher, replica_handler.queue_messages, settings.tenant_pools
+    )
+    runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door))
+    tasks: list[asyncio.Task[None]] = []
 
-    async def replica_loaded() -> None:
+    async def start_engine() -> None:
         await asyncio.wait_for(config.caught_up.wait(), timeout=settings.dependency_timeout_seconds)
         runtime.log.info("replica_loaded", queues=len(replica))
+        await runner.start()
+        tasks.append(asyncio.create_task(runner.run(), name="routing-engine"))
+        await asyncio.wait_for(runner.ready.wait(), timeout=settings.dependency_timeout_seconds + 60)
 
-    runtime.on_ready(replica_loaded)
-    runtime.grpc.add(
-        routing_pb2_grpc.add_RoutingServiceServicer_to_server,
-        RoutingServicer(Intake(replica), runtime.publisher),
-        routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name,
-    )
+    async def stop_engine() -> None:
+        await runner.stop()
+        for task in tasks:
+            task.cancel()
+
+    runtime.on_ready(start_engine)
+    runtime.on_stop(stop_engine)
+    for add, servicer, name in (
+        (
+            routing_pb2_grpc.add_RoutingServiceServicer_to_server,
+            RoutingServicer(front_door),
+            "RoutingService",
+        ),
+        (
+            routing_pb2_grpc.add_AgentAdminServiceServicer_to_server,
+            AgentAdminServicer(runner),
+            "AgentAdminService",
+        ),
+        (
+            routing_pb2_grpc.add_AgentDeskServiceServicer_to_server,
+            AgentDeskServicer(runner, hub, front_door),
+            "AgentDeskService",
+        ),
+    ):
+        runtime.grpc.add(add, servicer, routing_pb2.DESCRIPTOR.services_by_name[name].full_name)
     return runtime
 
 

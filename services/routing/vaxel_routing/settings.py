@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from vaxel_common.settings import ServiceSettings
+from vaxel_routing.domain.model import RoutingPolicy, Strategy
 
 
 class RoutingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_ROUTING_", extra="ignore", frozen=True)
+
+    # Which routing pool serves a tenant (JSON object); tenants not named use "default".
+    tenant_pools: dict[str, str] = Field(default_factory=dict)
+    strategy: Literal["longest_idle", "most_skilled", "least_occupied"] = "longest_idle"
+    offer_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    not_ready_after_missed_offer: bool = True
+    # Seconds a returning customer waits for their last agent before anyone else may take them; 0: off.
+    last_agent_wait_seconds: float = Field(default=0.0, ge=0, le=600)
+    # Seconds an API call waits for the engine to apply its request.
+    reply_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    def policy(self) -> RoutingPolicy:
+        return RoutingPolicy(
+            strategy=Strategy[self.strategy.upper()],
+            offer_timeout_seconds=self.offer_timeout_seconds,
+            not_ready_after_missed_offer=self.not_ready_after_missed_offer,
+            last_agent_wait_seconds=self.last_agent_wait_seconds,
+        )

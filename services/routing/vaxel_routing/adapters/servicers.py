@@ -1,60 +1,180 @@
-"""gRPC servicer of the routing API: convert, delegate, publish, convert back."""
+"""gRPC servicers of routing: convert, delegate to the front door or the engine runner, convert back."""
 
 from __future__ import annotations
 
-from vaxel.events.v1 import events_pb2
-from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC
+
+import grpc
+
+from vaxel.routing.v1 import inputs_pb2, routing_pb2, routing_pb2_grpc
 from vaxel_common.auth import current_principal
-from vaxel_common.events import deterministic_id, new_event
-from vaxel_common.grpc_server import Context
-from vaxel_common.publisher import EventPublisher
-from vaxel_common.topics import INTERACTION_EVENTS
-from vaxel_routing import SERVICE_NAME
-from vaxel_routing.domain import Intake, Submission
+from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, VaxelError
+from vaxel_common.grpc_server import Context, status_code_of
+from vaxel_common.logging import get_logger
+from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
+from vaxel_routing.adapters.desk_hub import DeskHub
+from vaxel_routing.adapters.engine_runner import EngineRunner
+from vaxel_routing.adapters.front_door import FrontDoor
+
+INTERACTIONS_WRITE = "interactions:write"
+INTERACTIONS_READ = "interactions:read"
+
+
+def _caller_tenant(requested: str, scope: str) -> str:
+    principal = current_principal()
+    principal.require(scope)
+    tenant_id = principal.tenant_scope(requested)
+    if not tenant_id:
+        raise InvalidArgument("tenant_id", "required with the ops key")
+    return tenant_id
 
 
 class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
-    def __init__(self, intake: Intake, publisher: EventPublisher) -> None:
-        self._intake = intake
-        self._publisher = publisher
+    def __init__(self, front_door: FrontDoor) -> None:
+        self._door = front_door
 
     async def SubmitInteraction(  # noqa: N802  (gRPC method name)
         self, request: routing_pb2.SubmitInteractionRequest, context: Context
     ) -> routing_pb2.SubmitInteractionResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
-        submitted = self._intake.submit(
-            Submission(
-                tenant_id=tenant_id,
-                queue_id=request.queue_id,
-                channel=int(request.channel),
-                language=request.language,
-                idempotency_key=request.idempotency_key,
-            )
+        return await self._door.submit(_caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request)
+
+    async def GetInteractionStatus(  # noqa: N802
+        self, request: routing_pb2.GetInteractionStatusRequest, context: Context
+    ) -> routing_pb2.GetInteractionStatusResponse:
+        return self._door.status(_caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id)
+
+    async def AbandonInteraction(  # noqa: N802
+        self, request: routing_pb2.AbandonInteractionRequest, context: Context
+    ) -> routing_pb2.AbandonInteractionResponse:
+        await self._door.abandon(
+            _caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.interaction_id
         )
-        if submitted.new:
-            iid = submitted.interaction_id
-            created = events_pb2.InteractionCreated(
-                queue_id=request.queue_id,
-                channel=request.channel,
-                language=request.language,
-                customer_ref=request.customer_ref,
-                contact=request.contact,
-                subject=request.subject,
-            )
-            queued = events_pb2.InteractionQueued(queue_id=request.queue_id, position=submitted.position)
-            await self._publisher.publish(
-                INTERACTION_EVENTS,
-                *(
-                    new_event(
-                        payload,
-                        tenant_id=tenant_id,
-                        producer=SERVICE_NAME,
-                        interaction_id=iid,
-                        event_id=deterministic_id(iid, step),
-                    )
-                    for payload, step in ((created, "created"), (queued, "queued:1"))
-                ),
-            )
-        return routing_pb2.SubmitInteractionResponse(
-            interaction_id=submitted.interaction_id, position=submitted.position
+        return routing_pb2.AbandonInteractionResponse()
+
+    async def RequestCallback(  # noqa: N802
+        self, request: routing_pb2.RequestCallbackRequest, context: Context
+    ) -> routing_pb2.RequestCallbackResponse:
+        tenant_id = _caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
+        wanted = request.not_before.ToDatetime(UTC) if request.HasField("not_before") else None
+        when = await self._door.request_callback(tenant_id, request.interaction_id, wanted)
+        response = routing_pb2.RequestCallbackResponse()
+        response.scheduled_for.FromDatetime(when)
+        return response
+
+
+def _ops_only() -> None:
+    if current_principal().tenant_id is not None:
+        raise NotFound("no such service for a tenant key")
+
+
+class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
+    def __init__(self, runner: EngineRunner) -> None:
+        self._runner = runner
+
+    async def UpsertAgent(  # noqa: N802
+        self, request: routing_pb2.UpsertAgentRequest, context: Context
+    ) -> routing_pb2.UpsertAgentResponse:
+        _ops_only()
+        profile = agent_from_pb(request.agent)
+        engine = self._runner.engine(profile.pool)
+        held_pool = self._runner.pool_of_agent(profile.agent_id)
+        if held_pool is not None and held_pool != profile.pool:
+            raise FailedPrecondition(f"the agent works in pool {held_pool!r}; moving pools is not supported")
+        try:
+            version = engine.agent(profile.agent_id).profile.version + 1
+        except NotFound:
+            version = 1
+        message = agent_to_pb(profile)
+        message.version = version
+        await self._runner.execute(profile.pool, inputs_pb2.RoutingInput(upsert_agent=message))
+        return routing_pb2.UpsertAgentResponse(agent=message)
+
+    async def GetAgent(  # noqa: N802
+        self, request: routing_pb2.GetAgentRequest, context: Context
+    ) -> routing_pb2.GetAgentResponse:
+        _ops_only()
+        pool = self._runner.pool_of_agent(request.agent_id)
+        if pool is None:
+            raise NotFound(f"agent {request.agent_id!r} not found")
+        engine = self._runner.engine(pool)
+        agent = engine.agent(request.agent_id)
+        return routing_pb2.GetAgentResponse(
+            agent=agent_to_pb(agent.profile),
+            presence=presence_pb(agent.shown_presence()),
+            presence_reason=agent.reason,
+            work=[work_item_to_pb(w) for w in engine.agent_work(request.agent_id)],
         )
+
+
+class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
+    """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id."""
+
+    def __init__(self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor) -> None:
+        self._runner = runner
+        self._hub = hub
+        self._door = front_door
+        self._log = get_logger("vaxel.routing.desk")
+
+    async def Connect(  # noqa: N802
+        self, request_iterator: AsyncIterator[routing_pb2.ConnectRequest], context: Context
+    ) -> AsyncIterator[routing_pb2.ConnectResponse]:
+        first = await anext(aiter(request_iterator), None)
+        if first is None or first.WhichOneof("action") != "login" or not first.login.agent_id:
+            raise InvalidArgument("login", "the first request on a desk stream is Login with the agent id")
+        agent_id = first.login.agent_id
+        pool = self._runner.pool_of_agent(agent_id)
+        if pool is None:
+            raise NotFound(f"agent {agent_id!r} not found")
+        outbox = self._hub.attach(agent_id)
+        try:
+            await self._act(pool, agent_id, first)
+            yield routing_pb2.ConnectResponse(reply=routing_pb2.Reply(request_id=first.request_id))
+            yield routing_pb2.ConnectResponse(state=self._runner.agent_state(pool, agent_id))
+            reader = asyncio.create_task(self._read(pool, agent_id, request_iterator, outbox))
+            try:
+                while not (reader.done() and outbox.empty()):
+                    getter = asyncio.create_task(outbox.get())
+                    done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                    if getter in done:
+                        yield getter.result()
+                    else:
+                        getter.cancel()
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+        finally:
+            self._hub.detach(agent_id, outbox)
+
+    async def _read(
+        self,
+        pool: str,
+        agent_id: str,
+        requests: AsyncIterator[routing_pb2.ConnectRequest],
+        outbox: asyncio.Queue[routing_pb2.ConnectResponse],
+    ) -> None:
+        async for request in requests:
+            reply = routing_pb2.Reply(request_id=request.request_id)
+            try:
+                if request.WhichOneof("action") == "login":
+                    raise InvalidArgument("login", "already logged in on this stream")
+                await self._act(pool, agent_id, request)
+            except VaxelError as exc:
+                reply.code = status_code_of(exc).value[0]
+                reply.message = exc.message
+            outbox.put_nowait(routing_pb2.ConnectResponse(reply=reply))
+            if request.WhichOneof("action") == "logout" and reply.code == grpc.StatusCode.OK.value[0]:
+                return
+
+    async def _act(self, pool: str, agent_id: str, request: routing_pb2.ConnectRequest) -> None:
+        desk = inputs_pb2.AgentInput(agent_id=agent_id, request=request)
+        if request.WhichOneof("action") == "transfer" and request.transfer.to_queue_id:
+            engine = self._runner.engine(pool)
+            work = engine.work(request.transfer.interaction_id)
+            if work is None or work.agent_id != agent_id:
+                raise NotFound(f"interaction {request.transfer.interaction_id!r} not found")
+            desk.to_queue.CopyFrom(self._door.queue_message(work.tenant_id, request.transfer.to_queue_id))
+        await self._runner.execute(pool, inputs_pb2.RoutingInput(agent=desk))

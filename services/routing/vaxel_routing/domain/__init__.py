@@ -1,6 +1,6 @@
-"""The pure core of routing."""
+"""Routing's domain: the engine of a pool, admission of new work, the configuration replica."""
 
-from vaxel_routing.domain.intake import Intake, Submission, Submitted
-from vaxel_routing.domain.replica import QueueConfig, QueueReplica
+from vaxel_routing.domain.engine import RoutingEngine
+from vaxel_routing.domain.replica import ConfigReplica, QueueConfig
 
-__all__ = ["Intake", "QueueConfig", "QueueReplica", "Submission", "Submitted"]
+__all__ = ["ConfigReplica", "QueueConfig", "RoutingEngine"]

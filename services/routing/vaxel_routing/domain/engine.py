@@ -20,7 +20,6 @@ number of waiting interactions.
 from __future__ import annotations
 
 import heapq
-import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from vaxel_common.ids import deterministic_id
 from vaxel_routing.domain.commands import (
     Abandon,
     Accept,
@@ -69,14 +69,11 @@ from vaxel_routing.domain.model import (
 
 Lane = tuple[str, int, int]  # (queue id, relax level, channel) or ("@" + agent id, 0, channel)
 
-_NS = uuid.UUID("5b0f6f1e-8a37-4b8e-9d43-7f1c1a0e3c11")
 _MAX_QUEUE_MOVES = 3
 _MAX_CUSTOMERS_REMEMBERED = 100_000
 
 
-def stable_id(*parts: str) -> str:
-    """A UUID from its parts: the same parts give the same id on every replay."""
-    return str(uuid.uuid5(_NS, "\x1f".join(parts)))
+stable_id = deterministic_id
 
 
 @dataclass(slots=True)

@@ -23,20 +23,87 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1evaxel/routing/v1/routing.proto\x12\x10vaxel.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1avaxel/types/v1/types.proto\"\xe5\x01\n\x18SubmitInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x05 \x01(\t\x12(\n\x07\x63ontact\x18\x06 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x08 \x01(\t\"x\n\x19SubmitInteractionResponse\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\x31\n\x0e\x65stimated_wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration2~\n\x0eRoutingService\x12l\n\x11SubmitInteraction\x12*.vaxel.routing.v1.SubmitInteractionRequest\x1a+.vaxel.routing.v1.SubmitInteractionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1evaxel/routing/v1/routing.proto\x12\x10vaxel.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\x96\x02\n\x18SubmitInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x05 \x01(\t\x12(\n\x07\x63ontact\x18\x06 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x08 \x01(\t\x12\x0c\n\x04text\x18\t \x01(\t\x12\x10\n\x08\x65scalate\x18\n \x01(\x08\x12\x0f\n\x07urgency\x18\x0b \x01(\x05\"\xc6\x02\n\x19SubmitInteractionResponse\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\x31\n\x0e\x65stimated_wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x32\n\x0b\x64isposition\x18\x04 \x01(\x0e\x32\x1d.vaxel.routing.v1.Disposition\x12\x18\n\x10\x63\x61llback_offered\x18\x05 \x01(\x08\x12\x12\n\nfaq_answer\x18\x06 \x01(\t\x12\x0e\n\x06\x66\x61q_id\x18\x07 \x01(\t\x12\x16\n\x0e\x63losed_message\x18\x08 \x01(\t\x12\x30\n\x0cnext_opening\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08queue_id\x18\n \x01(\t\"H\n\x1bGetInteractionStatusRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"\x9c\x01\n\x1cGetInteractionStatusResponse\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x10\n\x08position\x18\x03 \x01(\r\x12\x31\n\x0e\x65stimated_wait\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08queue_id\x18\x05 \x01(\t\"F\n\x19\x41\x62\x61ndonInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"\x1c\n\x1a\x41\x62\x61ndonInteractionResponse\"s\n\x16RequestCallbackRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\x12.\n\nnot_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x17RequestCallbackResponse\x12\x31\n\rscheduled_for\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"3\n\nSkillLevel\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x13\n\x0bproficiency\x18\x02 \x01(\r\"M\n\x0f\x43hannelCapacity\x12(\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08\x63\x61pacity\x18\x02 \x01(\r\"\x92\x02\n\x05\x41gent\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0c\n\x04pool\x18\x02 \x01(\t\x12\x0f\n\x07site_id\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x11\n\tlanguages\x18\x05 \x03(\t\x12,\n\x06skills\x18\x06 \x03(\x0b\x32\x1c.vaxel.routing.v1.SkillLevel\x12\x12\n\ntenant_ids\x18\x07 \x03(\t\x12\x33\n\x08\x63\x61pacity\x18\x08 \x03(\x0b\x32!.vaxel.routing.v1.ChannelCapacity\x12*\n\x07wrap_up\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07version\x18\n \x01(\x04\"<\n\x12UpsertAgentRequest\x12&\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x17.vaxel.routing.v1.Agent\"=\n\x13UpsertAgentResponse\x12&\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x17.vaxel.routing.v1.Agent\"#\n\x0fGetAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\xa9\x01\n\x10GetAgentResponse\x12&\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x17.vaxel.routing.v1.Agent\x12*\n\x08presence\x18\x02 \x01(\x0e\x32\x18.vaxel.types.v1.Presence\x12\x17\n\x0fpresence_reason\x18\x03 \x01(\t\x12(\n\x04work\x18\x04 \x03(\x0b\x32\x1a.vaxel.routing.v1.WorkItem\"\xc3\x03\n\x0e\x43onnectRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12(\n\x05login\x18\n \x01(\x0b\x32\x17.vaxel.routing.v1.LoginH\x00\x12\x35\n\x0cset_presence\x18\x0b \x01(\x0b\x32\x1d.vaxel.routing.v1.SetPresenceH\x00\x12\x35\n\x0c\x61\x63\x63\x65pt_offer\x18\x0c \x01(\x0b\x32\x1d.vaxel.routing.v1.AcceptOfferH\x00\x12\x35\n\x0creject_offer\x18\r \x01(\x0b\x32\x1d.vaxel.routing.v1.RejectOfferH\x00\x12;\n\x0f\x65nd_interaction\x18\x0e \x01(\x0b\x32 .vaxel.routing.v1.EndInteractionH\x00\x12+\n\x07wrap_up\x18\x0f \x01(\x0b\x32\x18.vaxel.routing.v1.WrapUpH\x00\x12.\n\x08transfer\x18\x10 \x01(\x0b\x32\x1a.vaxel.routing.v1.TransferH\x00\x12*\n\x06logout\x18\x11 \x01(\x0b\x32\x18.vaxel.routing.v1.LogoutH\x00\x42\x08\n\x06\x61\x63tion\"\x19\n\x05Login\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"I\n\x0bSetPresence\x12*\n\x08presence\x18\x01 \x01(\x0e\x32\x18.vaxel.types.v1.Presence\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1f\n\x0b\x41\x63\x63\x65ptOffer\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"/\n\x0bRejectOffer\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"8\n\x0e\x45ndInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x8d\x01\n\x06WrapUp\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\r\n\x05notes\x18\x04 \x01(\t\x12\x39\n\x15\x66ollow_up_callback_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x08Transfer\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x13\n\x0bto_queue_id\x18\x02 \x01(\t\x12\x13\n\x0bto_agent_id\x18\x03 \x01(\t\"\x18\n\x06Logout\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x8e\x02\n\x0f\x43onnectResponse\x12(\n\x05reply\x18\x01 \x01(\x0b\x32\x17.vaxel.routing.v1.ReplyH\x00\x12(\n\x05offer\x18\x02 \x01(\x0b\x32\x17.vaxel.routing.v1.OfferH\x00\x12\x35\n\x0coffer_closed\x18\x03 \x01(\x0b\x32\x1d.vaxel.routing.v1.OfferClosedH\x00\x12-\n\x05state\x18\x04 \x01(\x0b\x32\x1c.vaxel.routing.v1.AgentStateH\x00\x12\x37\n\rcustomer_left\x18\x05 \x01(\x0b\x32\x1e.vaxel.routing.v1.CustomerLeftH\x00\x42\x08\n\x06update\":\n\x05Reply\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xb6\x01\n\x0bHistoryItem\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x05 \x01(\t\x12,\n\x08\x65nded_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa9\x02\n\x05Offer\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x10\n\x08queue_id\x18\x04 \x01(\t\x12(\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\r\x12\x14\n\x0c\x63ustomer_ref\x18\x08 \x01(\t\x12\x12\n\nguidelines\x18\t \x01(\t\x12.\n\x07history\x18\n \x03(\x0b\x32\x1d.vaxel.routing.v1.HistoryItem\x12\x0c\n\x04kind\x18\x0b \x01(\t\",\n\x0bOfferClosed\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x0b\n\x03how\x18\x02 \x01(\t\"\x92\x01\n\x08WorkItem\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x10\n\x08offer_id\x18\x03 \x01(\t\x12\x11\n\ttenant_id\x18\x04 \x01(\t\x12\x10\n\x08queue_id\x18\x05 \x01(\t\x12(\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\"\xad\x01\n\nAgentState\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12*\n\x08presence\x18\x02 \x01(\x0e\x32\x18.vaxel.types.v1.Presence\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12(\n\x04work\x18\x04 \x03(\x0b\x32\x1a.vaxel.routing.v1.WorkItem\x12\'\n\x06offers\x18\x05 \x03(\x0b\x32\x17.vaxel.routing.v1.Offer\"&\n\x0c\x43ustomerLeft\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t*\xac\x01\n\x0b\x44isposition\x12\x1b\n\x17\x44ISPOSITION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44ISPOSITION_QUEUED\x10\x01\x12\x19\n\x15\x44ISPOSITION_DEFLECTED\x10\x02\x12\x16\n\x12\x44ISPOSITION_CLOSED\x10\x03\x12\x19\n\x15\x44ISPOSITION_SCHEDULED\x10\x04\x12\x1a\n\x16\x44ISPOSITION_OVERFLOWED\x10\x05\x32\xce\x03\n\x0eRoutingService\x12l\n\x11SubmitInteraction\x12*.vaxel.routing.v1.SubmitInteractionRequest\x1a+.vaxel.routing.v1.SubmitInteractionResponse\x12u\n\x14GetInteractionStatus\x12-.vaxel.routing.v1.GetInteractionStatusRequest\x1a..vaxel.routing.v1.GetInteractionStatusResponse\x12o\n\x12\x41\x62\x61ndonInteraction\x12+.vaxel.routing.v1.AbandonInteractionRequest\x1a,.vaxel.routing.v1.AbandonInteractionResponse\x12\x66\n\x0fRequestCallback\x12(.vaxel.routing.v1.RequestCallbackRequest\x1a).vaxel.routing.v1.RequestCallbackResponse2\xc2\x01\n\x11\x41gentAdminService\x12Z\n\x0bUpsertAgent\x12$.vaxel.routing.v1.UpsertAgentRequest\x1a%.vaxel.routing.v1.UpsertAgentResponse\x12Q\n\x08GetAgent\x12!.vaxel.routing.v1.GetAgentRequest\x1a\".vaxel.routing.v1.GetAgentResponse2f\n\x10\x41gentDeskService\x12R\n\x07\x43onnect\x12 .vaxel.routing.v1.ConnectRequest\x1a!.vaxel.routing.v1.ConnectResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.routing.v1.routing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBMITINTERACTIONREQUEST']._serialized_start=113
-  _globals['_SUBMITINTERACTIONREQUEST']._serialized_end=342
-  _globals['_SUBMITINTERACTIONRESPONSE']._serialized_start=344
-  _globals['_SUBMITINTERACTIONRESPONSE']._serialized_end=464
-  _globals['_ROUTINGSERVICE']._serialized_start=466
-  _globals['_ROUTINGSERVICE']._serialized_end=592
+  _globals['_DISPOSITION']._serialized_start=4202
+  _globals['_DISPOSITION']._serialized_end=4374
+  _globals['_SUBMITINTERACTIONREQUEST']._serialized_start=146
+  _globals['_SUBMITINTERACTIONREQUEST']._serialized_end=424
+  _globals['_SUBMITINTERACTIONRESPONSE']._serialized_start=427
+  _globals['_SUBMITINTERACTIONRESPONSE']._serialized_end=753
+  _globals['_GETINTERACTIONSTATUSREQUEST']._serialized_start=755
+  _globals['_GETINTERACTIONSTATUSREQUEST']._serialized_end=827
+  _globals['_GETINTERACTIONSTATUSRESPONSE']._serialized_start=830
+  _globals['_GETINTERACTIONSTATUSRESPONSE']._serialized_end=986
+  _globals['_ABANDONINTERACTIONREQUEST']._serialized_start=988
+  _globals['_ABANDONINTERACTIONREQUEST']._serialized_end=1058
+  _globals['_ABANDONINTERACTIONRESPONSE']._serialized_start=1060
+  _globals['_ABANDONINTERACTIONRESPONSE']._serialized_end=1088
+  _globals['_REQUESTCALLBACKREQUEST']._serialized_start=1090
+  _globals['_REQUESTCALLBACKREQUEST']._serialized_end=1205
+  _globals['_REQUESTCALLBACKRESPONSE']._serialized_start=1207
+  _globals['_REQUESTCALLBACKRESPONSE']._serialized_end=1283
+  _globals['_SKILLLEVEL']._serialized_start=1285
+  _globals['_SKILLLEVEL']._serialized_end=1336
+  _globals['_CHANNELCAPACITY']._serialized_start=1338
+  _globals['_CHANNELCAPACITY']._serialized_end=1415
+  _globals['_AGENT']._serialized_start=1418
+  _globals['_AGENT']._serialized_end=1692
+  _globals['_UPSERTAGENTREQUEST']._serialized_start=1694
+  _globals['_UPSERTAGENTREQUEST']._serialized_end=1754
+  _globals['_UPSERTAGENTRESPONSE']._serialized_start=1756
+  _globals['_UPSERTAGENTRESPONSE']._serialized_end=1817
+  _globals['_GETAGENTREQUEST']._serialized_start=1819
+  _globals['_GETAGENTREQUEST']._serialized_end=1854
+  _globals['_GETAGENTRESPONSE']._serialized_start=1857
+  _globals['_GETAGENTRESPONSE']._serialized_end=2026
+  _globals['_CONNECTREQUEST']._serialized_start=2029
+  _globals['_CONNECTREQUEST']._serialized_end=2480
+  _globals['_LOGIN']._serialized_start=2482
+  _globals['_LOGIN']._serialized_end=2507
+  _globals['_SETPRESENCE']._serialized_start=2509
+  _globals['_SETPRESENCE']._serialized_end=2582
+  _globals['_ACCEPTOFFER']._serialized_start=2584
+  _globals['_ACCEPTOFFER']._serialized_end=2615
+  _globals['_REJECTOFFER']._serialized_start=2617
+  _globals['_REJECTOFFER']._serialized_end=2664
+  _globals['_ENDINTERACTION']._serialized_start=2666
+  _globals['_ENDINTERACTION']._serialized_end=2722
+  _globals['_WRAPUP']._serialized_start=2725
+  _globals['_WRAPUP']._serialized_end=2866
+  _globals['_TRANSFER']._serialized_start=2868
+  _globals['_TRANSFER']._serialized_end=2944
+  _globals['_LOGOUT']._serialized_start=2946
+  _globals['_LOGOUT']._serialized_end=2970
+  _globals['_CONNECTRESPONSE']._serialized_start=2973
+  _globals['_CONNECTRESPONSE']._serialized_end=3243
+  _globals['_REPLY']._serialized_start=3245
+  _globals['_REPLY']._serialized_end=3303
+  _globals['_HISTORYITEM']._serialized_start=3306
+  _globals['_HISTORYITEM']._serialized_end=3488
+  _globals['_OFFER']._serialized_start=3491
+  _globals['_OFFER']._serialized_end=3788
+  _globals['_OFFERCLOSED']._serialized_start=3790
+  _globals['_OFFERCLOSED']._serialized_end=3834
+  _globals['_WORKITEM']._serialized_start=3837
+  _globals['_WORKITEM']._serialized_end=3983
+  _globals['_AGENTSTATE']._serialized_start=3986
+  _globals['_AGENTSTATE']._serialized_end=4159
+  _globals['_CUSTOMERLEFT']._serialized_start=4161
+  _globals['_CUSTOMERLEFT']._serialized_end=4199
+  _globals['_ROUTINGSERVICE']._serialized_start=4377
+  _globals['_ROUTINGSERVICE']._serialized_end=4839
+  _globals['_AGENTADMINSERVICE']._serialized_start=4842
+  _globals['_AGENTADMINSERVICE']._serialized_end=5036
+  _globals['_AGENTDESKSERVICE']._serialized_start=5038
+  _globals['_AGENTDESKSERVICE']._serialized_end=5140
 # @@protoc_insertion_point(module_scope)

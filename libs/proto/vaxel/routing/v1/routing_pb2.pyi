@@ -3,9 +3,13 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -17,6 +21,39 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _Disposition:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DispositionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Disposition.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DISPOSITION_UNSPECIFIED: _Disposition.ValueType  # 0
+    DISPOSITION_QUEUED: _Disposition.ValueType  # 1
+    """Waiting for an agent."""
+    DISPOSITION_DEFLECTED: _Disposition.ValueType  # 2
+    """Answered from the FAQ; submit again with escalate to reach a person."""
+    DISPOSITION_CLOSED: _Disposition.ValueType  # 3
+    """The queue is closed and its after-hours action is a closed message."""
+    DISPOSITION_SCHEDULED: _Disposition.ValueType  # 4
+    """Closed: a callback (or voicemail) is scheduled for the next opening."""
+    DISPOSITION_OVERFLOWED: _Disposition.ValueType  # 5
+    """Closed: sent to the after-hours overflow queue."""
+
+class Disposition(_Disposition, metaclass=_DispositionEnumTypeWrapper): ...
+
+DISPOSITION_UNSPECIFIED: Disposition.ValueType  # 0
+DISPOSITION_QUEUED: Disposition.ValueType  # 1
+"""Waiting for an agent."""
+DISPOSITION_DEFLECTED: Disposition.ValueType  # 2
+"""Answered from the FAQ; submit again with escalate to reach a person."""
+DISPOSITION_CLOSED: Disposition.ValueType  # 3
+"""The queue is closed and its after-hours action is a closed message."""
+DISPOSITION_SCHEDULED: Disposition.ValueType  # 4
+"""Closed: a callback (or voicemail) is scheduled for the next opening."""
+DISPOSITION_OVERFLOWED: Disposition.ValueType  # 5
+"""Closed: sent to the after-hours overflow queue."""
+Global___Disposition: _TypeAlias = Disposition  # noqa: Y015
 
 @_typing.final
 class SubmitInteractionRequest(_message.Message):
@@ -30,14 +67,24 @@ class SubmitInteractionRequest(_message.Message):
     CONTACT_FIELD_NUMBER: _builtins.int
     SUBJECT_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    ESCALATE_FIELD_NUMBER: _builtins.int
+    URGENCY_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     queue_id: _builtins.str
     channel: _types_pb2.Channel.ValueType
     language: _builtins.str
     customer_ref: _builtins.str
+    """The tenant's own reference of the customer (no personal data); enables history and last-agent routing."""
     subject: _builtins.str
     idempotency_key: _builtins.str
     """Optional idempotency key: the same key gives the same interaction id."""
+    text: _builtins.str
+    """The customer's first message (chat, social): matched against the tenant's FAQ."""
+    escalate: _builtins.bool
+    """Skip FAQ deflection (the customer asked for a person after a deflection)."""
+    urgency: _builtins.int
+    """0 to 10; social mentions that need a fast answer use more."""
     @_builtins.property
     def contact(self) -> _types_pb2.Contact: ...
     def __init__(
@@ -51,10 +98,13 @@ class SubmitInteractionRequest(_message.Message):
         contact: _types_pb2.Contact | None = ...,
         subject: _builtins.str = ...,
         idempotency_key: _builtins.str = ...,
+        text: _builtins.str = ...,
+        escalate: _builtins.bool = ...,
+        urgency: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact", b"contact", "customer_ref", b"customer_ref", "idempotency_key", b"idempotency_key", "language", b"language", "queue_id", b"queue_id", "subject", b"subject", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact", b"contact", "customer_ref", b"customer_ref", "escalate", b"escalate", "idempotency_key", b"idempotency_key", "language", b"language", "queue_id", b"queue_id", "subject", b"subject", "tenant_id", b"tenant_id", "text", b"text", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -67,21 +117,892 @@ class SubmitInteractionResponse(_message.Message):
     INTERACTION_ID_FIELD_NUMBER: _builtins.int
     POSITION_FIELD_NUMBER: _builtins.int
     ESTIMATED_WAIT_FIELD_NUMBER: _builtins.int
+    DISPOSITION_FIELD_NUMBER: _builtins.int
+    CALLBACK_OFFERED_FIELD_NUMBER: _builtins.int
+    FAQ_ANSWER_FIELD_NUMBER: _builtins.int
+    FAQ_ID_FIELD_NUMBER: _builtins.int
+    CLOSED_MESSAGE_FIELD_NUMBER: _builtins.int
+    NEXT_OPENING_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
     interaction_id: _builtins.str
     position: _builtins.int
+    disposition: Global___Disposition.ValueType
+    callback_offered: _builtins.bool
+    """True when the estimated wait exceeds the queue's callback threshold."""
+    faq_answer: _builtins.str
+    """With DISPOSITION_DEFLECTED."""
+    faq_id: _builtins.str
+    closed_message: _builtins.str
+    """With DISPOSITION_CLOSED."""
+    queue_id: _builtins.str
+    """The queue the interaction waits in (differs from the request's after an after-hours overflow)."""
     @_builtins.property
     def estimated_wait(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def next_opening(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
         interaction_id: _builtins.str = ...,
         position: _builtins.int = ...,
         estimated_wait: _duration_pb2.Duration | None = ...,
+        disposition: Global___Disposition.ValueType = ...,
+        callback_offered: _builtins.bool = ...,
+        faq_answer: _builtins.str = ...,
+        faq_id: _builtins.str = ...,
+        closed_message: _builtins.str = ...,
+        next_opening: _timestamp_pb2.Timestamp | None = ...,
+        queue_id: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["estimated_wait", b"estimated_wait"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["estimated_wait", b"estimated_wait", "next_opening", b"next_opening"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["estimated_wait", b"estimated_wait", "interaction_id", b"interaction_id", "position", b"position"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_offered", b"callback_offered", "closed_message", b"closed_message", "disposition", b"disposition", "estimated_wait", b"estimated_wait", "faq_answer", b"faq_answer", "faq_id", b"faq_id", "interaction_id", b"interaction_id", "next_opening", b"next_opening", "position", b"position", "queue_id", b"queue_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SubmitInteractionResponse: _TypeAlias = SubmitInteractionResponse  # noqa: Y015
+
+@_typing.final
+class GetInteractionStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    interaction_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        interaction_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetInteractionStatusRequest: _TypeAlias = GetInteractionStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetInteractionStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    ESTIMATED_WAIT_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    state: _builtins.str
+    """waiting, scheduled, offered, connected, wrap_up, done, abandoned"""
+    position: _builtins.int
+    queue_id: _builtins.str
+    @_builtins.property
+    def estimated_wait(self) -> _duration_pb2.Duration: ...
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        state: _builtins.str = ...,
+        position: _builtins.int = ...,
+        estimated_wait: _duration_pb2.Duration | None = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["estimated_wait", b"estimated_wait"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["estimated_wait", b"estimated_wait", "interaction_id", b"interaction_id", "position", b"position", "queue_id", b"queue_id", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetInteractionStatusResponse: _TypeAlias = GetInteractionStatusResponse  # noqa: Y015
+
+@_typing.final
+class AbandonInteractionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    interaction_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        interaction_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AbandonInteractionRequest: _TypeAlias = AbandonInteractionRequest  # noqa: Y015
+
+@_typing.final
+class AbandonInteractionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AbandonInteractionResponse: _TypeAlias = AbandonInteractionResponse  # noqa: Y015
+
+@_typing.final
+class RequestCallbackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    NOT_BEFORE_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    interaction_id: _builtins.str
+    @_builtins.property
+    def not_before(self) -> _timestamp_pb2.Timestamp:
+        """Optional: not before this time (moved into the queue's opening hours)."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        interaction_id: _builtins.str = ...,
+        not_before: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["not_before", b"not_before"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id", "not_before", b"not_before", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCallbackRequest: _TypeAlias = RequestCallbackRequest  # noqa: Y015
+
+@_typing.final
+class RequestCallbackResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCHEDULED_FOR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scheduled_for(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        scheduled_for: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scheduled_for", b"scheduled_for"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scheduled_for", b"scheduled_for"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCallbackResponse: _TypeAlias = RequestCallbackResponse  # noqa: Y015
+
+@_typing.final
+class SkillLevel(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    PROFICIENCY_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    proficiency: _builtins.int
+    """1 (novice) to 5 (expert)."""
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        proficiency: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proficiency", b"proficiency", "skill_id", b"skill_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SkillLevel: _TypeAlias = SkillLevel  # noqa: Y015
+
+@_typing.final
+class ChannelCapacity(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    capacity: _builtins.int
+    """How many of this channel at once when the agent does nothing else."""
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        capacity: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "channel", b"channel"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChannelCapacity: _TypeAlias = ChannelCapacity  # noqa: Y015
+
+@_typing.final
+class Agent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    POOL_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    LANGUAGES_FIELD_NUMBER: _builtins.int
+    SKILLS_FIELD_NUMBER: _builtins.int
+    TENANT_IDS_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    WRAP_UP_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    pool: _builtins.str
+    """The routing pool: agents and the tenants they serve share one (default "default")."""
+    site_id: _builtins.str
+    time_zone: _builtins.str
+    """IANA zone of the agent's site."""
+    version: _builtins.int
+    @_builtins.property
+    def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """BCP 47 tags; "sv" serves "sv-SE"."""
+
+    @_builtins.property
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkillLevel]: ...
+    @_builtins.property
+    def tenant_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The tenants the agent is certified for."""
+
+    @_builtins.property
+    def capacity(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelCapacity]:
+        """Defaults: voice 1, callback 1, outbound 1, chat 3, e-mail 5, social 5. Work of several channels
+        shares an agent: the shares of capacity in use add up to at most one.
+        """
+
+    @_builtins.property
+    def wrap_up(self) -> _duration_pb2.Duration: ...
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        pool: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        languages: _abc.Iterable[_builtins.str] | None = ...,
+        skills: _abc.Iterable[Global___SkillLevel] | None = ...,
+        tenant_ids: _abc.Iterable[_builtins.str] | None = ...,
+        capacity: _abc.Iterable[Global___ChannelCapacity] | None = ...,
+        wrap_up: _duration_pb2.Duration | None = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["wrap_up", b"wrap_up"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "capacity", b"capacity", "languages", b"languages", "pool", b"pool", "site_id", b"site_id", "skills", b"skills", "tenant_ids", b"tenant_ids", "time_zone", b"time_zone", "version", b"version", "wrap_up", b"wrap_up"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Agent: _TypeAlias = Agent  # noqa: Y015
+
+@_typing.final
+class UpsertAgentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agent(self) -> Global___Agent: ...
+    def __init__(
+        self,
+        *,
+        agent: Global___Agent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpsertAgentRequest: _TypeAlias = UpsertAgentRequest  # noqa: Y015
+
+@_typing.final
+class UpsertAgentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agent(self) -> Global___Agent: ...
+    def __init__(
+        self,
+        *,
+        agent: Global___Agent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpsertAgentResponse: _TypeAlias = UpsertAgentResponse  # noqa: Y015
+
+@_typing.final
+class GetAgentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgentRequest: _TypeAlias = GetAgentRequest  # noqa: Y015
+
+@_typing.final
+class GetAgentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_FIELD_NUMBER: _builtins.int
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    PRESENCE_REASON_FIELD_NUMBER: _builtins.int
+    WORK_FIELD_NUMBER: _builtins.int
+    presence: _types_pb2.Presence.ValueType
+    presence_reason: _builtins.str
+    @_builtins.property
+    def agent(self) -> Global___Agent: ...
+    @_builtins.property
+    def work(self) -> _containers.RepeatedCompositeFieldContainer[Global___WorkItem]: ...
+    def __init__(
+        self,
+        *,
+        agent: Global___Agent | None = ...,
+        presence: _types_pb2.Presence.ValueType = ...,
+        presence_reason: _builtins.str = ...,
+        work: _abc.Iterable[Global___WorkItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "presence", b"presence", "presence_reason", b"presence_reason", "work", b"work"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgentResponse: _TypeAlias = GetAgentResponse  # noqa: Y015
+
+@_typing.final
+class ConnectRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    LOGIN_FIELD_NUMBER: _builtins.int
+    SET_PRESENCE_FIELD_NUMBER: _builtins.int
+    ACCEPT_OFFER_FIELD_NUMBER: _builtins.int
+    REJECT_OFFER_FIELD_NUMBER: _builtins.int
+    END_INTERACTION_FIELD_NUMBER: _builtins.int
+    WRAP_UP_FIELD_NUMBER: _builtins.int
+    TRANSFER_FIELD_NUMBER: _builtins.int
+    LOGOUT_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Echoed in the Reply to this request."""
+    @_builtins.property
+    def login(self) -> Global___Login: ...
+    @_builtins.property
+    def set_presence(self) -> Global___SetPresence: ...
+    @_builtins.property
+    def accept_offer(self) -> Global___AcceptOffer: ...
+    @_builtins.property
+    def reject_offer(self) -> Global___RejectOffer: ...
+    @_builtins.property
+    def end_interaction(self) -> Global___EndInteraction: ...
+    @_builtins.property
+    def wrap_up(self) -> Global___WrapUp: ...
+    @_builtins.property
+    def transfer(self) -> Global___Transfer: ...
+    @_builtins.property
+    def logout(self) -> Global___Logout: ...
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        login: Global___Login | None = ...,
+        set_presence: Global___SetPresence | None = ...,
+        accept_offer: Global___AcceptOffer | None = ...,
+        reject_offer: Global___RejectOffer | None = ...,
+        end_interaction: Global___EndInteraction | None = ...,
+        wrap_up: Global___WrapUp | None = ...,
+        transfer: Global___Transfer | None = ...,
+        logout: Global___Logout | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["accept_offer", b"accept_offer", "action", b"action", "end_interaction", b"end_interaction", "login", b"login", "logout", b"logout", "reject_offer", b"reject_offer", "set_presence", b"set_presence", "transfer", b"transfer", "wrap_up", b"wrap_up"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_offer", b"accept_offer", "action", b"action", "end_interaction", b"end_interaction", "login", b"login", "logout", b"logout", "reject_offer", b"reject_offer", "request_id", b"request_id", "set_presence", b"set_presence", "transfer", b"transfer", "wrap_up", b"wrap_up"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["login", "set_presence", "accept_offer", "reject_offer", "end_interaction", "wrap_up", "transfer", "logout"]  # noqa: Y015
+    _WhichOneofArgType_action: _TypeAlias = _typing.Literal["action", b"action"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_action) -> _WhichOneofReturnType_action | None: ...
+
+Global___ConnectRequest: _TypeAlias = ConnectRequest  # noqa: Y015
+
+@_typing.final
+class Login(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Login: _TypeAlias = Login  # noqa: Y015
+
+@_typing.final
+class SetPresence(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    presence: _types_pb2.Presence.ValueType
+    """AVAILABLE, BREAK (with a reason) or NOT_READY."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        presence: _types_pb2.Presence.ValueType = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetPresence: _TypeAlias = SetPresence  # noqa: Y015
+
+@_typing.final
+class AcceptOffer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFER_ID_FIELD_NUMBER: _builtins.int
+    offer_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        offer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["offer_id", b"offer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcceptOffer: _TypeAlias = AcceptOffer  # noqa: Y015
+
+@_typing.final
+class RejectOffer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    offer_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        offer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["offer_id", b"offer_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RejectOffer: _TypeAlias = RejectOffer  # noqa: Y015
+
+@_typing.final
+class EndInteraction(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndInteraction: _TypeAlias = EndInteraction  # noqa: Y015
+
+@_typing.final
+class WrapUp(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    DISPOSITION_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    FOLLOW_UP_CALLBACK_AT_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    disposition: _builtins.str
+    notes: _builtins.str
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def follow_up_callback_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional: schedule a follow-up callback."""
+
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        disposition: _builtins.str = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
+        notes: _builtins.str = ...,
+        follow_up_callback_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["follow_up_callback_at", b"follow_up_callback_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["disposition", b"disposition", "follow_up_callback_at", b"follow_up_callback_at", "interaction_id", b"interaction_id", "notes", b"notes", "tags", b"tags"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WrapUp: _TypeAlias = WrapUp  # noqa: Y015
+
+@_typing.final
+class Transfer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    TO_QUEUE_ID_FIELD_NUMBER: _builtins.int
+    TO_AGENT_ID_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    to_queue_id: _builtins.str
+    """Exactly one of the two."""
+    to_agent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        to_queue_id: _builtins.str = ...,
+        to_agent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id", "to_agent_id", b"to_agent_id", "to_queue_id", b"to_queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Transfer: _TypeAlias = Transfer  # noqa: Y015
+
+@_typing.final
+class Logout(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Logout: _TypeAlias = Logout  # noqa: Y015
+
+@_typing.final
+class ConnectResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REPLY_FIELD_NUMBER: _builtins.int
+    OFFER_FIELD_NUMBER: _builtins.int
+    OFFER_CLOSED_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    CUSTOMER_LEFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reply(self) -> Global___Reply: ...
+    @_builtins.property
+    def offer(self) -> Global___Offer: ...
+    @_builtins.property
+    def offer_closed(self) -> Global___OfferClosed: ...
+    @_builtins.property
+    def state(self) -> Global___AgentState: ...
+    @_builtins.property
+    def customer_left(self) -> Global___CustomerLeft: ...
+    def __init__(
+        self,
+        *,
+        reply: Global___Reply | None = ...,
+        offer: Global___Offer | None = ...,
+        offer_closed: Global___OfferClosed | None = ...,
+        state: Global___AgentState | None = ...,
+        customer_left: Global___CustomerLeft | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["customer_left", b"customer_left", "offer", b"offer", "offer_closed", b"offer_closed", "reply", b"reply", "state", b"state", "update", b"update"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_left", b"customer_left", "offer", b"offer", "offer_closed", b"offer_closed", "reply", b"reply", "state", b"state", "update", b"update"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_update: _TypeAlias = _typing.Literal["reply", "offer", "offer_closed", "state", "customer_left"]  # noqa: Y015
+    _WhichOneofArgType_update: _TypeAlias = _typing.Literal["update", b"update"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_update) -> _WhichOneofReturnType_update | None: ...
+
+Global___ConnectResponse: _TypeAlias = ConnectResponse  # noqa: Y015
+
+@_typing.final
+class Reply(_message.Message):
+    """The outcome of one request: OK, or the gRPC status code and message of the error."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    code: _builtins.int
+    """google.rpc.Code numbers: 0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND, 7 PERMISSION_DENIED, 9 FAILED_PRECONDITION."""
+    message: _builtins.str
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        code: _builtins.int = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "message", b"message", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Reply: _TypeAlias = Reply  # noqa: Y015
+
+@_typing.final
+class HistoryItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    DISPOSITION_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    agent_id: _builtins.str
+    disposition: _builtins.str
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        agent_id: _builtins.str = ...,
+        disposition: _builtins.str = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ended_at", b"ended_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "channel", b"channel", "disposition", b"disposition", "ended_at", b"ended_at", "interaction_id", b"interaction_id", "queue_id", b"queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HistoryItem: _TypeAlias = HistoryItem  # noqa: Y015
+
+@_typing.final
+class Offer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFER_ID_FIELD_NUMBER: _builtins.int
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    GUIDELINES_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    offer_id: _builtins.str
+    interaction_id: _builtins.str
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    attempt: _builtins.int
+    customer_ref: _builtins.str
+    guidelines: _builtins.str
+    """The queue's call guidelines."""
+    kind: _builtins.str
+    """inbound, callback, voicemail, follow_up"""
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[Global___HistoryItem]:
+        """The customer's recent interactions with this tenant, newest last."""
+
+    def __init__(
+        self,
+        *,
+        offer_id: _builtins.str = ...,
+        interaction_id: _builtins.str = ...,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        attempt: _builtins.int = ...,
+        customer_ref: _builtins.str = ...,
+        guidelines: _builtins.str = ...,
+        history: _abc.Iterable[Global___HistoryItem] | None = ...,
+        kind: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "channel", b"channel", "customer_ref", b"customer_ref", "expires_at", b"expires_at", "guidelines", b"guidelines", "history", b"history", "interaction_id", b"interaction_id", "kind", b"kind", "offer_id", b"offer_id", "queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Offer: _TypeAlias = Offer  # noqa: Y015
+
+@_typing.final
+class OfferClosed(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFER_ID_FIELD_NUMBER: _builtins.int
+    HOW_FIELD_NUMBER: _builtins.int
+    offer_id: _builtins.str
+    how: _builtins.str
+    """accepted, rejected, expired, withdrawn"""
+    def __init__(
+        self,
+        *,
+        offer_id: _builtins.str = ...,
+        how: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["how", b"how", "offer_id", b"offer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OfferClosed: _TypeAlias = OfferClosed  # noqa: Y015
+
+@_typing.final
+class WorkItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    OFFER_ID_FIELD_NUMBER: _builtins.int
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    state: _builtins.str
+    """offered, connected, wrap_up"""
+    offer_id: _builtins.str
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        state: _builtins.str = ...,
+        offer_id: _builtins.str = ...,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "interaction_id", b"interaction_id", "offer_id", b"offer_id", "queue_id", b"queue_id", "state", b"state", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkItem: _TypeAlias = WorkItem  # noqa: Y015
+
+@_typing.final
+class AgentState(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    WORK_FIELD_NUMBER: _builtins.int
+    OFFERS_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    presence: _types_pb2.Presence.ValueType
+    reason: _builtins.str
+    @_builtins.property
+    def work(self) -> _containers.RepeatedCompositeFieldContainer[Global___WorkItem]:
+        """What the agent has now (offers and held interactions): a reconnecting desk resumes from it."""
+
+    @_builtins.property
+    def offers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Offer]:
+        """Open offers in full, with their context."""
+
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        presence: _types_pb2.Presence.ValueType = ...,
+        reason: _builtins.str = ...,
+        work: _abc.Iterable[Global___WorkItem] | None = ...,
+        offers: _abc.Iterable[Global___Offer] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "offers", b"offers", "presence", b"presence", "reason", b"reason", "work", b"work"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgentState: _TypeAlias = AgentState  # noqa: Y015
+
+@_typing.final
+class CustomerLeft(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interaction_id", b"interaction_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CustomerLeft: _TypeAlias = CustomerLeft  # noqa: Y015

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class RoutingServiceStub:
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social).
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
     """
 
     def __init__(self, channel):
@@ -40,14 +41,52 @@ class RoutingServiceStub:
                 request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionRequest.SerializeToString,
                 response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionResponse.FromString,
                 _registered_method=True)
+        self.GetInteractionStatus = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/GetInteractionStatus',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusResponse.FromString,
+                _registered_method=True)
+        self.AbandonInteraction = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/AbandonInteraction',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionResponse.FromString,
+                _registered_method=True)
+        self.RequestCallback = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/RequestCallback',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.FromString,
+                _registered_method=True)
 
 
 class RoutingServiceServicer:
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social).
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
     """
 
     def SubmitInteraction(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Queue new work. A repeated idempotency key returns the first result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInteractionStatus(self, request, context):
+        """Where a waiting interaction stands: state, position and estimated wait.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AbandonInteraction(self, request, context):
+        """The customer left (hung up, closed the chat).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestCallback(self, request, context):
+        """The customer takes the callback offer: leave the live queue, keep the place in line.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +99,21 @@ def add_RoutingServiceServicer_to_server(servicer, server):
                     request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionRequest.FromString,
                     response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionResponse.SerializeToString,
             ),
+            'GetInteractionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInteractionStatus,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusResponse.SerializeToString,
+            ),
+            'AbandonInteraction': grpc.unary_unary_rpc_method_handler(
+                    servicer.AbandonInteraction,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionResponse.SerializeToString,
+            ),
+            'RequestCallback': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestCallback,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'vaxel.routing.v1.RoutingService', rpc_method_handlers)
@@ -69,7 +123,8 @@ def add_RoutingServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class RoutingService:
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social).
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
     """
 
     @staticmethod
@@ -89,6 +144,287 @@ class RoutingService:
             '/vaxel.routing.v1.RoutingService/SubmitInteraction',
             vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionRequest.SerializeToString,
             vaxel_dot_routing_dot_v1_dot_routing__pb2.SubmitInteractionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInteractionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/GetInteractionStatus',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetInteractionStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AbandonInteraction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/AbandonInteraction',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.AbandonInteractionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestCallback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/RequestCallback',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AgentAdminServiceStub:
+    """Provider ops: the agents of the routing pools.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.UpsertAgent = channel.unary_unary(
+                '/vaxel.routing.v1.AgentAdminService/UpsertAgent',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentResponse.FromString,
+                _registered_method=True)
+        self.GetAgent = channel.unary_unary(
+                '/vaxel.routing.v1.AgentAdminService/GetAgent',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentResponse.FromString,
+                _registered_method=True)
+
+
+class AgentAdminServiceServicer:
+    """Provider ops: the agents of the routing pools.
+    """
+
+    def UpsertAgent(self, request, context):
+        """Create or replace an agent's profile.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAgent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AgentAdminServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'UpsertAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertAgent,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentResponse.SerializeToString,
+            ),
+            'GetAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgent,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'vaxel.routing.v1.AgentAdminService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('vaxel.routing.v1.AgentAdminService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AgentAdminService:
+    """Provider ops: the agents of the routing pools.
+    """
+
+    @staticmethod
+    def UpsertAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.AgentAdminService/UpsertAgent',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.UpsertAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.AgentAdminService/GetAgent',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AgentDeskServiceStub:
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Connect = channel.stream_stream(
+                '/vaxel.routing.v1.AgentDeskService/Connect',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectResponse.FromString,
+                _registered_method=True)
+
+
+class AgentDeskServiceServicer:
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    def Connect(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AgentDeskServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Connect': grpc.stream_stream_rpc_method_handler(
+                    servicer.Connect,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'vaxel.routing.v1.AgentDeskService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('vaxel.routing.v1.AgentDeskService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AgentDeskService:
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    @staticmethod
+    def Connect(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/vaxel.routing.v1.AgentDeskService/Connect',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.ConnectResponse.FromString,
             options,
             channel_credentials,
             insecure,

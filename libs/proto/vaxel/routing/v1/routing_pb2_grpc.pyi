@@ -27,29 +27,151 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class RoutingServiceStub:
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social)."""
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RoutingServiceAsyncStub: ...
     SubmitInteraction: _grpc.UnaryUnaryMultiCallable[_routing_pb2.SubmitInteractionRequest, _routing_pb2.SubmitInteractionResponse]
+    """Queue new work. A repeated idempotency key returns the first result."""
+    GetInteractionStatus: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetInteractionStatusRequest, _routing_pb2.GetInteractionStatusResponse]
+    """Where a waiting interaction stands: state, position and estimated wait."""
+    AbandonInteraction: _grpc.UnaryUnaryMultiCallable[_routing_pb2.AbandonInteractionRequest, _routing_pb2.AbandonInteractionResponse]
+    """The customer left (hung up, closed the chat)."""
+    RequestCallback: _grpc.UnaryUnaryMultiCallable[_routing_pb2.RequestCallbackRequest, _routing_pb2.RequestCallbackResponse]
+    """The customer takes the callback offer: leave the live queue, keep the place in line."""
 
 @_typing.type_check_only
 class RoutingServiceAsyncStub(RoutingServiceStub):
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social)."""
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     SubmitInteraction: _aio.UnaryUnaryMultiCallable[_routing_pb2.SubmitInteractionRequest, _routing_pb2.SubmitInteractionResponse]  # type: ignore[assignment]
+    """Queue new work. A repeated idempotency key returns the first result."""
+    GetInteractionStatus: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetInteractionStatusRequest, _routing_pb2.GetInteractionStatusResponse]  # type: ignore[assignment]
+    """Where a waiting interaction stands: state, position and estimated wait."""
+    AbandonInteraction: _aio.UnaryUnaryMultiCallable[_routing_pb2.AbandonInteractionRequest, _routing_pb2.AbandonInteractionResponse]  # type: ignore[assignment]
+    """The customer left (hung up, closed the chat)."""
+    RequestCallback: _aio.UnaryUnaryMultiCallable[_routing_pb2.RequestCallbackRequest, _routing_pb2.RequestCallbackResponse]  # type: ignore[assignment]
+    """The customer takes the callback offer: leave the live queue, keep the place in line."""
 
 class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Interactions enter routing here (telephony adapters, chat, e-mail, social)."""
+    """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
+    (scope interactions:write) or the ops key naming the tenant.
+    """
 
     @_abc_1.abstractmethod
     def SubmitInteraction(
         self,
         request: _routing_pb2.SubmitInteractionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_routing_pb2.SubmitInteractionResponse, _abc.Awaitable[_routing_pb2.SubmitInteractionResponse]]: ...
+    ) -> _typing.Union[_routing_pb2.SubmitInteractionResponse, _abc.Awaitable[_routing_pb2.SubmitInteractionResponse]]:
+        """Queue new work. A repeated idempotency key returns the first result."""
+
+    @_abc_1.abstractmethod
+    def GetInteractionStatus(
+        self,
+        request: _routing_pb2.GetInteractionStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetInteractionStatusResponse, _abc.Awaitable[_routing_pb2.GetInteractionStatusResponse]]:
+        """Where a waiting interaction stands: state, position and estimated wait."""
+
+    @_abc_1.abstractmethod
+    def AbandonInteraction(
+        self,
+        request: _routing_pb2.AbandonInteractionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.AbandonInteractionResponse, _abc.Awaitable[_routing_pb2.AbandonInteractionResponse]]:
+        """The customer left (hung up, closed the chat)."""
+
+    @_abc_1.abstractmethod
+    def RequestCallback(
+        self,
+        request: _routing_pb2.RequestCallbackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.RequestCallbackResponse, _abc.Awaitable[_routing_pb2.RequestCallbackResponse]]:
+        """The customer takes the callback offer: leave the live queue, keep the place in line."""
 
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class AgentAdminServiceStub:
+    """Provider ops: the agents of the routing pools."""
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> AgentAdminServiceAsyncStub: ...
+    UpsertAgent: _grpc.UnaryUnaryMultiCallable[_routing_pb2.UpsertAgentRequest, _routing_pb2.UpsertAgentResponse]
+    """Create or replace an agent's profile."""
+    GetAgent: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetAgentRequest, _routing_pb2.GetAgentResponse]
+
+@_typing.type_check_only
+class AgentAdminServiceAsyncStub(AgentAdminServiceStub):
+    """Provider ops: the agents of the routing pools."""
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    UpsertAgent: _aio.UnaryUnaryMultiCallable[_routing_pb2.UpsertAgentRequest, _routing_pb2.UpsertAgentResponse]  # type: ignore[assignment]
+    """Create or replace an agent's profile."""
+    GetAgent: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetAgentRequest, _routing_pb2.GetAgentResponse]  # type: ignore[assignment]
+
+class AgentAdminServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Provider ops: the agents of the routing pools."""
+
+    @_abc_1.abstractmethod
+    def UpsertAgent(
+        self,
+        request: _routing_pb2.UpsertAgentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.UpsertAgentResponse, _abc.Awaitable[_routing_pb2.UpsertAgentResponse]]:
+        """Create or replace an agent's profile."""
+
+    @_abc_1.abstractmethod
+    def GetAgent(
+        self,
+        request: _routing_pb2.GetAgentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetAgentResponse, _abc.Awaitable[_routing_pb2.GetAgentResponse]]: ...
+
+def add_AgentAdminServiceServicer_to_server(servicer: AgentAdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class AgentDeskServiceStub:
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> AgentDeskServiceAsyncStub: ...
+    Connect: _grpc.StreamStreamMultiCallable[_routing_pb2.ConnectRequest, _routing_pb2.ConnectResponse]
+
+@_typing.type_check_only
+class AgentDeskServiceAsyncStub(AgentDeskServiceStub):
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    Connect: _aio.StreamStreamMultiCallable[_routing_pb2.ConnectRequest, _routing_pb2.ConnectResponse]  # type: ignore[assignment]
+
+class AgentDeskServiceServicer(metaclass=_abc_1.ABCMeta):
+    """The agent desk: one stream per logged-in agent. The first request is Login; updates
+    (offers, withdrawn offers, the agent's state, replies to requests) flow back on the same
+    stream. A reconnect (Login again) resumes the agent's current work.
+    """
+
+    @_abc_1.abstractmethod
+    def Connect(
+        self,
+        request_iterator: _MaybeAsyncIterator[_routing_pb2.ConnectRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_routing_pb2.ConnectResponse], _abc.AsyncIterator[_routing_pb2.ConnectResponse]]: ...
+
+def add_AgentDeskServiceServicer_to_server(servicer: AgentDeskServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

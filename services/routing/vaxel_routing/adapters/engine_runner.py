@@ -1,0 +1,470 @@
+"""Runs the routing engines over the routing-inputs log: the one writer of each pool's state.
+
+Requests (submissions, desk actions) and timers become records on ``vaxel.routing.inputs.v1``
+keyed by pool; this runner reads them in order and applies each to its pool's engine. At
+start (and on every partition assignment) it replays its partitions from the beginning:
+records below the group's committed offset rebuild state silently, records after it were
+not acknowledged before the last stop, so their events are published again, with the same
+ids. Per batch: apply, publish the events and wait for the broker, then commit. A crash at
+any point therefore loses nothing, and what it repeats is recognisable by event id.
+
+The front door waits for its own record to be applied (:meth:`EngineRunner.execute`) and
+answers with the engine's reply or error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from google.protobuf.message import DecodeError as ProtobufDecodeError
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from vaxel.events.v1 import events_pb2
+from vaxel.routing.v1 import inputs_pb2, routing_pb2
+from vaxel_common.deadletter import DeadLetterPublisher
+from vaxel_common.errors import Unavailable, VaxelError
+from vaxel_common.events import PROVIDER_TENANT_ID, deterministic_id, new_event
+from vaxel_common.kafka import aio_consumer
+from vaxel_common.logging import get_logger
+from vaxel_common.publisher import EventPublisher
+from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, ROUTING_INPUTS
+from vaxel_routing import SERVICE_NAME
+from vaxel_routing.adapters.converters import (
+    command_of,
+    notice_payload,
+    offer_to_pb,
+    presence_pb,
+    seconds_of,
+    timer_input,
+    ts,
+    work_item_to_pb,
+)
+from vaxel_routing.adapters.desk_hub import DeskHub
+from vaxel_routing.domain.commands import Notice, Outcome, Timer
+from vaxel_routing.domain.engine import RoutingEngine
+from vaxel_routing.domain.model import RoutingPolicy
+from vaxel_routing.domain.replica import ConfigReplica
+
+GROUP = "vaxel-routing-engine"
+INPUT_SCHEMA_VERSION = 1
+
+
+@dataclass(slots=True)
+class RoutingMetrics:
+    decisions: Histogram
+    offers: Counter
+    waiting: Gauge
+    agents: Gauge
+    replayed: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
+        return cls(
+            decisions=Histogram(
+                "vaxel_routing_decision_duration_seconds",
+                "Time the engine takes to apply one input (match, offer, re-queue).",
+                buckets=(0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
+                registry=registry,
+            ),
+            offers=Counter(
+                "vaxel_routing_offers_total",
+                "Offers made and how they closed (offered, accepted, rejected, timed_out).",
+                ["outcome"],
+                registry=registry,
+            ),
+            waiting=Gauge(
+                "vaxel_routing_waiting_interactions",
+                "Interactions waiting for an agent, by routing pool.",
+                ["pool"],
+                registry=registry,
+            ),
+            agents=Gauge(
+                "vaxel_routing_agents",
+                "Agents by routing pool and presence as routing sees it.",
+                ["pool", "presence"],
+                registry=registry,
+            ),
+            replayed=Counter(
+                "vaxel_routing_inputs_replayed_total",
+                "Routing inputs applied again at start to rebuild state.",
+                registry=registry,
+            ),
+        )
+
+
+_OFFER_OUTCOMES = {
+    "interaction_offered": "offered",
+    "offer_accepted": "accepted",
+    "offer_rejected": "rejected",
+    "offer_timed_out": "timed_out",
+}
+
+
+class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: EngineRunner) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self._runner.ready.clear()
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        await self._runner.reset(list(assigned))
+
+
+class EngineRunner:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        producer: AIOKafkaProducer,
+        publisher: EventPublisher,
+        replica: ConfigReplica,
+        hub: DeskHub,
+        policy: RoutingPolicy,
+        metrics: RoutingMetrics,
+        dead_letters: DeadLetterPublisher,
+        session_timeout_ms: int,
+        reply_timeout_seconds: float = 10.0,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._producer = producer
+        self._publisher = publisher
+        self._replica = replica
+        self._hub = hub
+        self._policy = policy
+        self._metrics = metrics
+        self._dead_letters = dead_letters
+        self._session_timeout_ms = session_timeout_ms
+        self._reply_timeout = reply_timeout_seconds
+        self.engines: dict[str, RoutingEngine] = {}
+        self.ready = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._pending: dict[str, asyncio.Future[Outcome]] = {}
+        self._armed: dict[str, asyncio.TimerHandle] = {}
+        self._replay_below: dict[TopicPartition, int] = {}
+        self._catch_up_to: dict[TopicPartition, int] = {}
+        self._next_offset: dict[TopicPartition, int] = {}
+        self._stopping = False
+        self._log = get_logger("vaxel.routing.engine")
+
+    def engine(self, pool: str) -> RoutingEngine:
+        engine = self.engines.get(pool)
+        if engine is None:
+            engine = self.engines[pool] = RoutingEngine(pool, self._policy)
+        return engine
+
+    # ------------------------------------------------------------------ the front door's side
+
+    async def execute(self, pool: str, record: inputs_pb2.RoutingInput) -> Outcome:
+        """Append ``record`` to the pool's log and wait until the engine applied it: its outcome,
+        or the engine's error (InvalidArgument, NotFound, ...) raised here."""
+        record.input_id = record.input_id or str(uuid.uuid4())
+        record.pool = pool
+        record.schema_version = INPUT_SCHEMA_VERSION
+        if not record.HasField("occurred_at"):
+            record.occurred_at.CopyFrom(ts(time.time()))
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending[record.input_id] = future
+        try:
+            await self._append(pool, record)
+            return await asyncio.wait_for(asyncio.shield(future), timeout=self._reply_timeout)
+        except TimeoutError:
+            raise Unavailable("routing did not apply the request in time; retry with the same key") from None
+        finally:
+            self._pending.pop(record.input_id, None)
+
+    async def _append(self, pool: str, record: inputs_pb2.RoutingInput) -> None:
+        try:
+            await self._producer.send_and_wait(
+                ROUTING_INPUTS.name, record.SerializeToString(), key=pool.encode()
+            )
+        except KafkaError as exc:
+            raise Unavailable(f"routing log unavailable: {type(exc).__name__}") from exc
+
+    # ------------------------------------------------------------------ the log's side
+
+    async def start(self) -> None:
+        self._consumer = aio_consumer(
+            self._bootstrap,
+            GROUP,
+            session_timeout_ms=self._session_timeout_ms,
+            max_poll_records=1000,
+        )
+        self._consumer.subscribe([ROUTING_INPUTS.name], listener=_Assignments(self))
+        await self._consumer.start()
+
+    async def reset(self, assigned: list[TopicPartition]) -> None:
+        """New partitions: rebuild every engine from the start of the log."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        for handle in self._armed.values():
+            handle.cancel()
+        self._armed.clear()
+        self.engines.clear()
+        self._replay_below.clear()
+        self._catch_up_to.clear()
+        self._next_offset = dict.fromkeys(assigned, 0)
+        if assigned:
+            ends = await consumer.end_offsets(assigned)
+            for tp in assigned:
+                self._replay_below[tp] = await consumer.committed(tp) or 0
+                self._catch_up_to[tp] = ends[tp]
+            consumer.seek_to_beginning(*assigned)
+        self._log.info(
+            "routing_partitions_assigned",
+            partitions=sorted(tp.partition for tp in assigned),
+            replay_records=sum(self._catch_up_to.values()),
+        )
+        self._check_caught_up()
+
+    def _check_caught_up(self) -> None:
+        if self.ready.is_set() or self._consumer is None:
+            return
+        if all(self._position(tp) >= end for tp, end in self._catch_up_to.items()):
+            for pool, engine in self.engines.items():
+                for timer in engine.pending_timers():
+                    self._arm(pool, timer)
+            self._publish_gauges()
+            self.ready.set()
+            self._log.info("routing_state_rebuilt", pools=len(self.engines))
+
+    def _position(self, tp: TopicPartition) -> int:
+        return self._next_offset.get(tp, 0)
+
+    async def run(self) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            raise RuntimeError("start() first")
+        while not self._stopping:
+            try:
+                batches = await consumer.getmany(timeout_ms=200)
+            except KafkaError as exc:
+                self._log.warning("routing_log_read_failed", error_type=type(exc).__name__)
+                await asyncio.sleep(1)
+                continue
+            if not batches:
+                self._check_caught_up()
+                continue
+            await self._process(batches)
+
+    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        events: list[tuple[str, events_pb2.Event]] = []
+        hub_work: list[tuple[str, Notice]] = []
+        resolved: list[tuple[str, Outcome | VaxelError]] = []
+        commits: dict[TopicPartition, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                live = record.offset >= self._replay_below.get(tp, 0)
+                self._next_offset[tp] = record.offset + 1
+                await self._apply(record, live, events, hub_work, resolved)
+                if live:
+                    commits[tp] = record.offset + 1
+        if events:
+            await self._publish(events)
+        if commits and self._consumer is not None:
+            await self._consumer.commit(commits)
+        for pool, notice in hub_work:
+            self._notify_desks(pool, notice)
+        for input_id, result in resolved:
+            future = self._pending.get(input_id)
+            if future is not None and not future.done():
+                if isinstance(result, VaxelError):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+        self._check_caught_up()
+        if self.ready.is_set():
+            self._publish_gauges()
+
+    async def _apply(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        live: bool,
+        events: list[tuple[str, events_pb2.Event]],
+        hub_work: list[tuple[str, Notice]],
+        resolved: list[tuple[str, Outcome | VaxelError]],
+    ) -> None:
+        message = inputs_pb2.RoutingInput()
+        try:
+            message.ParseFromString(record.value or b"")
+            if not message.input_id or not message.pool:
+                raise ValueError("missing input_id or pool")
+            command = command_of(message)
+        except (ProtobufDecodeError, ValueError, VaxelError) as exc:
+            reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            if live:
+                await self._dead_letters.publish(record, f"undecodable routing input: {reason}")
+            return
+        engine = self.engine(message.pool)
+        started = time.perf_counter()
+        try:
+            outcome = engine.apply(command, seconds_of(message.occurred_at))
+        except VaxelError as exc:
+            resolved.append((message.input_id, exc))
+            return
+        finally:
+            self._metrics.decisions.observe(time.perf_counter() - started)
+        if not live:
+            self._metrics.replayed.inc()
+            return
+        resolved.append((message.input_id, outcome))
+        for index, notice in enumerate(outcome.notices):
+            events.append(self._event(message, index, notice))
+            hub_work.append((message.pool, notice))
+            outcome_label = _OFFER_OUTCOMES.get(notice.kind)
+            if outcome_label:
+                self._metrics.offers.labels(outcome_label).inc()
+        for timer in outcome.timers:
+            self._arm(message.pool, timer)
+
+    def _event(
+        self, record: inputs_pb2.RoutingInput, index: int, notice: Notice
+    ) -> tuple[str, events_pb2.Event]:
+        if notice.kind == "interaction_created":
+            event_id = deterministic_id(notice.interaction_id, "created")
+        else:
+            event_id = deterministic_id(record.input_id, str(index))
+        event = new_event(
+            notice_payload(notice, record),  # type: ignore[arg-type]
+            tenant_id=notice.tenant_id or PROVIDER_TENANT_ID,
+            producer=SERVICE_NAME,
+            interaction_id=notice.interaction_id,
+            agent_id=notice.agent_id,
+            event_id=event_id,
+            correlation_id=record.input_id,
+            occurred_at=record.occurred_at.ToDatetime(UTC),
+        )
+        topic = INTERACTION_EVENTS.name if notice.interaction_id else AGENT_EVENTS.name
+        return topic, event
+
+    async def _publish(self, events: list[tuple[str, events_pb2.Event]]) -> None:
+        interaction = [e for t, e in events if t == INTERACTION_EVENTS.name]
+        agent = [e for t, e in events if t == AGENT_EVENTS.name]
+        while True:
+            try:
+                if interaction:
+                    await self._publisher.publish(INTERACTION_EVENTS, *interaction)
+                if agent:
+                    await self._publisher.publish(AGENT_EVENTS, *agent)
+                return
+            except KafkaError as exc:  # keep the batch uncommitted and try again: nothing is skipped
+                self._log.warning("routing_publish_failed", error_type=type(exc).__name__)
+                await asyncio.sleep(1)
+
+    # ------------------------------------------------------------------ timers
+
+    def _arm(self, pool: str, timer: Timer) -> None:
+        timer_id = timer.command.timer_id
+        if timer_id in self._armed:
+            return
+        delay = max(0.0, timer.due - time.time())
+        loop = asyncio.get_running_loop()
+        self._armed[timer_id] = loop.call_later(delay, lambda: loop.create_task(self._fire(pool, timer)))
+
+    async def _fire(self, pool: str, timer: Timer) -> None:
+        self._armed.pop(timer.command.timer_id, None)
+        record = inputs_pb2.RoutingInput(
+            input_id=timer.command.timer_id,
+            pool=pool,
+            occurred_at=ts(timer.due),
+            schema_version=INPUT_SCHEMA_VERSION,
+            timer=timer_input(timer.command),
+        )
+        for attempt in range(30):
+            try:
+                await self._append(pool, record)
+                return
+            except Unavailable:
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+        self._log.error("routing_timer_lost", timer_kind=record.timer.kind)
+
+    # ------------------------------------------------------------------ desks and gauges
+
+    def _notify_desks(self, pool: str, notice: Notice) -> None:
+        engine = self.engines.get(pool)
+        if engine is None or not notice.agent_id:
+            return
+        agent_id = notice.agent_id
+        match notice.kind:
+            case "interaction_offered":
+                offer = engine.offer(str(notice.data["offer_id"]))
+                work = engine.work(notice.interaction_id)
+                if offer is not None and work is not None:
+                    message = offer_to_pb(
+                        offer,
+                        work,
+                        self._replica.guidelines(work.queue_id),
+                        engine.history(work.tenant_id, work.customer_ref) if work.customer_ref else [],
+                    )
+                    self._hub.send(agent_id, routing_pb2.ConnectResponse(offer=message))
+            case "offer_accepted" | "offer_rejected" | "offer_timed_out":
+                how = {
+                    "offer_accepted": "accepted",
+                    "offer_rejected": "rejected",
+                    "offer_timed_out": "expired",
+                }
+                closed = routing_pb2.OfferClosed(offer_id=str(notice.data["offer_id"]), how=how[notice.kind])
+                self._hub.send(agent_id, routing_pb2.ConnectResponse(offer_closed=closed))
+            case "interaction_abandoned":
+                left = routing_pb2.CustomerLeft(interaction_id=notice.interaction_id)
+                self._hub.send(agent_id, routing_pb2.ConnectResponse(customer_left=left))
+            case "interaction_ended" if notice.data.get("reason") == "customer_left":
+                left = routing_pb2.CustomerLeft(interaction_id=notice.interaction_id)
+                self._hub.send(agent_id, routing_pb2.ConnectResponse(customer_left=left))
+            case "agent_presence_changed":
+                self._hub.send(agent_id, routing_pb2.ConnectResponse(state=self.agent_state(pool, agent_id)))
+
+    def agent_state(self, pool: str, agent_id: str) -> routing_pb2.AgentState:
+        """What a desk shows: presence, held work, open offers with their context."""
+        engine = self.engine(pool)
+        agent = engine.agent(agent_id)
+        work = engine.agent_work(agent_id)
+        state = routing_pb2.AgentState(
+            agent_id=agent_id,
+            presence=presence_pb(agent.shown_presence()),
+            reason=agent.reason,
+            work=[work_item_to_pb(w) for w in work],
+        )
+        for item in work:
+            if item.offer is not None:
+                history = engine.history(item.tenant_id, item.customer_ref) if item.customer_ref else []
+                state.offers.append(
+                    offer_to_pb(item.offer, item, self._replica.guidelines(item.queue_id), history)
+                )
+        return state
+
+    def _publish_gauges(self) -> None:
+        for pool, engine in self.engines.items():
+            snapshot = engine.snapshot()
+            self._metrics.waiting.labels(pool).set(snapshot["waiting"])
+            for presence in ("offline", "available", "busy", "break", "not_ready"):
+                self._metrics.agents.labels(pool, presence).set(snapshot.get(f"agents_{presence}", 0))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for handle in self._armed.values():
+            handle.cancel()
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    def pool_of_agent(self, agent_id: str) -> str | None:
+        for pool, engine in self.engines.items():
+            try:
+                engine.agent(agent_id)
+            except VaxelError:
+                continue
+            return pool
+        return None
+
+
+__all__ = ["EngineRunner", "RoutingMetrics"]

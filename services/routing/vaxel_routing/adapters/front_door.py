@@ -1,0 +1,242 @@
+"""New work's way in, shared by the gRPC API and the inbound Kafka topic.
+
+Validates against the configuration replica, answers from the FAQ where it can, applies
+the after-hours action of a closed queue, and hands the rest to the pool's engine through
+the routing log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from vaxel.events.v1 import events_pb2
+from vaxel.routing.v1 import inputs_pb2, routing_pb2
+from vaxel.tenant.v1 import tenant_pb2
+from vaxel.types.v1 import types_pb2
+from vaxel_client_tenant.domain.contact_points import ContactKind, normalise
+from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
+from vaxel_common.events import deterministic_id, new_event
+from vaxel_common.publisher import EventPublisher
+from vaxel_common.topics import INTERACTION_EVENTS
+from vaxel_routing import SERVICE_NAME
+from vaxel_routing.adapters.converters import channel_of, channel_pb, ts
+from vaxel_routing.adapters.engine_runner import EngineRunner
+from vaxel_routing.domain.admission import admit, callback_time, match_faq, urgency_of
+from vaxel_routing.domain.model import Channel
+from vaxel_routing.domain.replica import ConfigReplica
+
+# Seconds of deadline per urgency point: an angry mention (10) jumps ten minutes of the queue.
+URGENCY_PRIORITY = 60
+
+_CONTACT_KINDS = {
+    "phone_number": ContactKind.PHONE_NUMBER,
+    "email_address": ContactKind.EMAIL_ADDRESS,
+    "social_handle": ContactKind.SOCIAL_HANDLE,
+}
+
+
+class FrontDoor:
+    def __init__(
+        self,
+        replica: ConfigReplica,
+        runner: EngineRunner,
+        publisher: EventPublisher,
+        queue_messages: Mapping[str, tenant_pb2.Queue],
+        tenant_pools: Mapping[str, str],
+    ) -> None:
+        self._replica = replica
+        self._runner = runner
+        self._publisher = publisher
+        self._queue_messages = queue_messages
+        self._pools = tenant_pools
+
+    def pool_of(self, tenant_id: str) -> str:
+        return self._pools.get(tenant_id, "default")
+
+    def queue_message(self, tenant_id: str, queue_id: str) -> tenant_pb2.Queue:
+        self._replica.queue(tenant_id, queue_id)
+        return self._queue_messages[queue_id]
+
+    async def submit(
+        self, tenant_id: str, request: routing_pb2.SubmitInteractionRequest
+    ) -> routing_pb2.SubmitInteractionResponse:
+        if not request.queue_id:
+            raise InvalidArgument("queue_id", "required")
+        if self._replica.suspended(tenant_id):
+            raise PermissionDenied("the tenant is suspended")
+        queue = self._replica.queue(tenant_id, request.queue_id)
+        channel = channel_of("channel", request.channel)
+        if channel not in queue.spec.channels:
+            raise InvalidArgument("channel", "the queue does not serve this channel")
+        if not 0 <= request.urgency <= 10:
+            raise InvalidArgument("urgency", "0 to 10")
+        if len(request.customer_ref) > 200:
+            raise InvalidArgument("customer_ref", "at most 200 characters")
+        contact = _valid_contact(request.contact)
+        interaction_id = (
+            deterministic_id("interaction", tenant_id, request.idempotency_key)
+            if request.idempotency_key
+            else str(uuid.uuid4())
+        )
+        now = datetime.now(UTC)
+        if channel in (Channel.CHAT, Channel.SOCIAL) and request.text and not request.escalate:
+            found = match_faq(
+                self._replica.faq(tenant_id), request.language or queue.spec.language, request.text
+            )
+            if found is not None:
+                entry, confidence = found
+                await self._announce(
+                    tenant_id,
+                    interaction_id,
+                    request,
+                    contact,
+                    events_pb2.DeflectedByFaq(faq_id=entry.faq_id, confidence=confidence),
+                    "deflected",
+                )
+                return routing_pb2.SubmitInteractionResponse(
+                    interaction_id=interaction_id,
+                    disposition=routing_pb2.DISPOSITION_DEFLECTED,
+                    faq_answer=entry.answer,
+                    faq_id=entry.faq_id,
+                    queue_id=queue.queue_id,
+                )
+        admission = admit(self._replica, queue, now)
+        if admission.disposition == "closed":
+            await self._announce(
+                tenant_id,
+                interaction_id,
+                request,
+                contact,
+                events_pb2.InteractionEnded(reason="closed"),
+                "closed",
+            )
+            response = routing_pb2.SubmitInteractionResponse(
+                interaction_id=interaction_id,
+                disposition=routing_pb2.DISPOSITION_CLOSED,
+                closed_message=admission.closed_message,
+                queue_id=queue.queue_id,
+            )
+            if admission.next_opening is not None:
+                response.next_opening.FromDatetime(admission.next_opening)
+            return response
+        target = admission.queue
+        submit = inputs_pb2.SubmitInput(
+            interaction_id=interaction_id,
+            queue=self._queue_messages[target.queue_id],
+            channel=channel_pb(channel),
+            language=request.language or target.spec.language,
+            customer_ref=request.customer_ref,
+            priority=urgency_of(channel, request.text, request.urgency) * URGENCY_PRIORITY,
+            kind=admission.kind,
+            contact=contact,
+            subject=request.subject,
+        )
+        if admission.not_before is not None:
+            submit.not_before.FromDatetime(admission.not_before)
+        outcome = await self._runner.execute(self.pool_of(tenant_id), inputs_pb2.RoutingInput(submit=submit))
+        reply = outcome.reply
+        response = routing_pb2.SubmitInteractionResponse(
+            interaction_id=interaction_id,
+            position=int(reply.get("position", 0)),  # type: ignore[call-overload]
+            disposition={
+                "queued": routing_pb2.DISPOSITION_QUEUED,
+                "scheduled": routing_pb2.DISPOSITION_SCHEDULED,
+                "overflowed": routing_pb2.DISPOSITION_OVERFLOWED,
+            }[admission.disposition],
+            callback_offered=bool(reply.get("callback_offered", False)),
+            queue_id=target.queue_id,
+        )
+        response.estimated_wait.FromNanoseconds(round(float(reply.get("estimated_wait", 0.0)) * 1e9))  # type: ignore[arg-type]
+        if admission.next_opening is not None:
+            response.next_opening.FromDatetime(admission.next_opening)
+        return response
+
+    async def _announce(
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        request: routing_pb2.SubmitInteractionRequest,
+        contact: types_pb2.Contact,
+        outcome: events_pb2.DeflectedByFaq | events_pb2.InteractionEnded,
+        step: str,
+    ) -> None:
+        """Work that never waits: its created event and its outcome, straight to the interaction log."""
+        created = events_pb2.InteractionCreated(
+            queue_id=request.queue_id,
+            channel=request.channel,
+            language=request.language,
+            customer_ref=request.customer_ref,
+            contact=contact,
+            subject=request.subject,
+            attributes={"kind": "inbound"},
+        )
+        await self._publisher.publish(
+            INTERACTION_EVENTS,
+            *(
+                new_event(
+                    payload,
+                    tenant_id=tenant_id,
+                    producer=SERVICE_NAME,
+                    interaction_id=interaction_id,
+                    event_id=deterministic_id(interaction_id, name),
+                )
+                for payload, name in ((created, "created"), (outcome, step))
+            ),
+        )
+
+    def status(self, tenant_id: str, interaction_id: str) -> routing_pb2.GetInteractionStatusResponse:
+        engine = self._runner.engine(self.pool_of(tenant_id))
+        work = engine.work(interaction_id)
+        if work is None or work.tenant_id != tenant_id:
+            raise NotFound(f"interaction {interaction_id!r} not found")
+        response = routing_pb2.GetInteractionStatusResponse(
+            interaction_id=interaction_id,
+            state=work.state,
+            position=engine.position(work),
+            queue_id=work.queue_id,
+        )
+        response.estimated_wait.FromNanoseconds(round(engine.estimated_wait(work) * 1e9))
+        return response
+
+    async def abandon(self, tenant_id: str, interaction_id: str) -> None:
+        if not interaction_id:
+            raise InvalidArgument("interaction_id", "required")
+        record = inputs_pb2.RoutingInput(
+            abandon=inputs_pb2.AbandonInput(interaction_id=interaction_id, tenant_id=tenant_id)
+        )
+        await self._runner.execute(self.pool_of(tenant_id), record)
+
+    async def request_callback(
+        self, tenant_id: str, interaction_id: str, wanted: datetime | None
+    ) -> datetime:
+        if not interaction_id:
+            raise InvalidArgument("interaction_id", "required")
+        engine = self._runner.engine(self.pool_of(tenant_id))
+        work = engine.work(interaction_id)
+        if work is None or work.tenant_id != tenant_id:
+            raise NotFound(f"interaction {interaction_id!r} not found")
+        now = datetime.now(UTC)
+        when = callback_time(self._replica.hours(work.queue_id), max(wanted or now, now))
+        callback = inputs_pb2.CallbackInput(interaction_id=interaction_id, tenant_id=tenant_id)
+        if when > now:
+            callback.not_before.CopyFrom(ts(when.timestamp()))
+        await self._runner.execute(
+            self.pool_of(tenant_id), inputs_pb2.RoutingInput(request_callback=callback)
+        )
+        return when
+
+
+def _valid_contact(contact: types_pb2.Contact) -> types_pb2.Contact:
+    """The contact with its address in canonical form; INVALID_ARGUMENT naming the field if malformed."""
+    which = contact.WhichOneof("address")
+    if which is None or which == "chat_session_id":
+        return contact
+    try:
+        canonical, _ = normalise(_CONTACT_KINDS[which], getattr(contact, which))
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"contact.{which}", exc.reason) from None
+    clean = types_pb2.Contact()
+    setattr(clean, which, canonical)
+    return clean
