@@ -108,7 +108,7 @@ async def bench_submit(platform: Platform, n: int = 3000, concurrency: int = 16)
         deadline = time.monotonic() + 30
         while True:  # until routing's replica has the queue
             try:
-                await routing.SubmitInteraction(request)
+                await routing.SubmitInteraction(request, metadata=platform.admin_metadata)
                 break
             except aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
@@ -119,7 +119,7 @@ async def bench_submit(platform: Platform, n: int = 3000, concurrency: int = 16)
         async def worker(count: int) -> None:
             for _ in range(count):
                 t0 = time.perf_counter()
-                await routing.SubmitInteraction(request)
+                await routing.SubmitInteraction(request, metadata=platform.admin_metadata)
                 latencies.append(time.perf_counter() - t0)
 
         started = time.perf_counter()

@@ -63,10 +63,10 @@ def test_interaction_reaches_every_service(platform: Platform, channels: dict[st
         contact=types_pb2.Contact(chat_session_id="chat-1"),
         idempotency_key="skeleton-1",
     )
-    submitted = eventually(lambda: routing.SubmitInteraction(request, timeout=5))
+    submitted = eventually(lambda: routing.SubmitInteraction(request, metadata=ops, timeout=5))
     assert submitted.interaction_id
     assert submitted.position == 1
-    again = routing.SubmitInteraction(request, timeout=5)
+    again = routing.SubmitInteraction(request, metadata=ops, timeout=5)
     assert again.interaction_id == submitted.interaction_id, "the idempotency key gives the same interaction"
 
     # routing -> Kafka -> interaction-log: the timeline holds created and queued, once each.
@@ -125,6 +125,8 @@ def test_bad_input_names_the_field(platform: Platform, channels: dict[str, grpc.
     assert "time_zone" in (err.value.details() or "")
     routing = routing_pb2_grpc.RoutingServiceStub(channels["routing"])
     with pytest.raises(grpc.RpcError) as err:
-        routing.SubmitInteraction(routing_pb2.SubmitInteractionRequest(tenant_id="t"), timeout=5)
+        routing.SubmitInteraction(
+            routing_pb2.SubmitInteractionRequest(tenant_id="t"), metadata=platform.admin_metadata, timeout=5
+        )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "queue_id" in (err.value.details() or "")

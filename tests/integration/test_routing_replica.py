@@ -56,6 +56,7 @@ def test_restarted_routing_knows_every_queue_as_soon_as_it_serves(
                     channel=types_pb2.CHANNEL_CHAT,
                     language="sv",
                 ),
+                metadata=ops,
                 timeout=5,
             )
             assert reply.interaction_id
@@ -67,6 +68,7 @@ def test_restarted_routing_knows_every_queue_as_soon_as_it_serves(
                     channel=types_pb2.CHANNEL_CHAT,
                     language="sv",
                 ),
+                metadata=ops,
                 timeout=5,
             )
         assert err.value.code() == grpc.StatusCode.NOT_FOUND

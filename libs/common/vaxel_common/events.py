@@ -49,7 +49,6 @@ _FIELD_BY_MESSAGE: dict[str, str] = {
 }
 
 
-
 def new_event(
     payload: Message,
     *,

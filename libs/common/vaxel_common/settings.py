@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vaxel_common.errors import ConfigurationError
@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     dependency_timeout_seconds: float = Field(
         default=60.0, gt=0, description="how long to retry an unreachable broker or database before giving up"
     )
+    # The provider ops key (all tenants). client-tenant requires it; the others accept it when set
+    # and otherwise take only tenant keys (from the replicated key states).
+    admin_api_key: SecretStr | None = Field(default=None, min_length=24)
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -127,7 +127,7 @@ class Platform:
                 f"{spec.env_prefix}LOG_FORMAT": "json",
                 "VAXEL_INTERACTION_LOG_SQLITE_PATH": str(self.data_dir / "interaction-log.sqlite3"),
                 "VAXEL_CLIENT_TENANT_DATABASE_URL": f"sqlite:///{self.data_dir / 'client-tenant.sqlite3'}",
-                "VAXEL_CLIENT_TENANT_ADMIN_API_KEY": self.admin_key,
+                f"{spec.env_prefix}ADMIN_API_KEY": self.admin_key,
             }
         )
         with proc.log_path.open("ab") as log:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+from vaxel_common.api_keys import ReplicatedKeys
 from vaxel_common.deadletter import DeadLetterPublisher
 from vaxel_common.service import ServiceRuntime, run_main
 from vaxel_common.topics import INTERACTION_INBOUND, TENANT_CONFIG
@@ -20,9 +21,11 @@ from vaxel_routing.settings import RoutingSettings
 
 
 def build(settings: RoutingSettings) -> ServiceRuntime:
-    runtime = ServiceRuntime(SERVICE_NAME, settings)
+    admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    keys = ReplicatedKeys(admin_key)
+    runtime = ServiceRuntime(SERVICE_NAME, settings, authenticator=keys)
     replica = ConfigReplica()
-    replica_handler = ConfigReplicaHandler(replica)
+    replica_handler = ConfigReplicaHandler(replica, keys)
     # Every instance keeps the whole replica: no group, read from the start on each start.
     config = runtime.consume([TENANT_CONFIG.name], replica_handler, commit=False)
     hub = DeskHub()
@@ -48,8 +51,21 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         await asyncio.wait_for(config.caught_up.wait(), timeout=settings.dependency_timeout_seconds)
         runtime.log.info("replica_loaded", queues=len(replica))
         await runner.start()
-        tasks.append(asyncio.create_task(runner.run(), name="routing-engine"))
-        await asyncio.wait_for(runner.ready.wait(), timeout=settings.dependency_timeout_seconds + 60)
+        task = asyncio.create_task(runner.run(), name="routing-engine")
+        task.add_done_callback(engine_stopped)
+        tasks.append(task)
+        ready = asyncio.create_task(runner.ready.wait())
+        await asyncio.wait(
+            {ready, task}, timeout=settings.dependency_timeout_seconds + 60, return_when="FIRST_COMPLETED"
+        )
+        if not ready.done():
+            ready.cancel()
+            raise RuntimeError("the routing engine did not rebuild its state")
+
+    def engine_stopped(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            runtime.log.error("routing_engine_failed", exc_info=task.exception())
+            runtime.request_stop()
 
     async def stop_engine() -> None:
         await runner.stop()

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from pydantic import SecretStr
 
 from vaxel_client_tenant.domain.keys import ApiKeys
+from vaxel_common.api_keys import OPS
 from vaxel_common.auth import Principal, api_key_of
-
-OPS = Principal(subject="ops", tenant_id=None, scopes=frozenset({"*"}))
 
 
 class ApiKeyAuthenticator:

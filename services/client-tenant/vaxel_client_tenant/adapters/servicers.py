@@ -27,7 +27,7 @@ from vaxel_client_tenant.adapters.converters import (
 )
 from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
 from vaxel_client_tenant.domain.content import FaqEntry, effective_contract
-from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ, ApiKeys
+from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ, ApiKey, ApiKeys
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import NotFound
 from vaxel_common.grpc_server import Context
@@ -52,6 +52,16 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         message = tenant_to_pb(tenant)
         await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
         return message
+
+    async def _published_key(self, key: ApiKey) -> None:
+        state = tenant_pb2.ApiKeyState(
+            key_id=key.key_id,
+            tenant_id=key.tenant_id,
+            scopes=sorted(key.scopes),
+            secret_sha256=key.secret_sha256,
+            revoked=key.revoked_at is not None,
+        )
+        await self._config.changed(key.tenant_id, "api_key", key.key_id, 2 if state.revoked else 1, state)
 
     async def CreateTenant(  # noqa: N802  (gRPC method name)
         self, request: tenant_pb2.CreateTenantRequest, context: Context
@@ -89,6 +99,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     ) -> tenant_pb2.IssueApiKeyResponse:
         current_principal().require(ADMIN)
         key, plaintext = self._keys.issue(request.tenant_id, request.scopes)
+        await self._published_key(key)
         return tenant_pb2.IssueApiKeyResponse(key_id=key.key_id, api_key=plaintext, scopes=sorted(key.scopes))
 
     async def RevokeApiKey(  # noqa: N802
@@ -96,6 +107,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     ) -> tenant_pb2.RevokeApiKeyResponse:
         current_principal().require(ADMIN)
         key = self._keys.revoke(request.key_id)
+        await self._published_key(key)
         reply = tenant_pb2.RevokeApiKeyResponse(key_id=key.key_id)
         if key.revoked_at is not None:
             reply.revoked_at.FromDatetime(key.revoked_at)

@@ -7,7 +7,6 @@ revoked keys are refused.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
@@ -16,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from vaxel_client_tenant.domain.model import TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
+from vaxel_common.api_keys import digest
 from vaxel_common.auth import Principal
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 
@@ -36,10 +36,6 @@ class ApiKey:
     secret_sha256: str
     created_at: datetime
     revoked_at: datetime | None = None
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class ApiKeys:
@@ -68,7 +64,7 @@ class ApiKeys:
         if self._repository.get_tenant(tenant_id) is None:
             raise NotFound(f"tenant {tenant_id!r} not found")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        key = ApiKey(key_id, tenant_id, wanted, _digest(secret), self._clock())
+        key = ApiKey(key_id, tenant_id, wanted, digest(secret), self._clock())
         self._repository.add_key(key)
         return key, f"vx_{key_id}_{secret}"
 
@@ -102,7 +98,7 @@ class ApiKeys:
         prefix, _, rest = plaintext.partition("_")
         key_id, _, secret = rest.partition("_")
         key = self._repository.get_key(key_id) if prefix == "vx" and key_id and secret else None
-        if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)) or key.revoked_at:
+        if key is None or not hmac.compare_digest(key.secret_sha256, digest(secret)) or key.revoked_at:
             raise Unauthenticated("invalid or revoked API key")
         tenant = self._repository.get_tenant(key.tenant_id)
         if tenant is None or tenant.status is not TenantStatus.ACTIVE:

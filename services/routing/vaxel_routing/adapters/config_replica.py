@@ -6,6 +6,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel_client_tenant.adapters.converters import hours_from_pb
 from vaxel_client_tenant.domain.content import FaqEntry
+from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
 from vaxel_routing.adapters.converters import queue_config_from_pb
 from vaxel_routing.domain.replica import ConfigReplica
 
@@ -13,11 +14,13 @@ from vaxel_routing.domain.replica import ConfigReplica
 class ConfigReplicaHandler:
     """Keeps :class:`ConfigReplica` and, for the routing log, the queue messages themselves."""
 
-    def __init__(self, replica: ConfigReplica) -> None:
+    def __init__(self, replica: ConfigReplica, keys: ReplicatedKeys) -> None:
         self._replica = replica
+        self._keys = keys
         self.queue_messages: dict[str, tenant_pb2.Queue] = {}
 
     async def __call__(self, event: events_pb2.Event) -> None:
+        apply_config_change(self._keys, event)
         change = event.tenant_config_changed
         match change.entity_type, change.deleted:
             case "queue", True:

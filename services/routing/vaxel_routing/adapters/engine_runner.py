@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
@@ -219,7 +219,7 @@ class EngineRunner:
             for tp in assigned:
                 self._replay_below[tp] = await consumer.committed(tp) or 0
                 self._catch_up_to[tp] = ends[tp]
-            consumer.seek_to_beginning(*assigned)
+            await consumer.seek_to_beginning(*assigned)
         self._log.info(
             "routing_partitions_assigned",
             partitions=sorted(tp.partition for tp in assigned),
@@ -342,7 +342,9 @@ class EngineRunner:
             agent_id=notice.agent_id,
             event_id=event_id,
             correlation_id=record.input_id,
-            occurred_at=record.occurred_at.ToDatetime(UTC),
+            # The events of one decision happen at one instant; a microsecond per step keeps their
+            # order for every consumer that orders by time.
+            occurred_at=record.occurred_at.ToDatetime(UTC) + timedelta(microseconds=index),
         )
         topic = INTERACTION_EVENTS.name if notice.interaction_id else AGENT_EVENTS.name
         return topic, event

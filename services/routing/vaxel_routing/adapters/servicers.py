@@ -11,7 +11,7 @@ import grpc
 
 from vaxel.routing.v1 import inputs_pb2, routing_pb2, routing_pb2_grpc
 from vaxel_common.auth import current_principal
-from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, VaxelError
+from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, VaxelError
 from vaxel_common.grpc_server import Context, status_code_of
 from vaxel_common.logging import get_logger
 from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
@@ -121,6 +121,8 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
     async def Connect(  # noqa: N802
         self, request_iterator: AsyncIterator[routing_pb2.ConnectRequest], context: Context
     ) -> AsyncIterator[routing_pb2.ConnectResponse]:
+        if current_principal().tenant_id is not None:
+            raise PermissionDenied("agent desks connect with the provider's key, not a tenant key")
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("action") != "login" or not first.login.agent_id:
             raise InvalidArgument("login", "the first request on a desk stream is Login with the agent id")
@@ -134,6 +136,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             yield routing_pb2.ConnectResponse(reply=routing_pb2.Reply(request_id=first.request_id))
             yield routing_pb2.ConnectResponse(state=self._runner.agent_state(pool, agent_id))
             reader = asyncio.create_task(self._read(pool, agent_id, request_iterator, outbox))
+            getter: asyncio.Task[routing_pb2.ConnectResponse] | None = None
             try:
                 while not (reader.done() and outbox.empty()):
                     getter = asyncio.create_task(outbox.get())
@@ -142,10 +145,13 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
                         yield getter.result()
                     else:
                         getter.cancel()
+                    getter = None
             finally:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                for task in (reader, getter):
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
         finally:
             self._hub.detach(agent_id, outbox)
 

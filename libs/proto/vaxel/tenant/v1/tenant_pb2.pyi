@@ -363,6 +363,42 @@ class OverflowRule(_message.Message):
 Global___OverflowRule: _TypeAlias = OverflowRule  # noqa: Y015
 
 @_typing.final
+class ApiKeyState(_message.Message):
+    """The published state of an API key (entity "api_key" on the configuration topic), so that the
+    other services authenticate tenant keys locally. Never the key itself: only its secret's SHA-256.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    SECRET_SHA256_FIELD_NUMBER: _builtins.int
+    REVOKED_FIELD_NUMBER: _builtins.int
+    key_id: _builtins.str
+    tenant_id: _builtins.str
+    secret_sha256: _builtins.str
+    revoked: _builtins.bool
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        key_id: _builtins.str = ...,
+        tenant_id: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        secret_sha256: _builtins.str = ...,
+        revoked: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key_id", b"key_id", "revoked", b"revoked", "scopes", b"scopes", "secret_sha256", b"secret_sha256", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiKeyState: _TypeAlias = ApiKeyState  # noqa: Y015
+
+@_typing.final
 class Skill(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
