@@ -69,6 +69,9 @@ class _Interceptor(aio.ServerInterceptor):  # type: ignore[type-arg]  # the stub
         self._metrics = metrics
         self._auth = authenticator
         self._log = get_logger("vaxel.grpc")
+        # Until the service is ready (replicas loaded, state rebuilt) its RPCs answer UNAVAILABLE:
+        # a caller retries instead of acting on a half-built state.
+        self.ready = False
 
     async def intercept_service(
         self,
@@ -132,6 +135,10 @@ class _Call:
     async def __aenter__(self) -> _Call:
         self.start = time.perf_counter()
         structlog.contextvars.bind_contextvars(request_id=str(uuid.uuid4()), rpc=self.method)
+        if not self.public and not self.owner.ready:
+            self.code = grpc.StatusCode.UNAVAILABLE
+            self._finish()
+            await self.context.abort(self.code, "starting: not serving yet, retry shortly")
         if not self.public:
             metadata = {k: v for k, v in (self.context.invocation_metadata() or ()) if isinstance(v, str)}
             try:
@@ -207,7 +214,8 @@ class GrpcServer:
         authenticator: Authenticator | None = None,
     ) -> None:
         self.service = service
-        self.server = aio.server(interceptors=[_Interceptor(service, metrics, authenticator or AllowAll())])
+        self._interceptor = _Interceptor(service, metrics, authenticator or AllowAll())
+        self.server = aio.server(interceptors=[self._interceptor])
         self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]  # untyped submodule
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._names: list[str] = []
@@ -226,6 +234,7 @@ class GrpcServer:
         await self.server.start()
 
     async def set_serving(self) -> None:
+        self._interceptor.ready = True
         await self._set_all(health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace: float) -> None:

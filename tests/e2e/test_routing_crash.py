@@ -1,0 +1,158 @@
+"""kill -9 of routing under load: afterwards every interaction is assigned exactly once, no agent double-booked."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections import Counter, defaultdict
+
+import grpc
+import pytest
+
+from tests.fixtures.routing import Desk, interaction_events, routed_tenant, upsert_agent
+from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+from vaxel.types.v1 import types_pb2
+from vaxel_common.supervisor import SERVICES, Platform, wait_serving
+
+pytestmark = pytest.mark.e2e
+
+N = 90
+
+
+class Bot(threading.Thread):
+    """An agent who takes every offer and wraps it up at once; reconnects when routing goes away."""
+
+    def __init__(self, platform: Platform, agent_id: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.platform = platform
+        self.agent_id = agent_id
+        self.stop = stop
+        self.accepted: list[str] = []
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            target = self.platform.processes["routing"].grpc_target
+            try:
+                with grpc.insecure_channel(target) as channel:
+                    desk = Desk(channel, self.agent_id, self.platform.admin_metadata)
+                    try:
+                        self._work(desk)
+                    finally:
+                        desk.close()
+            except (grpc.RpcError, TimeoutError, AssertionError):
+                time.sleep(0.3)
+
+    def _work(self, desk: Desk) -> None:
+        desk.send(set_presence=routing_pb2.SetPresence(presence=types_pb2.PRESENCE_AVAILABLE))
+        while not self.stop.is_set():
+            if desk.error is not None:
+                raise TimeoutError("stream broke")
+            try:
+                update = desk.updates.get(timeout=0.2)
+            except Exception:  # noqa: BLE001  (queue.Empty)
+                continue
+            kind = update.WhichOneof("update")
+            offers = (
+                [update.offer] if kind == "offer" else list(update.state.offers) if kind == "state" else []
+            )
+            for offer in offers:
+                self.accepted.append(offer.offer_id)
+                desk.send(accept_offer=routing_pb2.AcceptOffer(offer_id=offer.offer_id))
+                desk.send(wrap_up=routing_pb2.WrapUp(interaction_id=offer.interaction_id, disposition="ok"))
+            if kind == "state":  # after a reconnect: finish what the desk held when routing went away
+                for held in update.state.work:
+                    if held.state in ("connected", "wrap_up"):
+                        desk.send(wrap_up=routing_pb2.WrapUp(interaction_id=held.interaction_id, disposition="ok"))
+            if kind == "state" and update.state.presence == types_pb2.PRESENCE_NOT_READY:
+                desk.send(set_presence=routing_pb2.SetPresence(presence=types_pb2.PRESENCE_AVAILABLE))
+
+
+def test_routing_killed_mid_traffic_assigns_everything_exactly_once(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    tenant = routed_tenant(platform, channels, channels_served=(types_pb2.CHANNEL_VOICE,))
+    agents = [upsert_agent(channels, platform, tenant, f"bot{i}") for i in range(4)]
+    stop = threading.Event()
+    bots = [Bot(platform, a, stop) for a in agents]
+    for bot in bots:
+        bot.start()
+    ids: list[str] = []
+    spec = next(s for s in SERVICES if s.name == "routing")
+    try:
+        for i in range(N):
+            if i == N // 3:
+                platform.stop_service("routing", sig=signal.SIGKILL)
+                proc = platform.start_service(spec)
+            if i == N // 3 + 5:
+                wait_serving(proc.grpc_target, 90, proc.process)
+            ids.append(_submit_until_accepted(platform, tenant.key, tenant.queue_id, f"crash-{i}"))
+            time.sleep(0.05)
+        states = _wait_all_done(platform, tenant.key, ids)
+    finally:
+        stop.set()
+        for bot in bots:
+            bot.join(timeout=10)
+    assert states == {"done": N}, states
+
+    events = interaction_events(
+        platform,
+        set(ids),
+        lambda found: len({e.interaction_id for e in found if e.HasField("interaction_wrapped_up")}) == N,
+        timeout=30,
+    )
+    unique = {e.event_id: e for e in events}
+    accepted = Counter(e.interaction_id for e in unique.values() if e.HasField("offer_accepted"))
+    assert set(accepted) == set(ids)
+    assert max(accepted.values()) == 1, "an interaction was assigned twice"
+    # Replay each agent's offers and completions in time order: never more than one call at once.
+    holding: dict[str, int] = defaultdict(int)
+    for event in sorted(unique.values(), key=lambda e: (e.occurred_at.ToNanoseconds(), e.event_id)):
+        payload = event.WhichOneof("payload")
+        if payload == "interaction_offered":
+            holding[event.agent_id] += 1
+            assert holding[event.agent_id] <= 1, f"{event.agent_id} was double-booked"
+        elif payload in ("interaction_wrapped_up", "offer_rejected", "offer_timed_out"):
+            holding[event.agent_id] -= 1
+
+
+def _submit_until_accepted(
+    platform: Platform, key: tuple[tuple[str, str], ...], queue_id: str, idem: str
+) -> str:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with grpc.insecure_channel(platform.processes["routing"].grpc_target) as channel:
+                reply = routing_pb2_grpc.RoutingServiceStub(channel).SubmitInteraction(
+                    routing_pb2.SubmitInteractionRequest(
+                        queue_id=queue_id,
+                        channel=types_pb2.CHANNEL_VOICE,
+                        language="sv-SE",
+                        idempotency_key=idem,
+                    ),
+                    metadata=key,
+                    timeout=10,
+                )
+                return str(reply.interaction_id)
+        except grpc.RpcError as err:
+            if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _wait_all_done(platform: Platform, key: tuple[tuple[str, str], ...], ids: list[str]) -> dict[str, int]:
+    deadline = time.monotonic() + 90
+    while True:
+        with grpc.insecure_channel(platform.processes["routing"].grpc_target) as channel:
+            stub = routing_pb2_grpc.RoutingServiceStub(channel)
+            states = Counter(
+                stub.GetInteractionStatus(
+                    routing_pb2.GetInteractionStatusRequest(interaction_id=i), metadata=key, timeout=10
+                ).state
+                for i in ids
+            )
+        if states == {"done": len(ids)} or time.monotonic() > deadline:
+            return dict(states)
+        time.sleep(0.5)
