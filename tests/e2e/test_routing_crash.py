@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import signal
 import threading
 import time
@@ -50,7 +51,7 @@ class Bot(threading.Thread):
                 raise TimeoutError("stream broke")
             try:
                 update = desk.updates.get(timeout=0.2)
-            except Exception:  # noqa: BLE001  (queue.Empty)
+            except queue.Empty:
                 continue
             kind = update.WhichOneof("update")
             offers = (
@@ -63,7 +64,9 @@ class Bot(threading.Thread):
             if kind == "state":  # after a reconnect: finish what the desk held when routing went away
                 for held in update.state.work:
                     if held.state in ("connected", "wrap_up"):
-                        desk.send(wrap_up=routing_pb2.WrapUp(interaction_id=held.interaction_id, disposition="ok"))
+                        desk.send(
+                            wrap_up=routing_pb2.WrapUp(interaction_id=held.interaction_id, disposition="ok")
+                        )
             if kind == "state" and update.state.presence == types_pb2.PRESENCE_NOT_READY:
                 desk.send(set_presence=routing_pb2.SetPresence(presence=types_pb2.PRESENCE_AVAILABLE))
 
