@@ -86,6 +86,8 @@ class AgentState:
     idle_since: float = 0.0
     version: int = 0
     lanes: list[Lane] = field(default_factory=list)
+    lanes_by_channel: dict[Channel, list[_LaneState]] = field(default_factory=dict)
+    capacity: dict[Channel, int] = field(default_factory=dict)
     skill_score: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -93,7 +95,18 @@ class AgentState:
         return self.presence is not Presence.OFFLINE
 
     def occupancy(self) -> float:
-        return sum(n / self.profile.capacity_of(ch) for ch, n in self.load.items() if n)
+        capacity = self.capacity
+        return sum(n / capacity[ch] for ch, n in self.load.items() if n)
+
+    def channels_with_room(self) -> list[Channel]:
+        """The channels one more piece of work fits on (none unless ready)."""
+        if self.presence is not Presence.AVAILABLE:
+            return []
+        used = self.occupancy()
+        capacity = self.capacity
+        return [
+            ch for ch in self.lanes_by_channel if capacity[ch] > 0 and used + 1 / capacity[ch] <= 1.0 + 1e-9
+        ]
 
     def can_take(self, channel: Channel) -> bool:
         """Ready, and one more of ``channel`` fits: the shares of capacity in use add up to at most 1
@@ -111,9 +124,21 @@ class AgentState:
 
 @dataclass(slots=True)
 class _LaneState:
+    lane: Lane
     work: SortedList = field(default_factory=SortedList)  # (key, seq, interaction id)
     agents: list[tuple[tuple[float, ...], int, int, str]] = field(default_factory=list)
     staffed: int = 0
+    head: tuple[float, int, str] | None = None  # the most urgent waiting work, kept for quick looks
+
+    def add(self, item: tuple[float, int, str]) -> None:
+        self.work.add(item)
+        if self.head is None or item < self.head:
+            self.head = item
+
+    def remove(self, item: tuple[float, int, str]) -> None:
+        self.work.remove(item)
+        if item == self.head:
+            self.head = self.work[0] if self.work else None
 
 
 class RoutingEngine:
@@ -202,7 +227,9 @@ class RoutingEngine:
         """Seconds: the work ahead, times the queue's handle time, over the agents staffed for it."""
         if work.state == "scheduled":
             return max(0.0, work.not_before - self._now)
-        position = self.position(work)
+        return self._wait_at(work, self.position(work))
+
+    def _wait_at(self, work: Work, position: int) -> float:
         if position == 0:
             return 0.0
         lane = self._lanes[self._lane_of(work)]
@@ -269,6 +296,11 @@ class RoutingEngine:
                 queue = self._queues[queue_id]
                 lanes += self._eligible_lanes(agent, queue)
         agent.lanes = lanes
+        by_channel: dict[Channel, list[_LaneState]] = {}
+        for lane in lanes:
+            by_channel.setdefault(Channel(lane[2]), []).append(self._lane(lane))
+        agent.lanes_by_channel = by_channel
+        agent.capacity = {ch: agent.profile.capacity_of(ch) for ch in Channel}
 
     def _eligible_lanes(self, agent: AgentState, queue: QueueSpec) -> list[Lane]:
         profile = agent.profile
@@ -355,20 +387,13 @@ class RoutingEngine:
         )
 
     def _changed(self, agent: AgentState, out: Outcome) -> None:
-        """The agent's state changed: re-index it in its lanes, then give it work if it has room."""
+        """The agent's state changed: give it work if it has room, then index it where it has room left.
+
+        Matching first means an agent who takes work at once leaves no heap entries behind."""
         agent.version += 1
         if agent.presence is Presence.AVAILABLE:
-            for lane in agent.lanes:
-                if agent.can_take(Channel(lane[2])):
-                    state = self._lane(lane)
-                    self._seq += 1
-                    heapq.heappush(
-                        state.agents,
-                        (self._agent_key(agent, lane), self._seq, agent.version, agent.profile.agent_id),
-                    )
-                    if len(state.agents) > 4 * state.staffed + 64:
-                        self._compact(state)
             self._match_agent(agent, out)
+        self._index(agent)
 
     def _agent_key(self, agent: AgentState, lane: Lane) -> tuple[float, ...]:
         match self.policy.strategy:
@@ -462,7 +487,7 @@ class RoutingEngine:
             self._compute_lanes(agent)
             self._join_lanes(agent)
             agent.version += 1
-            self._changed_without_match(agent)  # re-index only; matching happens as work arrives
+            self._index(agent)  # re-index only; matching happens as work arrives
         return spec
 
     def _deadline(self, queue: QueueSpec, channel: Channel, arrived: float, priority: int) -> float:
@@ -507,21 +532,23 @@ class RoutingEngine:
     def _lane(self, lane: Lane) -> _LaneState:
         state = self._lanes.get(lane)
         if state is None:
-            state = self._lanes[lane] = _LaneState()
+            state = self._lanes[lane] = _LaneState(lane)
         return state
 
     def _enqueue(self, work: Work, out: Outcome, *, notify: bool = True) -> None:
         """Put waiting work in its lane; offer it at once if an agent is free."""
         work.state = "waiting"
         lane = self._lane_of(work)
-        self._lane(lane).work.add((work.key, work.seq, work.interaction_id))
+        self._lane(lane).add((work.key, work.seq, work.interaction_id))
         if notify:
             self._queued_notice(work, out)
         agent = self._pick_agent(lane, work)
         if agent is not None:
             self._make_offer(work, agent, out)
+            self._index(agent)
 
     def _queued_notice(self, work: Work, out: Outcome) -> None:
+        position = self.position(work)
         out.notices.append(
             Notice(
                 "interaction_queued",
@@ -529,15 +556,15 @@ class RoutingEngine:
                 work.interaction_id,
                 data={
                     "queue_id": work.queue_id,
-                    "position": self.position(work),
-                    "estimated_wait": self.estimated_wait(work),
+                    "position": position,
+                    "estimated_wait": self._wait_at(work, position),
                 },
             )
         )
 
     def _dequeue(self, work: Work) -> None:
         if work.state == "waiting":
-            self._lanes[self._lane_of(work)].work.remove((work.key, work.seq, work.interaction_id))
+            self._lanes[self._lane_of(work)].remove((work.key, work.seq, work.interaction_id))
 
     def _pick_agent(self, lane: Lane, work: Work) -> AgentState | None:
         state = self._lanes.get(lane)
@@ -565,18 +592,24 @@ class RoutingEngine:
     def _match_agent(self, agent: AgentState, out: Outcome) -> None:
         """Give a free agent the most urgent work it may take, as long as it has room."""
         agent_id = agent.profile.agent_id
-        while agent.presence is Presence.AVAILABLE:
+        while True:
             best: tuple[float, int, str] | None = None
-            for lane in agent.lanes:
-                state = self._lanes.get(lane)
-                if state is None or not state.work or not agent.can_take(Channel(lane[2])):
-                    continue
-                for item in state.work:
-                    if best is not None and item >= best:
-                        break
-                    if agent_id not in self._work[item[2]].excluded:
-                        best = item
-                        break
+            for channel in agent.channels_with_room():
+                for state in agent.lanes_by_channel[channel]:
+                    head = state.head
+                    if head is None:
+                        continue
+                    if best is not None and head >= best:
+                        continue
+                    if agent_id not in self._work[head[2]].excluded:
+                        best = head
+                        continue
+                    for item in state.work:  # rare: the agent turned the head down before
+                        if best is not None and item >= best:
+                            break
+                        if agent_id not in self._work[item[2]].excluded:
+                            best = item
+                            break
             if best is None:
                 return
             self._make_offer(self._work[best[2]], agent, out)
@@ -610,19 +643,25 @@ class RoutingEngine:
         self._arm(
             out, offer.expires_at, OfferExpired(stable_id("offer-expiry", offer.offer_id), offer.offer_id)
         )
-        agent.version += 1
-        self._changed_without_match(agent)
+        agent.version += 1  # its heap entries are stale now; whoever made the offer re-indexes it
 
-    def _changed_without_match(self, agent: AgentState) -> None:
-        """Re-index an agent whose load grew (an offer): it may still fit more in other lanes."""
-        if agent.presence is Presence.AVAILABLE:
-            for lane in agent.lanes:
-                if agent.can_take(Channel(lane[2])):
-                    self._seq += 1
-                    heapq.heappush(
-                        self._lane(lane).agents,
-                        (self._agent_key(agent, lane), self._seq, agent.version, agent.profile.agent_id),
-                    )
+    def _index(self, agent: AgentState) -> None:
+        """Heap entries for the agent's current state in every lane it has room in."""
+        shared = self.policy.strategy is Strategy.LONGEST_IDLE
+        key = (agent.idle_since,)
+        agent_id = agent.profile.agent_id
+        for channel in agent.channels_with_room():
+            for state in agent.lanes_by_channel[channel]:
+                self._seq += 1
+                entry = (
+                    key if shared else self._agent_key(agent, state.lane),
+                    self._seq,
+                    agent.version,
+                    agent_id,
+                )
+                heapq.heappush(state.agents, entry)
+                if len(state.agents) > 4 * state.staffed + 64:
+                    self._compact(state)
 
     def _own_offer(self, agent_id: str, offer_id: str) -> tuple[AgentState, Offer, Work]:
         agent = self.agent(agent_id)
