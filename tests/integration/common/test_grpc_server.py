@@ -34,7 +34,8 @@ class KeyAuthenticator:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[GrpcServer, CollectorRegistry]]:
+async def starting() -> AsyncIterator[tuple[GrpcServer, CollectorRegistry]]:
+    """A started server that has not said it is ready."""
     registry = CollectorRegistry()
     counts = OfferedCounts()
     counts.record("e1", "t1", "q1")
@@ -45,11 +46,18 @@ async def server() -> AsyncIterator[tuple[GrpcServer, CollectorRegistry]]:
     await srv.stop(0)
 
 
+@pytest.fixture
+async def server(starting: tuple[GrpcServer, CollectorRegistry]) -> tuple[GrpcServer, CollectorRegistry]:
+    """A ready server."""
+    await starting[0].set_serving()
+    return starting
+
+
 class TestHealthAndReflection:
     async def test_not_serving_until_ready_then_serving(
-        self, server: tuple[GrpcServer, CollectorRegistry]
+        self, starting: tuple[GrpcServer, CollectorRegistry]
     ) -> None:
-        srv, _ = server
+        srv, _ = starting
         async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
             health = health_pb2_grpc.HealthStub(channel)
             before = await health.Check(health_pb2.HealthCheckRequest(service=SLA_SERVICE))
@@ -57,6 +65,23 @@ class TestHealthAndReflection:
             await srv.set_serving()
             after = await health.Check(health_pb2.HealthCheckRequest(service=SLA_SERVICE))
             assert after.status == health_pb2.HealthCheckResponse.SERVING
+
+    async def test_rpcs_are_unavailable_until_ready(
+        self, starting: tuple[GrpcServer, CollectorRegistry]
+    ) -> None:
+        srv, _ = starting
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            stub = sla_pb2_grpc.SlaServiceStub(channel)
+            with pytest.raises(aio.AioRpcError) as err:
+                await stub.GetQueueStatistics(
+                    sla_pb2.GetQueueStatisticsRequest(queue_id="q1"), metadata=(("x-api-key", "good"),)
+                )
+            assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+            await srv.set_serving()
+            reply = await stub.GetQueueStatistics(
+                sla_pb2.GetQueueStatisticsRequest(queue_id="q1"), metadata=(("x-api-key", "good"),)
+            )
+            assert reply.statistics.offered == 1
 
     async def test_reflection_lists_the_service(self, server: tuple[GrpcServer, CollectorRegistry]) -> None:
         srv, _ = server
