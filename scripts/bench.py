@@ -9,6 +9,8 @@ the routing API (rate and latency percentiles at a fixed concurrency).
 from __future__ import annotations
 
 import asyncio
+import math
+import random
 import re
 import shutil
 import statistics
@@ -34,6 +36,7 @@ from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
 from vaxel_common.supervisor import Platform
+from vaxel_sla.domain.erlang import agents_for
 
 
 def bench_business_hours(n: int = 100_000) -> float:
@@ -224,6 +227,24 @@ def report_tenant_reads(platform: Platform, store: str) -> None:
         )
 
 
+def bench_staffing_plan(queues: int = 1000) -> tuple[int, float]:
+    """Erlang C agents for a week of 15-minute intervals for ``queues`` queues, each with its own
+    volume, handle time and a daytime arrival curve; (intervals planned, seconds)."""
+    rng = random.Random(3)  # noqa: S311  (reproducible load, not secrets)
+    started = time.perf_counter()
+    planned = 0
+    for _ in range(queues):
+        base = rng.uniform(5, 200)
+        aht = rng.choice((180, 240, 300, 420))
+        for interval in range(7 * 96):
+            hour = (interval // 4) % 24
+            daytime = math.sin(math.pi * (hour - 7) / 13) if 7 <= hour <= 20 else 0.0
+            calls = base * max(0.05, daytime)
+            agents_for(round(calls), 900, aht, target_service_level=0.8, threshold_seconds=20)
+            planned += 1
+    return planned, time.perf_counter() - started
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
@@ -232,6 +253,10 @@ def main() -> int:
     print("Växel benchmark (foundation)\n")
     print(f"event envelope encode+decode      {bench_codec():>12,.0f} /s")
     print(f"business hours is_open           {bench_business_hours():>12,.0f} /s")
+    planned, seconds = bench_staffing_plan()
+    print(
+        f"staffing plan, 1,000 queues x a week of 15-min intervals ({planned:,}): {seconds:.1f} s (target <= 10)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()
