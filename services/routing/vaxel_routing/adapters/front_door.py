@@ -16,7 +16,7 @@ from vaxel.routing.v1 import inputs_pb2, routing_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_client_tenant.domain.contact_points import ContactKind, normalise
-from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
+from vaxel_common.errors import InvalidArgument, PermissionDenied
 from vaxel_common.events import deterministic_id, new_event
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import INTERACTION_EVENTS
@@ -188,9 +188,7 @@ class FrontDoor:
 
     def status(self, tenant_id: str, interaction_id: str) -> routing_pb2.GetInteractionStatusResponse:
         engine = self._runner.engine(self.pool_of(tenant_id))
-        work = engine.work(interaction_id)
-        if work is None or work.tenant_id != tenant_id:
-            raise NotFound(f"interaction {interaction_id!r} not found")
+        work = engine.tenant_work(interaction_id, tenant_id)
         response = routing_pb2.GetInteractionStatusResponse(
             interaction_id=interaction_id,
             state=work.state,
@@ -213,10 +211,7 @@ class FrontDoor:
     ) -> datetime:
         if not interaction_id:
             raise InvalidArgument("interaction_id", "required")
-        engine = self._runner.engine(self.pool_of(tenant_id))
-        work = engine.work(interaction_id)
-        if work is None or work.tenant_id != tenant_id:
-            raise NotFound(f"interaction {interaction_id!r} not found")
+        work = self._runner.engine(self.pool_of(tenant_id)).tenant_work(interaction_id, tenant_id)
         now = datetime.now(UTC)
         when = callback_time(self._replica.hours(work.queue_id), max(wanted or now, now))
         callback = inputs_pb2.CallbackInput(interaction_id=interaction_id, tenant_id=tenant_id)

@@ -509,11 +509,12 @@ class RoutingEngine:
 
     def _reply_position(self, work: Work, out: Outcome) -> None:
         queue = self._queues.get(work.queue_id)
-        wait = self.estimated_wait(work)
+        position = self.position(work)
+        wait = self._wait_at(work, position) if work.state == "waiting" else self.estimated_wait(work)
         out.reply.update(
             interaction_id=work.interaction_id,
             state=work.state,
-            position=self.position(work),
+            position=position,
             estimated_wait=wait,
             callback_offered=bool(
                 queue
@@ -943,14 +944,14 @@ class RoutingEngine:
 
     # ------------------------------------------------------------------ customers
 
-    def _customer_work(self, interaction_id: str, tenant_id: str) -> Work:
+    def tenant_work(self, interaction_id: str, tenant_id: str) -> Work:
         work = self._work.get(interaction_id)
         if work is None or work.tenant_id != tenant_id:
             raise NotFound(f"interaction {interaction_id!r} not found")
         return work
 
     def _abandon(self, command: Abandon, out: Outcome) -> None:
-        work = self._customer_work(command.interaction_id, command.tenant_id)
+        work = self.tenant_work(command.interaction_id, command.tenant_id)
         match work.state:
             case "done" | "abandoned":
                 return
@@ -1001,7 +1002,7 @@ class RoutingEngine:
         self._work[work.interaction_id].state = "abandoned"
 
     def _request_callback(self, command: RequestCallback, out: Outcome) -> None:
-        work = self._customer_work(command.interaction_id, command.tenant_id)
+        work = self.tenant_work(command.interaction_id, command.tenant_id)
         if work.channel is Channel.CALLBACK:
             return  # asked twice
         if work.state != "waiting":
