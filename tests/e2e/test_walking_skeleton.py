@@ -91,13 +91,15 @@ def test_interaction_reaches_every_service(platform: Platform, channels: dict[st
 
     def offered() -> None:
         stats = sla.GetQueueStatistics(
-            sla_pb2.GetQueueStatisticsRequest(tenant_id=tenant.tenant_id, queue_id=queue.queue_id), timeout=5
+            sla_pb2.GetQueueStatisticsRequest(tenant_id=tenant.tenant_id, queue_id=queue.queue_id),
+            metadata=ops,
+            timeout=5,
         ).statistics
-        assert stats.offered == 1
+        assert sum(f.offered for f in stats.rolling_hour) == 1
 
     eventually(offered)
     metrics = scrape(platform.processes["sla"].metrics_url)
-    assert sample(metrics, "vaxel_sla_interactions_offered_total", tenant=tenant.tenant_id) == 1.0
+    assert sample(metrics, "vaxel_sla_offered_total", tenant=tenant.tenant_id) == 1.0
 
 
 def test_another_tenants_interaction_is_not_found(

@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaProducer
 from vaxel.events.v1 import events_pb2
 from vaxel_common.events import encode_event
 from vaxel_common.metrics import PlatformMetrics
-from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, TENANT_CONFIG, TopicSpec
+from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, SLA_ALERTS, TENANT_CONFIG, TopicSpec
 
 __all__ = ["EventPublisher", "key_of"]
 
@@ -20,6 +20,9 @@ def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
         key = event.agent_id
     elif topic is TENANT_CONFIG:
         key = event.tenant_config_changed.entity_id
+    elif topic is SLA_ALERTS:
+        queue = event.service_level_alert.queue_id
+        key = f"{event.tenant_id}/{queue}" if event.tenant_id and queue else ""
     else:
         key = event.tenant_id
     if not key:

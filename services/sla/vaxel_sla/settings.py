@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from vaxel_common.settings import ServiceSettings
@@ -9,3 +10,9 @@ from vaxel_common.settings import ServiceSettings
 
 class SlaSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_SLA_", extra="ignore", frozen=True)
+
+    evaluate_seconds: float = Field(default=5.0, gt=0, le=300)
+    alert_min_contacts: int = Field(default=5, ge=1, le=10_000)
+    fcr_days: float = Field(default=7.0, gt=0, le=90)
+    seal_after_hours: float = Field(default=48.0, ge=1, le=24 * 90)
+    default_aht_seconds: float = Field(default=300.0, gt=0, le=86_400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping
 
 import grpc
@@ -18,7 +19,10 @@ from vaxel_common.errors import Unauthenticated
 from vaxel_common.grpc_server import GrpcServer
 from vaxel_common.metrics import PlatformMetrics
 from vaxel_sla.adapters.servicers import SlaServicer
-from vaxel_sla.domain import OfferedCounts
+from vaxel_sla.domain.alerts import AlertBook
+from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.facts import InteractionFact, Step
+from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 
 pytestmark = pytest.mark.integration
 SLA_SERVICE = sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name
@@ -37,10 +41,12 @@ class KeyAuthenticator:
 async def starting() -> AsyncIterator[tuple[GrpcServer, CollectorRegistry]]:
     """A started server that has not said it is ready."""
     registry = CollectorRegistry()
-    counts = OfferedCounts()
-    counts.record("e1", "t1", "q1")
+    terms = TermsReplica()
+    terms.apply_queue(QueueTerms("t1", "q1", channels=(1,)))
+    book = ServiceLevelBook()
+    book.apply(InteractionFact("e1", "t1", "i1", Step.CREATED, time.time(), queue_id="q1", channel=1))
     srv = GrpcServer("test", PlatformMetrics.create(registry), authenticator=KeyAuthenticator())
-    srv.add(sla_pb2_grpc.add_SlaServiceServicer_to_server, SlaServicer(counts), SLA_SERVICE)
+    srv.add(sla_pb2_grpc.add_SlaServiceServicer_to_server, SlaServicer(book, terms, AlertBook()), SLA_SERVICE)
     await srv.start()
     yield srv, registry
     await srv.stop(0)

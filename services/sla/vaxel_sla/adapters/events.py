@@ -1,20 +1,102 @@
-"""Consumes interaction events into the SLA counters."""
+"""Consumes interaction, agent, configuration and alert events into the SLA book."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from vaxel.events.v1 import events_pb2
-from vaxel_sla.domain import OfferedCounts
+from vaxel.tenant.v1 import tenant_pb2
+from vaxel_client_tenant.adapters.converters import hours_from_pb
+from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
+from vaxel_sla.adapters.converters import KIND_OF_EVENT, fact_of, terms_from_pb
+from vaxel_sla.domain.alerts import Alert, AlertBook, AlertKey
+from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.facts import AgentFact, WaitState
+from vaxel_sla.domain.terms import TermsReplica
 from vaxel_sla.metrics import SlaMetrics
+
+__all__ = ["AlertEventHandler", "ConfigHandler", "InteractionEventHandler"]
+
+_CHANNELS = {1: "voice", 2: "chat", 3: "email", 4: "social", 5: "callback", 6: "outbound"}
+_OFFERED = (WaitState.WAITING, WaitState.ANSWERED, WaitState.ABANDONED)
+
+
+def channel_label(channel: int) -> str:
+    return _CHANNELS.get(channel, "unspecified")
 
 
 class InteractionEventHandler:
-    def __init__(self, counts: OfferedCounts, metrics: SlaMetrics) -> None:
-        self._counts = counts
+    """Interaction and agent events -> facts -> the book (idempotent: the book merges facts)."""
+
+    def __init__(self, book: ServiceLevelBook, metrics: SlaMetrics) -> None:
+        self._book = book
         self._metrics = metrics
 
     async def __call__(self, event: events_pb2.Event) -> None:
-        if event.WhichOneof("payload") != "interaction_created":
+        fact = fact_of(event)
+        if fact is None:
             return
-        queue_id = event.interaction_created.queue_id
-        if self._counts.record(event.event_id, event.tenant_id, queue_id):
-            self._metrics.offered.labels(event.tenant_id, queue_id).inc()
+        if isinstance(fact, AgentFact):
+            self._book.apply_agent(fact)
+            return
+        before, after, record = self._book.apply(fact)
+        if record is None or before is after:
+            return
+        labels = (record.tenant_id, record.queue_id, channel_label(record.channel))
+        if before is WaitState.PENDING and after in _OFFERED:
+            self._metrics.offered.labels(*labels).inc()
+        if after is WaitState.ANSWERED:
+            self._metrics.answered.labels(*labels).inc()
+        elif after is WaitState.ABANDONED:
+            self._metrics.abandoned.labels(*labels).inc()
+
+
+class ConfigHandler:
+    """The compacted tenant-configuration topic -> queue terms, business hours and API keys."""
+
+    def __init__(self, terms: TermsReplica, keys: ReplicatedKeys) -> None:
+        self._terms = terms
+        self._keys = keys
+        self._zones: dict[str, str] = {}
+
+    async def __call__(self, event: events_pb2.Event) -> None:
+        apply_config_change(self._keys, event)
+        change = event.tenant_config_changed
+        match change.entity_type, change.deleted:
+            case "queue", True:
+                self._terms.remove_queue(change.entity_id, change.version)
+            case "queue", False:
+                queue = tenant_pb2.Queue()
+                change.state.Unpack(queue)
+                queue.version = change.version
+                self._zones[queue.queue_id] = queue.time_zone
+                self._terms.apply_queue(terms_from_pb(queue))
+            case "business_hours", False:
+                hours = tenant_pb2.BusinessHours()
+                change.state.Unpack(hours)
+                zone = hours.time_zone or self._zones.get(change.entity_id) or "UTC"
+                self._terms.apply_hours(change.entity_id, hours_from_pb(hours, zone), change.version)
+
+
+class AlertEventHandler:
+    """The alerts topic read back: which alerts are open (at start: after a restart)."""
+
+    def __init__(self, alerts: AlertBook) -> None:
+        self._alerts = alerts
+
+    async def __call__(self, event: events_pb2.Event) -> None:
+        if event.WhichOneof("payload") != "service_level_alert":
+            return
+        a = event.service_level_alert
+        kind = KIND_OF_EVENT.get(a.kind)
+        if kind is None:
+            return
+        alert = Alert(
+            AlertKey(event.tenant_id, a.queue_id, int(a.channel), kind),
+            a.alert_id,
+            a.interval_start.ToDatetime(tzinfo=UTC),
+            event.occurred_at.ToDatetime(tzinfo=UTC),
+            a.service_level,
+            a.target,
+        )
+        self._alerts.observe(alert, raised=a.state == a.STATE_RAISED)

@@ -1,27 +1,300 @@
-"""gRPC servicer of the SLA API, scoped to the caller's tenant."""
+"""gRPC servicer of the SLA API: converts, delegates to the domain, converts back.
+
+Every call is scoped by the caller: a tenant key reads its own tenant; the ops key names any
+tenant (and, where a call allows it, all of them). Another tenant's queue is NOT_FOUND.
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
+from vaxel_client_tenant.domain.validation import validate_time_zone
 from vaxel_common.auth import current_principal
-from vaxel_common.errors import InvalidArgument
+from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
-from vaxel_sla.domain import OfferedCounts
+from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
+from vaxel_sla.domain.alerts import AlertBook
+from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.intervals import interval_start
+from vaxel_sla.domain.planning import Site, agent_hours, cover_by_sites, forecast_day, staff
+from vaxel_sla.domain.report import compliance_report
+from vaxel_sla.domain.terms import QueueTerms, TermsReplica
+
+__all__ = ["SlaServicer"]
+
+_MAX_PERIOD = timedelta(days=366)
+REPORTS_READ = "reports:read"
+
+
+def _tenant(requested: str, *, all_allowed: bool = False) -> str:
+    """The tenant the caller may read (``reports:read``); ops name one, or all where allowed."""
+    principal = current_principal()
+    principal.require(REPORTS_READ)
+    tenant_id = principal.tenant_scope(requested)
+    if not tenant_id and not all_allowed:
+        raise InvalidArgument("tenant_id", "required with the ops key")
+    return tenant_id
+
+
+def _minutes(value: int, field: str = "interval_minutes") -> int:
+    if value == 0:
+        return 15
+    if value not in (15, 30):
+        raise InvalidArgument(field, "15 or 30")
+    return value
+
+
+def _period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:
+    if not has_start:
+        raise InvalidArgument("from", "required")
+    if not has_end:
+        raise InvalidArgument("to", "required")
+    first, last = start.ToDatetime(UTC), end.ToDatetime(UTC)
+    if last <= first:
+        raise InvalidArgument("to", "must be after from")
+    if last - first > _MAX_PERIOD:
+        raise InvalidArgument("to", "a period is at most 366 days")
+    return first, last
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(field, "a date YYYY-MM-DD") from None
+
+
+def _clock(value: str, field: str) -> clock:
+    try:
+        parsed = clock.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(field, "a local time HH:MM") from None
+    return parsed
 
 
 class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
-    def __init__(self, counts: OfferedCounts) -> None:
-        self._counts = counts
+    def __init__(self, book: ServiceLevelBook, terms: TermsReplica, alerts: AlertBook) -> None:
+        self._book = book
+        self._terms = terms
+        self._alerts = alerts
+
+    def _queue(self, requested_tenant: str, queue_id: str) -> QueueTerms:
+        tenant_id = _tenant(requested_tenant)
+        if not queue_id:
+            raise InvalidArgument("queue_id", "required")
+        terms = self._terms.get(tenant_id, queue_id)
+        if terms is None:
+            raise NotFound(f"queue {queue_id!r} not found")
+        return terms
+
+    def _channels(self, terms: QueueTerms, only: int = 0) -> list[int]:
+        channels = sorted(set(terms.channels) | set(self._book.channels(terms.tenant_id, terms.queue_id)))
+        return [only] if only else channels
 
     async def GetQueueStatistics(  # noqa: N802  (gRPC method name)
         self, request: sla_pb2.GetQueueStatisticsRequest, context: Context
     ) -> sla_pb2.GetQueueStatisticsResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
-        if not request.queue_id:
-            raise InvalidArgument("queue_id", "required")
+        terms = self._queue(request.tenant_id, request.queue_id)
+        now = time.time()
+        start = interval_start(datetime.fromtimestamp(now, UTC), terms.time_zone, 15)
+        waiting = self._book.waiting(terms.tenant_id, terms.queue_id)
         statistics = sla_pb2.QueueStatistics(
-            tenant_id=tenant_id,
-            queue_id=request.queue_id,
-            offered=self._counts.offered(tenant_id, request.queue_id),
+            tenant_id=terms.tenant_id,
+            queue_id=terms.queue_id,
+            time_zone=terms.time_zone,
+            waiting=len(waiting),
+            longest_waiting_seconds=now - waiting[0].created_at if waiting else 0.0,
+        )
+        for channel in self._channels(terms):
+            current = self._book.stats(terms, channel, start, 15, now)
+            statistics.offered += current.offered
+            statistics.current.append(figures_to_pb(current, terms, channel, start, 15))
+            statistics.rolling_hour.append(
+                figures_to_pb(self._book.rolling(terms, channel, now), terms, channel, None, 60)
+            )
+        statistics.open_alerts.extend(
+            alert_to_pb(a)
+            for a in self._alerts.for_tenant(terms.tenant_id)
+            if a.key.queue_id == terms.queue_id
         )
         return sla_pb2.GetQueueStatisticsResponse(statistics=statistics)
+
+    async def ListIntervals(  # noqa: N802
+        self, request: sla_pb2.ListIntervalsRequest, context: Context
+    ) -> sla_pb2.ListIntervalsResponse:
+        terms = self._queue(request.tenant_id, request.queue_id)
+        first, last = _period(
+            getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
+        )
+        minutes = _minutes(request.interval_minutes)
+        now = time.time()
+        reply = sla_pb2.ListIntervalsResponse()
+        for channel in self._channels(terms, int(request.channel)):
+            for start, stats in self._book.intervals(terms, channel, first, last, minutes, now):
+                reply.intervals.append(figures_to_pb(stats, terms, channel, start, minutes))
+        reply.intervals.sort(key=lambda f: (f.interval_start.seconds, f.channel))
+        return reply
+
+    async def GetComplianceReport(  # noqa: N802
+        self, request: sla_pb2.GetComplianceReportRequest, context: Context
+    ) -> sla_pb2.GetComplianceReportResponse:
+        tenant_id = _tenant(request.tenant_id)
+        first, last = _period(
+            getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
+        )
+        minutes = _minutes(request.interval_minutes)
+        reply = sla_pb2.GetComplianceReportResponse(tenant_id=tenant_id, to=ts(last))
+        getattr(reply, "from").CopyFrom(ts(first))
+        for row in compliance_report(
+            self._book, self._terms.all(tenant_id), first, last, minutes=minutes, now=time.time()
+        ):
+            reply.queues.append(
+                sla_pb2.QueueCompliance(
+                    queue_id=row.terms.queue_id,
+                    channel=row.channel,  # type: ignore[arg-type]
+                    formula=row.terms.formula.name,
+                    period=figures_to_pb(row.period, row.terms, row.channel, None, minutes),
+                    intervals_with_traffic=row.intervals_with_traffic,
+                    intervals_met=row.intervals_met,
+                    met=row.met,
+                )
+            )
+        return reply
+
+    async def ListAlerts(  # noqa: N802
+        self, request: sla_pb2.ListAlertsRequest, context: Context
+    ) -> sla_pb2.ListAlertsResponse:
+        tenant_id = _tenant(request.tenant_id, all_allowed=True)
+        return sla_pb2.ListAlertsResponse(
+            alerts=[alert_to_pb(a) for a in self._alerts.for_tenant(tenant_id or None)]
+        )
+
+    async def GetStaffingPlan(  # noqa: N802
+        self, request: sla_pb2.GetStaffingPlanRequest, context: Context
+    ) -> sla_pb2.GetStaffingPlanResponse:
+        terms = self._queue(request.tenant_id, request.queue_id)
+        day = _day(request.date, "date")
+        channel = int(request.channel) or (terms.channels[0] if terms.channels else 1)
+        minutes = _minutes(request.interval_minutes)
+        weeks = request.history_weeks or 4
+        if weeks > 52:
+            raise InvalidArgument("history_weeks", "at most 52")
+        if not 0 <= request.shrinkage <= 0.9:
+            raise InvalidArgument("shrinkage", "between 0 and 0.9")
+        if request.concurrency > 10:
+            raise InvalidArgument("concurrency", "at most 10")
+        if not 0 <= request.max_occupancy <= 1:
+            raise InvalidArgument("max_occupancy", "between 0 and 1")
+        target = terms.target_for(channel)
+        patience = None
+        if request.model == sla_pb2.STAFFING_MODEL_ERLANG_A:
+            patience = self._book.patience_seconds(terms.tenant_id, terms.queue_id, channel) or 3600.0
+        plan = staff(
+            forecast_day(
+                self._book.arrivals(terms.tenant_id, terms.queue_id, channel),
+                terms.time_zone,
+                day,
+                minutes=minutes,
+                weeks=weeks,
+            ),
+            minutes=minutes,
+            target=target.target,
+            threshold_seconds=target.threshold_seconds,
+            shrinkage=request.shrinkage,
+            concurrency=request.concurrency or 1,
+            max_asa_seconds=request.max_asa_seconds or None,
+            max_occupancy=request.max_occupancy or 1.0,
+            patience_seconds=patience,
+        )
+        reply = sla_pb2.GetStaffingPlanResponse(
+            tenant_id=terms.tenant_id,
+            queue_id=terms.queue_id,
+            time_zone=terms.time_zone,
+            target=target.target,
+            threshold_seconds=round(target.threshold_seconds),
+            patience_seconds=patience or 0.0,
+        )
+        for interval in plan:
+            s = interval.staffing
+            if s is None:
+                continue
+            reply.intervals.append(
+                sla_pb2.StaffingInterval(
+                    interval_start=ts(interval.start),
+                    local_start=interval.local_start,
+                    forecast_arrivals=interval.arrivals,
+                    aht_seconds=interval.aht_seconds,
+                    traffic_erlangs=s.traffic,
+                    agents=s.agents,
+                    scheduled=s.scheduled,
+                    service_level=s.service_level,
+                    asa_seconds=s.asa_seconds if s.asa_seconds != float("inf") else 0.0,
+                    occupancy=s.occupancy,
+                    abandon_probability=s.abandon_probability,
+                )
+            )
+        return reply
+
+    async def PlanSites(  # noqa: N802
+        self, request: sla_pb2.PlanSitesRequest, context: Context
+    ) -> sla_pb2.PlanSitesResponse:
+        if current_principal().tenant_id is not None:
+            raise PermissionDenied("site plans cover shared pools: provider ops only")
+        day = _day(request.date, "date")
+        if not request.sites:
+            raise InvalidArgument("sites", "at least one site")
+        sites = [
+            Site(
+                s.site_id or f"site-{i}",
+                validate_time_zone(f"sites[{i}].time_zone", s.time_zone),
+                _clock(s.opens, f"sites[{i}].opens"),
+                _clock(s.closes, f"sites[{i}].closes"),
+                s.weekends,
+                s.max_agents,
+            )
+            for i, s in enumerate(request.sites)
+        ]
+        if not 0 <= request.shrinkage <= 0.9:
+            raise InvalidArgument("shrinkage", "between 0 and 0.9")
+        wanted = set(request.tenant_ids)
+        required: dict[datetime, int] = {}
+        start = datetime.combine(day, clock(0), UTC)
+        for t in [s * 15 for s in range(96)]:
+            required[start + timedelta(minutes=t)] = 0
+        for terms in self._terms.all():
+            if wanted and terms.tenant_id not in wanted:
+                continue
+            for channel in self._channels(terms):
+                target = terms.target_for(channel)
+                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
+                for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
+                    forecast = forecast_day(
+                        arrivals, terms.time_zone, local_day, weeks=request.history_weeks or 4
+                    )
+                    for interval in staff(
+                        forecast,
+                        minutes=15,
+                        target=target.target,
+                        threshold_seconds=target.threshold_seconds,
+                        shrinkage=request.shrinkage,
+                    ):
+                        if interval.start in required and interval.staffing is not None:
+                            required[interval.start] += interval.staffing.scheduled
+        coverage = cover_by_sites(required, sites)
+        hours, uncovered = agent_hours(coverage, 15)
+        reply = sla_pb2.PlanSitesResponse(agent_hours=hours, uncovered_agent_hours=uncovered)
+        for c in coverage:
+            reply.intervals.append(
+                sla_pb2.SiteInterval(
+                    interval_start=ts(c.start),
+                    required=c.required,
+                    covered_by=c.covered_by,
+                    uncovered=c.uncovered,
+                )
+            )
+        return reply

@@ -1,5 +1,2 @@
-"""The pure core of the SLA service."""
-
-from vaxel_sla.domain.offered import OfferedCounts
-
-__all__ = ["OfferedCounts"]
+"""The pure core of the SLA service: intervals and formulas, the book of interactions, alerts,
+Erlang staffing, forecasts and follow-the-sun site plans, contract reports."""

@@ -10,6 +10,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -60,6 +61,7 @@ class Event(_message.Message):
     AGENT_LOGGED_OUT_FIELD_NUMBER: _builtins.int
     AGENT_PRESENCE_CHANGED_FIELD_NUMBER: _builtins.int
     TENANT_CONFIG_CHANGED_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_ALERT_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Unique id; deterministic where a producer must be replay-safe, so that a
     replayed decision carries the same id as the original.
@@ -123,6 +125,8 @@ class Event(_message.Message):
     def agent_presence_changed(self) -> Global___AgentPresenceChanged: ...
     @_builtins.property
     def tenant_config_changed(self) -> Global___TenantConfigChanged: ...
+    @_builtins.property
+    def service_level_alert(self) -> Global___ServiceLevelAlert: ...
     def __init__(
         self,
         *,
@@ -156,12 +160,13 @@ class Event(_message.Message):
         agent_logged_out: Global___AgentLoggedOut | None = ...,
         agent_presence_changed: Global___AgentPresenceChanged | None = ...,
         tenant_config_changed: Global___TenantConfigChanged | None = ...,
+        service_level_alert: Global___ServiceLevelAlert | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed", "service_level_alert"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -700,9 +705,83 @@ class TenantConfigChanged(_message.Message):
 Global___TenantConfigChanged: _TypeAlias = TenantConfigChanged  # noqa: Y015
 
 @_typing.final
-class DeadLetter(_message.Message):
-    """DeadLetter wraps a record that could not be processed."""
+class ServiceLevelAlert(_message.Message):
+    """DeadLetter wraps a record that could not be processed.
+    A queue's service-level alert raised or cleared (vaxel.sla.alerts.v1). The raise and its clear
+    share alert_id; redeliveries carry the same event id.
+    """
 
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Kind:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[ServiceLevelAlert._Kind.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        KIND_UNSPECIFIED: ServiceLevelAlert._Kind.ValueType  # 0
+        KIND_BREACH: ServiceLevelAlert._Kind.ValueType  # 1
+        KIND_PREDICTED_BREACH: ServiceLevelAlert._Kind.ValueType  # 2
+
+    class Kind(_Kind, metaclass=_KindEnumTypeWrapper): ...
+    KIND_UNSPECIFIED: ServiceLevelAlert.Kind.ValueType  # 0
+    KIND_BREACH: ServiceLevelAlert.Kind.ValueType  # 1
+    KIND_PREDICTED_BREACH: ServiceLevelAlert.Kind.ValueType  # 2
+
+    class _State:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _StateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[ServiceLevelAlert._State.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        STATE_UNSPECIFIED: ServiceLevelAlert._State.ValueType  # 0
+        STATE_RAISED: ServiceLevelAlert._State.ValueType  # 1
+        STATE_CLEARED: ServiceLevelAlert._State.ValueType  # 2
+
+    class State(_State, metaclass=_StateEnumTypeWrapper): ...
+    STATE_UNSPECIFIED: ServiceLevelAlert.State.ValueType  # 0
+    STATE_RAISED: ServiceLevelAlert.State.ValueType  # 1
+    STATE_CLEARED: ServiceLevelAlert.State.ValueType  # 2
+
+    ALERT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    alert_id: _builtins.str
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    kind: Global___ServiceLevelAlert.Kind.ValueType
+    state: Global___ServiceLevelAlert.State.ValueType
+    service_level: _builtins.float
+    target: _builtins.float
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        alert_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        kind: Global___ServiceLevelAlert.Kind.ValueType = ...,
+        state: Global___ServiceLevelAlert.State.ValueType = ...,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        service_level: _builtins.float = ...,
+        target: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["interval_start", b"interval_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_id", b"alert_id", "channel", b"channel", "interval_start", b"interval_start", "kind", b"kind", "queue_id", b"queue_id", "service_level", b"service_level", "state", b"state", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceLevelAlert: _TypeAlias = ServiceLevelAlert  # noqa: Y015
+
+@_typing.final
+class DeadLetter(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SOURCE_TOPIC_FIELD_NUMBER: _builtins.int

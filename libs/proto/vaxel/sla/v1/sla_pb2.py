@@ -22,21 +22,67 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16vaxel/sla/v1/sla.proto\x12\x0cvaxel.sla.v1\"@\n\x19GetQueueStatisticsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"G\n\x0fQueueStatistics\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12\x0f\n\x07offered\x18\x03 \x01(\x04\"O\n\x1aGetQueueStatisticsResponse\x12\x31\n\nstatistics\x18\x01 \x01(\x0b\x32\x1d.vaxel.sla.v1.QueueStatistics2u\n\nSlaService\x12g\n\x12GetQueueStatistics\x12\'.vaxel.sla.v1.GetQueueStatisticsRequest\x1a(.vaxel.sla.v1.GetQueueStatisticsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16vaxel/sla/v1/sla.proto\x12\x0cvaxel.sla.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xbf\x05\n\x0fIntervalFigures\x12\x32\n\x0einterval_start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10interval_minutes\x18\x02 \x01(\r\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x0f\n\x07offered\x18\x04 \x01(\x04\x12\x10\n\x08\x61nswered\x18\x05 \x01(\x04\x12\x17\n\x0f\x61nswered_within\x18\x06 \x01(\x04\x12\x11\n\tabandoned\x18\x07 \x01(\x04\x12\x17\n\x0fshort_abandoned\x18\x08 \x01(\x04\x12\x1a\n\rservice_level\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x06target\x18\n \x01(\x01\x12\x19\n\x11threshold_seconds\x18\x0b \x01(\r\x12\x18\n\x0b\x61sa_seconds\x18\x0c \x01(\x01H\x01\x88\x01\x01\x12\x1c\n\x14longest_wait_seconds\x18\r \x01(\x01\x12\x18\n\x0b\x61ht_seconds\x18\x0e \x01(\x01H\x02\x88\x01\x01\x12\x1d\n\x10\x61\x62\x61ndonment_rate\x18\x0f \x01(\x01H\x03\x88\x01\x01\x12\x1a\n\rtransfer_rate\x18\x10 \x01(\x01H\x04\x88\x01\x01\x12%\n\x18\x66irst_contact_resolution\x18\x11 \x01(\x01H\x05\x88\x01\x01\x12\x1b\n\x0esurvey_average\x18\x12 \x01(\x01H\x06\x88\x01\x01\x12\x16\n\x0esurvey_answers\x18\x13 \x01(\x04\x12\x13\n\x0blocal_start\x18\x14 \x01(\tB\x10\n\x0e_service_levelB\x0e\n\x0c_asa_secondsB\x0e\n\x0c_aht_secondsB\x13\n\x11_abandonment_rateB\x10\n\x0e_transfer_rateB\x1b\n\x19_first_contact_resolutionB\x11\n\x0f_survey_average\"@\n\x19GetQueueStatisticsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\"\x9b\x02\n\x0fQueueStatistics\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12\x0f\n\x07offered\x18\x03 \x01(\x04\x12.\n\x07\x63urrent\x18\x04 \x03(\x0b\x32\x1d.vaxel.sla.v1.IntervalFigures\x12\x33\n\x0crolling_hour\x18\x05 \x03(\x0b\x32\x1d.vaxel.sla.v1.IntervalFigures\x12\x0f\n\x07waiting\x18\x06 \x01(\r\x12\x1f\n\x17longest_waiting_seconds\x18\x07 \x01(\x01\x12(\n\x0bopen_alerts\x18\x08 \x03(\x0b\x32\x13.vaxel.sla.v1.Alert\x12\x11\n\ttime_zone\x18\t \x01(\t\"O\n\x1aGetQueueStatisticsResponse\x12\x31\n\nstatistics\x18\x01 \x01(\x0b\x32\x1d.vaxel.sla.v1.QueueStatistics\"\xd1\x01\n\x14ListIntervalsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x04\x66rom\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10interval_minutes\x18\x05 \x01(\r\x12(\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\"I\n\x15ListIntervalsResponse\x12\x30\n\tintervals\x18\x01 \x03(\x0b\x32\x1d.vaxel.sla.v1.IntervalFigures\"\x9b\x01\n\x1aGetComplianceReportRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10interval_minutes\x18\x04 \x01(\r\"\xd1\x01\n\x0fQueueCompliance\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x0f\n\x07\x66ormula\x18\x03 \x01(\t\x12-\n\x06period\x18\x04 \x01(\x0b\x32\x1d.vaxel.sla.v1.IntervalFigures\x12\x1e\n\x16intervals_with_traffic\x18\x05 \x01(\r\x12\x15\n\rintervals_met\x18\x06 \x01(\r\x12\x0b\n\x03met\x18\x07 \x01(\x08\"\xb1\x01\n\x1bGetComplianceReportResponse\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x06queues\x18\x04 \x03(\x0b\x32\x1d.vaxel.sla.v1.QueueCompliance\"\x99\x02\n\x05\x41lert\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08queue_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12%\n\x04kind\x18\x05 \x01(\x0e\x32\x17.vaxel.sla.v1.AlertKind\x12\x32\n\x0einterval_start\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\traised_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rservice_level\x18\x08 \x01(\x01\x12\x0e\n\x06target\x18\t \x01(\x01\"&\n\x11ListAlertsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"9\n\x12ListAlertsResponse\x12#\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x13.vaxel.sla.v1.Alert\"\xaa\x02\n\x16GetStaffingPlanRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x18\n\x10interval_minutes\x18\x05 \x01(\r\x12\x15\n\rhistory_weeks\x18\x06 \x01(\r\x12\x11\n\tshrinkage\x18\x07 \x01(\x01\x12\x13\n\x0b\x63oncurrency\x18\x08 \x01(\r\x12*\n\x05model\x18\t \x01(\x0e\x32\x1b.vaxel.sla.v1.StaffingModel\x12\x17\n\x0fmax_asa_seconds\x18\n \x01(\x01\x12\x15\n\rmax_occupancy\x18\x0b \x01(\x01\"\xa3\x02\n\x10StaffingInterval\x12\x32\n\x0einterval_start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blocal_start\x18\x02 \x01(\t\x12\x19\n\x11\x66orecast_arrivals\x18\x03 \x01(\x01\x12\x13\n\x0b\x61ht_seconds\x18\x04 \x01(\x01\x12\x17\n\x0ftraffic_erlangs\x18\x05 \x01(\x01\x12\x0e\n\x06\x61gents\x18\x06 \x01(\r\x12\x11\n\tscheduled\x18\x07 \x01(\r\x12\x15\n\rservice_level\x18\x08 \x01(\x01\x12\x13\n\x0b\x61sa_seconds\x18\t \x01(\x01\x12\x11\n\toccupancy\x18\n \x01(\x01\x12\x1b\n\x13\x61\x62\x61ndon_probability\x18\x0b \x01(\x01\"\xc9\x01\n\x17GetStaffingPlanResponse\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\x01\x12\x19\n\x11threshold_seconds\x18\x05 \x01(\r\x12\x18\n\x10patience_seconds\x18\x06 \x01(\x01\x12\x31\n\tintervals\x18\x07 \x03(\x0b\x32\x1e.vaxel.sla.v1.StaffingInterval\"o\n\x04Site\x12\x0f\n\x07site_id\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\r\n\x05opens\x18\x03 \x01(\t\x12\x0e\n\x06\x63loses\x18\x04 \x01(\t\x12\x10\n\x08weekends\x18\x05 \x01(\x08\x12\x12\n\nmax_agents\x18\x06 \x01(\r\"\x81\x01\n\x10PlanSitesRequest\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12!\n\x05sites\x18\x02 \x03(\x0b\x32\x12.vaxel.sla.v1.Site\x12\x12\n\ntenant_ids\x18\x03 \x03(\t\x12\x11\n\tshrinkage\x18\x04 \x01(\x01\x12\x15\n\rhistory_weeks\x18\x05 \x01(\r\"\xd8\x01\n\x0cSiteInterval\x12\x32\n\x0einterval_start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08required\x18\x02 \x01(\r\x12=\n\ncovered_by\x18\x03 \x03(\x0b\x32).vaxel.sla.v1.SiteInterval.CoveredByEntry\x12\x11\n\tuncovered\x18\x04 \x01(\r\x1a\x30\n\x0e\x43overedByEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\r:\x02\x38\x01\"\xda\x01\n\x11PlanSitesResponse\x12-\n\tintervals\x18\x01 \x03(\x0b\x32\x1a.vaxel.sla.v1.SiteInterval\x12\x44\n\x0b\x61gent_hours\x18\x02 \x03(\x0b\x32/.vaxel.sla.v1.PlanSitesResponse.AgentHoursEntry\x12\x1d\n\x15uncovered_agent_hours\x18\x03 \x01(\x01\x1a\x31\n\x0f\x41gentHoursEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01*_\n\tAlertKind\x12\x1a\n\x16\x41LERT_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x41LERT_KIND_BREACH\x10\x01\x12\x1f\n\x1b\x41LERT_KIND_PREDICTED_BREACH\x10\x02*i\n\rStaffingModel\x12\x1e\n\x1aSTAFFING_MODEL_UNSPECIFIED\x10\x00\x12\x1b\n\x17STAFFING_MODEL_ERLANG_C\x10\x01\x12\x1b\n\x17STAFFING_MODEL_ERLANG_A\x10\x02\x32\xba\x04\n\nSlaService\x12g\n\x12GetQueueStatistics\x12\'.vaxel.sla.v1.GetQueueStatisticsRequest\x1a(.vaxel.sla.v1.GetQueueStatisticsResponse\x12X\n\rListIntervals\x12\".vaxel.sla.v1.ListIntervalsRequest\x1a#.vaxel.sla.v1.ListIntervalsResponse\x12j\n\x13GetComplianceReport\x12(.vaxel.sla.v1.GetComplianceReportRequest\x1a).vaxel.sla.v1.GetComplianceReportResponse\x12O\n\nListAlerts\x12\x1f.vaxel.sla.v1.ListAlertsRequest\x1a .vaxel.sla.v1.ListAlertsResponse\x12^\n\x0fGetStaffingPlan\x12$.vaxel.sla.v1.GetStaffingPlanRequest\x1a%.vaxel.sla.v1.GetStaffingPlanResponse\x12L\n\tPlanSites\x12\x1e.vaxel.sla.v1.PlanSitesRequest\x1a\x1f.vaxel.sla.v1.PlanSitesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.sla.v1.sla_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETQUEUESTATISTICSREQUEST']._serialized_start=40
-  _globals['_GETQUEUESTATISTICSREQUEST']._serialized_end=104
-  _globals['_QUEUESTATISTICS']._serialized_start=106
-  _globals['_QUEUESTATISTICS']._serialized_end=177
-  _globals['_GETQUEUESTATISTICSRESPONSE']._serialized_start=179
-  _globals['_GETQUEUESTATISTICSRESPONSE']._serialized_end=258
-  _globals['_SLASERVICE']._serialized_start=260
-  _globals['_SLASERVICE']._serialized_end=377
+  _globals['_SITEINTERVAL_COVEREDBYENTRY']._loaded_options = None
+  _globals['_SITEINTERVAL_COVEREDBYENTRY']._serialized_options = b'8\001'
+  _globals['_PLANSITESRESPONSE_AGENTHOURSENTRY']._loaded_options = None
+  _globals['_PLANSITESRESPONSE_AGENTHOURSENTRY']._serialized_options = b'8\001'
+  _globals['_ALERTKIND']._serialized_start=3944
+  _globals['_ALERTKIND']._serialized_end=4039
+  _globals['_STAFFINGMODEL']._serialized_start=4041
+  _globals['_STAFFINGMODEL']._serialized_end=4146
+  _globals['_INTERVALFIGURES']._serialized_start=102
+  _globals['_INTERVALFIGURES']._serialized_end=805
+  _globals['_GETQUEUESTATISTICSREQUEST']._serialized_start=807
+  _globals['_GETQUEUESTATISTICSREQUEST']._serialized_end=871
+  _globals['_QUEUESTATISTICS']._serialized_start=874
+  _globals['_QUEUESTATISTICS']._serialized_end=1157
+  _globals['_GETQUEUESTATISTICSRESPONSE']._serialized_start=1159
+  _globals['_GETQUEUESTATISTICSRESPONSE']._serialized_end=1238
+  _globals['_LISTINTERVALSREQUEST']._serialized_start=1241
+  _globals['_LISTINTERVALSREQUEST']._serialized_end=1450
+  _globals['_LISTINTERVALSRESPONSE']._serialized_start=1452
+  _globals['_LISTINTERVALSRESPONSE']._serialized_end=1525
+  _globals['_GETCOMPLIANCEREPORTREQUEST']._serialized_start=1528
+  _globals['_GETCOMPLIANCEREPORTREQUEST']._serialized_end=1683
+  _globals['_QUEUECOMPLIANCE']._serialized_start=1686
+  _globals['_QUEUECOMPLIANCE']._serialized_end=1895
+  _globals['_GETCOMPLIANCEREPORTRESPONSE']._serialized_start=1898
+  _globals['_GETCOMPLIANCEREPORTRESPONSE']._serialized_end=2075
+  _globals['_ALERT']._serialized_start=2078
+  _globals['_ALERT']._serialized_end=2359
+  _globals['_LISTALERTSREQUEST']._serialized_start=2361
+  _globals['_LISTALERTSREQUEST']._serialized_end=2399
+  _globals['_LISTALERTSRESPONSE']._serialized_start=2401
+  _globals['_LISTALERTSRESPONSE']._serialized_end=2458
+  _globals['_GETSTAFFINGPLANREQUEST']._serialized_start=2461
+  _globals['_GETSTAFFINGPLANREQUEST']._serialized_end=2759
+  _globals['_STAFFINGINTERVAL']._serialized_start=2762
+  _globals['_STAFFINGINTERVAL']._serialized_end=3053
+  _globals['_GETSTAFFINGPLANRESPONSE']._serialized_start=3056
+  _globals['_GETSTAFFINGPLANRESPONSE']._serialized_end=3257
+  _globals['_SITE']._serialized_start=3259
+  _globals['_SITE']._serialized_end=3370
+  _globals['_PLANSITESREQUEST']._serialized_start=3373
+  _globals['_PLANSITESREQUEST']._serialized_end=3502
+  _globals['_SITEINTERVAL']._serialized_start=3505
+  _globals['_SITEINTERVAL']._serialized_end=3721
+  _globals['_SITEINTERVAL_COVEREDBYENTRY']._serialized_start=3673
+  _globals['_SITEINTERVAL_COVEREDBYENTRY']._serialized_end=3721
+  _globals['_PLANSITESRESPONSE']._serialized_start=3724
+  _globals['_PLANSITESRESPONSE']._serialized_end=3942
+  _globals['_PLANSITESRESPONSE_AGENTHOURSENTRY']._serialized_start=3893
+  _globals['_PLANSITESRESPONSE_AGENTHOURSENTRY']._serialized_end=3942
+  _globals['_SLASERVICE']._serialized_start=4149
+  _globals['_SLASERVICE']._serialized_end=4719
 # @@protoc_insertion_point(module_scope)

@@ -3,8 +3,13 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -16,6 +21,161 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _AlertKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AlertKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AlertKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ALERT_KIND_UNSPECIFIED: _AlertKind.ValueType  # 0
+    ALERT_KIND_BREACH: _AlertKind.ValueType  # 1
+    """The current interval's service level is below the target."""
+    ALERT_KIND_PREDICTED_BREACH: _AlertKind.ValueType  # 2
+    """Not breached yet, but counting who waits past the threshold now (or will, by the estimated
+    wait and the agents available) takes the interval below the target.
+    """
+
+class AlertKind(_AlertKind, metaclass=_AlertKindEnumTypeWrapper): ...
+
+ALERT_KIND_UNSPECIFIED: AlertKind.ValueType  # 0
+ALERT_KIND_BREACH: AlertKind.ValueType  # 1
+"""The current interval's service level is below the target."""
+ALERT_KIND_PREDICTED_BREACH: AlertKind.ValueType  # 2
+"""Not breached yet, but counting who waits past the threshold now (or will, by the estimated
+wait and the agents available) takes the interval below the target.
+"""
+Global___AlertKind: _TypeAlias = AlertKind  # noqa: Y015
+
+class _StaffingModel:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StaffingModelEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StaffingModel.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STAFFING_MODEL_UNSPECIFIED: _StaffingModel.ValueType  # 0
+    STAFFING_MODEL_ERLANG_C: _StaffingModel.ValueType  # 1
+    """M/M/N, nobody abandons (the default)."""
+    STAFFING_MODEL_ERLANG_A: _StaffingModel.ValueType  # 2
+    """M/M/N+M, with the queue's observed patience."""
+
+class StaffingModel(_StaffingModel, metaclass=_StaffingModelEnumTypeWrapper): ...
+
+STAFFING_MODEL_UNSPECIFIED: StaffingModel.ValueType  # 0
+STAFFING_MODEL_ERLANG_C: StaffingModel.ValueType  # 1
+"""M/M/N, nobody abandons (the default)."""
+STAFFING_MODEL_ERLANG_A: StaffingModel.ValueType  # 2
+"""M/M/N+M, with the queue's observed patience."""
+Global___StaffingModel: _TypeAlias = StaffingModel  # noqa: Y015
+
+@_typing.final
+class IntervalFigures(_message.Message):
+    """The figures of one interval (or of a report period) for one queue and channel.
+    Figures with nothing to divide by (no traffic; nothing answered) are unset, not zero.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    INTERVAL_MINUTES_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    OFFERED_FIELD_NUMBER: _builtins.int
+    ANSWERED_FIELD_NUMBER: _builtins.int
+    ANSWERED_WITHIN_FIELD_NUMBER: _builtins.int
+    ABANDONED_FIELD_NUMBER: _builtins.int
+    SHORT_ABANDONED_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    THRESHOLD_SECONDS_FIELD_NUMBER: _builtins.int
+    ASA_SECONDS_FIELD_NUMBER: _builtins.int
+    LONGEST_WAIT_SECONDS_FIELD_NUMBER: _builtins.int
+    AHT_SECONDS_FIELD_NUMBER: _builtins.int
+    ABANDONMENT_RATE_FIELD_NUMBER: _builtins.int
+    TRANSFER_RATE_FIELD_NUMBER: _builtins.int
+    FIRST_CONTACT_RESOLUTION_FIELD_NUMBER: _builtins.int
+    SURVEY_AVERAGE_FIELD_NUMBER: _builtins.int
+    SURVEY_ANSWERS_FIELD_NUMBER: _builtins.int
+    LOCAL_START_FIELD_NUMBER: _builtins.int
+    interval_minutes: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    offered: _builtins.int
+    answered: _builtins.int
+    answered_within: _builtins.int
+    abandoned: _builtins.int
+    short_abandoned: _builtins.int
+    service_level: _builtins.float
+    target: _builtins.float
+    threshold_seconds: _builtins.int
+    asa_seconds: _builtins.float
+    longest_wait_seconds: _builtins.float
+    aht_seconds: _builtins.float
+    abandonment_rate: _builtins.float
+    transfer_rate: _builtins.float
+    first_contact_resolution: _builtins.float
+    survey_average: _builtins.float
+    survey_answers: _builtins.int
+    local_start: _builtins.str
+    """The interval's local start as the queue's clock shows it, e.g. "2026-03-29T01:45+01:00"."""
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        interval_minutes: _builtins.int = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        offered: _builtins.int = ...,
+        answered: _builtins.int = ...,
+        answered_within: _builtins.int = ...,
+        abandoned: _builtins.int = ...,
+        short_abandoned: _builtins.int = ...,
+        service_level: _builtins.float | None = ...,
+        target: _builtins.float = ...,
+        threshold_seconds: _builtins.int = ...,
+        asa_seconds: _builtins.float | None = ...,
+        longest_wait_seconds: _builtins.float = ...,
+        aht_seconds: _builtins.float | None = ...,
+        abandonment_rate: _builtins.float | None = ...,
+        transfer_rate: _builtins.float | None = ...,
+        first_contact_resolution: _builtins.float | None = ...,
+        survey_average: _builtins.float | None = ...,
+        survey_answers: _builtins.int = ...,
+        local_start: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_abandonment_rate", b"_abandonment_rate", "_aht_seconds", b"_aht_seconds", "_asa_seconds", b"_asa_seconds", "_first_contact_resolution", b"_first_contact_resolution", "_service_level", b"_service_level", "_survey_average", b"_survey_average", "_transfer_rate", b"_transfer_rate", "abandonment_rate", b"abandonment_rate", "aht_seconds", b"aht_seconds", "asa_seconds", b"asa_seconds", "first_contact_resolution", b"first_contact_resolution", "interval_start", b"interval_start", "service_level", b"service_level", "survey_average", b"survey_average", "transfer_rate", b"transfer_rate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_abandonment_rate", b"_abandonment_rate", "_aht_seconds", b"_aht_seconds", "_asa_seconds", b"_asa_seconds", "_first_contact_resolution", b"_first_contact_resolution", "_service_level", b"_service_level", "_survey_average", b"_survey_average", "_transfer_rate", b"_transfer_rate", "abandoned", b"abandoned", "abandonment_rate", b"abandonment_rate", "aht_seconds", b"aht_seconds", "answered", b"answered", "answered_within", b"answered_within", "asa_seconds", b"asa_seconds", "channel", b"channel", "first_contact_resolution", b"first_contact_resolution", "interval_minutes", b"interval_minutes", "interval_start", b"interval_start", "local_start", b"local_start", "longest_wait_seconds", b"longest_wait_seconds", "offered", b"offered", "service_level", b"service_level", "short_abandoned", b"short_abandoned", "survey_answers", b"survey_answers", "survey_average", b"survey_average", "target", b"target", "threshold_seconds", b"threshold_seconds", "transfer_rate", b"transfer_rate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__abandonment_rate: _TypeAlias = _typing.Literal["abandonment_rate"]  # noqa: Y015
+    _WhichOneofArgType__abandonment_rate: _TypeAlias = _typing.Literal["_abandonment_rate", b"_abandonment_rate"]  # noqa: Y015
+    _WhichOneofReturnType__aht_seconds: _TypeAlias = _typing.Literal["aht_seconds"]  # noqa: Y015
+    _WhichOneofArgType__aht_seconds: _TypeAlias = _typing.Literal["_aht_seconds", b"_aht_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__asa_seconds: _TypeAlias = _typing.Literal["asa_seconds"]  # noqa: Y015
+    _WhichOneofArgType__asa_seconds: _TypeAlias = _typing.Literal["_asa_seconds", b"_asa_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__first_contact_resolution: _TypeAlias = _typing.Literal["first_contact_resolution"]  # noqa: Y015
+    _WhichOneofArgType__first_contact_resolution: _TypeAlias = _typing.Literal["_first_contact_resolution", b"_first_contact_resolution"]  # noqa: Y015
+    _WhichOneofReturnType__service_level: _TypeAlias = _typing.Literal["service_level"]  # noqa: Y015
+    _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
+    _WhichOneofReturnType__survey_average: _TypeAlias = _typing.Literal["survey_average"]  # noqa: Y015
+    _WhichOneofArgType__survey_average: _TypeAlias = _typing.Literal["_survey_average", b"_survey_average"]  # noqa: Y015
+    _WhichOneofReturnType__transfer_rate: _TypeAlias = _typing.Literal["transfer_rate"]  # noqa: Y015
+    _WhichOneofArgType__transfer_rate: _TypeAlias = _typing.Literal["_transfer_rate", b"_transfer_rate"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__abandonment_rate) -> _WhichOneofReturnType__abandonment_rate | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__aht_seconds) -> _WhichOneofReturnType__aht_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__asa_seconds) -> _WhichOneofReturnType__asa_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__first_contact_resolution) -> _WhichOneofReturnType__first_contact_resolution | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__survey_average) -> _WhichOneofReturnType__survey_average | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__transfer_rate) -> _WhichOneofReturnType__transfer_rate | None: ...
+
+Global___IntervalFigures: _TypeAlias = IntervalFigures  # noqa: Y015
+
 @_typing.final
 class GetQueueStatisticsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -23,6 +183,7 @@ class GetQueueStatisticsRequest(_message.Message):
     TENANT_ID_FIELD_NUMBER: _builtins.int
     QUEUE_ID_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
+    """Empty: the caller's tenant."""
     queue_id: _builtins.str
     def __init__(
         self,
@@ -45,20 +206,45 @@ class QueueStatistics(_message.Message):
     TENANT_ID_FIELD_NUMBER: _builtins.int
     QUEUE_ID_FIELD_NUMBER: _builtins.int
     OFFERED_FIELD_NUMBER: _builtins.int
+    CURRENT_FIELD_NUMBER: _builtins.int
+    ROLLING_HOUR_FIELD_NUMBER: _builtins.int
+    WAITING_FIELD_NUMBER: _builtins.int
+    LONGEST_WAITING_SECONDS_FIELD_NUMBER: _builtins.int
+    OPEN_ALERTS_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     queue_id: _builtins.str
     offered: _builtins.int
-    """Interactions offered to the queue since the service started counting."""
+    """Interactions offered to the queue in the current interval (all channels)."""
+    waiting: _builtins.int
+    longest_waiting_seconds: _builtins.float
+    time_zone: _builtins.str
+    @_builtins.property
+    def current(self) -> _containers.RepeatedCompositeFieldContainer[Global___IntervalFigures]:
+        """The current 15-minute interval, one entry per channel with a target or traffic."""
+
+    @_builtins.property
+    def rolling_hour(self) -> _containers.RepeatedCompositeFieldContainer[Global___IntervalFigures]:
+        """The last 60 minutes, per channel."""
+
+    @_builtins.property
+    def open_alerts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Alert]: ...
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         queue_id: _builtins.str = ...,
         offered: _builtins.int = ...,
+        current: _abc.Iterable[Global___IntervalFigures] | None = ...,
+        rolling_hour: _abc.Iterable[Global___IntervalFigures] | None = ...,
+        waiting: _builtins.int = ...,
+        longest_waiting_seconds: _builtins.float = ...,
+        open_alerts: _abc.Iterable[Global___Alert] | None = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["offered", b"offered", "queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "longest_waiting_seconds", b"longest_waiting_seconds", "offered", b"offered", "open_alerts", b"open_alerts", "queue_id", b"queue_id", "rolling_hour", b"rolling_hour", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "waiting", b"waiting"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -83,3 +269,558 @@ class GetQueueStatisticsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetQueueStatisticsResponse: _TypeAlias = GetQueueStatisticsResponse  # noqa: Y015
+
+@_typing.final
+class ListIntervalsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    INTERVAL_MINUTES_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    interval_minutes: _builtins.int
+    """15 (default) or 30."""
+    channel: _types_pb2.Channel.ValueType
+    """Unspecified: every channel."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        interval_minutes: _builtins.int = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "from", b"from", "interval_minutes", b"interval_minutes", "queue_id", b"queue_id", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListIntervalsRequest: _TypeAlias = ListIntervalsRequest  # noqa: Y015
+
+@_typing.final
+class ListIntervalsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def intervals(self) -> _containers.RepeatedCompositeFieldContainer[Global___IntervalFigures]: ...
+    def __init__(
+        self,
+        *,
+        intervals: _abc.Iterable[Global___IntervalFigures] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervals", b"intervals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListIntervalsResponse: _TypeAlias = ListIntervalsResponse  # noqa: Y015
+
+@_typing.final
+class GetComplianceReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    INTERVAL_MINUTES_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    interval_minutes: _builtins.int
+    """15 (default) or 30: the contract's interval."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        interval_minutes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "interval_minutes", b"interval_minutes", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetComplianceReportRequest: _TypeAlias = GetComplianceReportRequest  # noqa: Y015
+
+@_typing.final
+class QueueCompliance(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    FORMULA_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    INTERVALS_WITH_TRAFFIC_FIELD_NUMBER: _builtins.int
+    INTERVALS_MET_FIELD_NUMBER: _builtins.int
+    MET_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    formula: _builtins.str
+    intervals_with_traffic: _builtins.int
+    """Intervals with traffic, and how many of them met the target."""
+    intervals_met: _builtins.int
+    met: _builtins.bool
+    @_builtins.property
+    def period(self) -> Global___IntervalFigures:
+        """The whole period, by the contract formula."""
+
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        formula: _builtins.str = ...,
+        period: Global___IntervalFigures | None = ...,
+        intervals_with_traffic: _builtins.int = ...,
+        intervals_met: _builtins.int = ...,
+        met: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["period", b"period"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "formula", b"formula", "intervals_met", b"intervals_met", "intervals_with_traffic", b"intervals_with_traffic", "met", b"met", "period", b"period", "queue_id", b"queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueueCompliance: _TypeAlias = QueueCompliance  # noqa: Y015
+
+@_typing.final
+class GetComplianceReportResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    QUEUES_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___QueueCompliance]: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        queues: _abc.Iterable[Global___QueueCompliance] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "queues", b"queues", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetComplianceReportResponse: _TypeAlias = GetComplianceReportResponse  # noqa: Y015
+
+@_typing.final
+class Alert(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERT_ID_FIELD_NUMBER: _builtins.int
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    RAISED_AT_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    alert_id: _builtins.str
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    kind: Global___AlertKind.ValueType
+    service_level: _builtins.float
+    target: _builtins.float
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def raised_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        alert_id: _builtins.str = ...,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        kind: Global___AlertKind.ValueType = ...,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        raised_at: _timestamp_pb2.Timestamp | None = ...,
+        service_level: _builtins.float = ...,
+        target: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["interval_start", b"interval_start", "raised_at", b"raised_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_id", b"alert_id", "channel", b"channel", "interval_start", b"interval_start", "kind", b"kind", "queue_id", b"queue_id", "raised_at", b"raised_at", "service_level", b"service_level", "target", b"target", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Alert: _TypeAlias = Alert  # noqa: Y015
+
+@_typing.final
+class ListAlertsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    """Empty: the caller's tenant; the ops key with empty tenant: every tenant."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlertsRequest: _TypeAlias = ListAlertsRequest  # noqa: Y015
+
+@_typing.final
+class ListAlertsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alerts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Alert]: ...
+    def __init__(
+        self,
+        *,
+        alerts: _abc.Iterable[Global___Alert] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlertsResponse: _TypeAlias = ListAlertsResponse  # noqa: Y015
+
+@_typing.final
+class GetStaffingPlanRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    INTERVAL_MINUTES_FIELD_NUMBER: _builtins.int
+    HISTORY_WEEKS_FIELD_NUMBER: _builtins.int
+    SHRINKAGE_FIELD_NUMBER: _builtins.int
+    CONCURRENCY_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    MAX_ASA_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_OCCUPANCY_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    date: _builtins.str
+    """The local day planned, "YYYY-MM-DD" in the queue's zone."""
+    channel: _types_pb2.Channel.ValueType
+    interval_minutes: _builtins.int
+    """15 (default) or 30."""
+    history_weeks: _builtins.int
+    """Weeks of history the forecast averages (default 4)."""
+    shrinkage: _builtins.float
+    """0 to 0.9: time paid but not on the queue (breaks, training, absence)."""
+    concurrency: _builtins.int
+    """Chats an agent handles at once (default 1)."""
+    model: Global___StaffingModel.ValueType
+    max_asa_seconds: _builtins.float
+    """Optional: at most this average speed of answer."""
+    max_occupancy: _builtins.float
+    """Optional: at most this occupancy (0..1)."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        date: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        interval_minutes: _builtins.int = ...,
+        history_weeks: _builtins.int = ...,
+        shrinkage: _builtins.float = ...,
+        concurrency: _builtins.int = ...,
+        model: Global___StaffingModel.ValueType = ...,
+        max_asa_seconds: _builtins.float = ...,
+        max_occupancy: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "concurrency", b"concurrency", "date", b"date", "history_weeks", b"history_weeks", "interval_minutes", b"interval_minutes", "max_asa_seconds", b"max_asa_seconds", "max_occupancy", b"max_occupancy", "model", b"model", "queue_id", b"queue_id", "shrinkage", b"shrinkage", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStaffingPlanRequest: _TypeAlias = GetStaffingPlanRequest  # noqa: Y015
+
+@_typing.final
+class StaffingInterval(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    LOCAL_START_FIELD_NUMBER: _builtins.int
+    FORECAST_ARRIVALS_FIELD_NUMBER: _builtins.int
+    AHT_SECONDS_FIELD_NUMBER: _builtins.int
+    TRAFFIC_ERLANGS_FIELD_NUMBER: _builtins.int
+    AGENTS_FIELD_NUMBER: _builtins.int
+    SCHEDULED_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    ASA_SECONDS_FIELD_NUMBER: _builtins.int
+    OCCUPANCY_FIELD_NUMBER: _builtins.int
+    ABANDON_PROBABILITY_FIELD_NUMBER: _builtins.int
+    local_start: _builtins.str
+    forecast_arrivals: _builtins.float
+    aht_seconds: _builtins.float
+    traffic_erlangs: _builtins.float
+    agents: _builtins.int
+    scheduled: _builtins.int
+    service_level: _builtins.float
+    asa_seconds: _builtins.float
+    occupancy: _builtins.float
+    abandon_probability: _builtins.float
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        local_start: _builtins.str = ...,
+        forecast_arrivals: _builtins.float = ...,
+        aht_seconds: _builtins.float = ...,
+        traffic_erlangs: _builtins.float = ...,
+        agents: _builtins.int = ...,
+        scheduled: _builtins.int = ...,
+        service_level: _builtins.float = ...,
+        asa_seconds: _builtins.float = ...,
+        occupancy: _builtins.float = ...,
+        abandon_probability: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["interval_start", b"interval_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandon_probability", b"abandon_probability", "agents", b"agents", "aht_seconds", b"aht_seconds", "asa_seconds", b"asa_seconds", "forecast_arrivals", b"forecast_arrivals", "interval_start", b"interval_start", "local_start", b"local_start", "occupancy", b"occupancy", "scheduled", b"scheduled", "service_level", b"service_level", "traffic_erlangs", b"traffic_erlangs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StaffingInterval: _TypeAlias = StaffingInterval  # noqa: Y015
+
+@_typing.final
+class GetStaffingPlanResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    THRESHOLD_SECONDS_FIELD_NUMBER: _builtins.int
+    PATIENCE_SECONDS_FIELD_NUMBER: _builtins.int
+    INTERVALS_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    time_zone: _builtins.str
+    target: _builtins.float
+    threshold_seconds: _builtins.int
+    patience_seconds: _builtins.float
+    @_builtins.property
+    def intervals(self) -> _containers.RepeatedCompositeFieldContainer[Global___StaffingInterval]: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        target: _builtins.float = ...,
+        threshold_seconds: _builtins.int = ...,
+        patience_seconds: _builtins.float = ...,
+        intervals: _abc.Iterable[Global___StaffingInterval] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervals", b"intervals", "patience_seconds", b"patience_seconds", "queue_id", b"queue_id", "target", b"target", "tenant_id", b"tenant_id", "threshold_seconds", b"threshold_seconds", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStaffingPlanResponse: _TypeAlias = GetStaffingPlanResponse  # noqa: Y015
+
+@_typing.final
+class Site(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    OPENS_FIELD_NUMBER: _builtins.int
+    CLOSES_FIELD_NUMBER: _builtins.int
+    WEEKENDS_FIELD_NUMBER: _builtins.int
+    MAX_AGENTS_FIELD_NUMBER: _builtins.int
+    site_id: _builtins.str
+    time_zone: _builtins.str
+    opens: _builtins.str
+    """Local working hours "HH:MM"; the site works Monday to Friday unless weekends is set."""
+    closes: _builtins.str
+    weekends: _builtins.bool
+    max_agents: _builtins.int
+    """0: no limit."""
+    def __init__(
+        self,
+        *,
+        site_id: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        opens: _builtins.str = ...,
+        closes: _builtins.str = ...,
+        weekends: _builtins.bool = ...,
+        max_agents: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closes", b"closes", "max_agents", b"max_agents", "opens", b"opens", "site_id", b"site_id", "time_zone", b"time_zone", "weekends", b"weekends"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Site: _TypeAlias = Site  # noqa: Y015
+
+@_typing.final
+class PlanSitesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    SITES_FIELD_NUMBER: _builtins.int
+    TENANT_IDS_FIELD_NUMBER: _builtins.int
+    SHRINKAGE_FIELD_NUMBER: _builtins.int
+    HISTORY_WEEKS_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """The UTC day planned, "YYYY-MM-DD"."""
+    shrinkage: _builtins.float
+    history_weeks: _builtins.int
+    @_builtins.property
+    def sites(self) -> _containers.RepeatedCompositeFieldContainer[Global___Site]: ...
+    @_builtins.property
+    def tenant_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Empty: every tenant."""
+
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        sites: _abc.Iterable[Global___Site] | None = ...,
+        tenant_ids: _abc.Iterable[_builtins.str] | None = ...,
+        shrinkage: _builtins.float = ...,
+        history_weeks: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "history_weeks", b"history_weeks", "shrinkage", b"shrinkage", "sites", b"sites", "tenant_ids", b"tenant_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanSitesRequest: _TypeAlias = PlanSitesRequest  # noqa: Y015
+
+@_typing.final
+class SiteInterval(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class CoveredByEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    REQUIRED_FIELD_NUMBER: _builtins.int
+    COVERED_BY_FIELD_NUMBER: _builtins.int
+    UNCOVERED_FIELD_NUMBER: _builtins.int
+    required: _builtins.int
+    """Agents required across the tenants' queues in this interval."""
+    uncovered: _builtins.int
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def covered_by(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """site id -> agents it covers."""
+
+    def __init__(
+        self,
+        *,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        required: _builtins.int = ...,
+        covered_by: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        uncovered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["interval_start", b"interval_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["covered_by", b"covered_by", "interval_start", b"interval_start", "required", b"required", "uncovered", b"uncovered"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SiteInterval: _TypeAlias = SiteInterval  # noqa: Y015
+
+@_typing.final
+class PlanSitesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class AgentHoursEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.float
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.float = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    INTERVALS_FIELD_NUMBER: _builtins.int
+    AGENT_HOURS_FIELD_NUMBER: _builtins.int
+    UNCOVERED_AGENT_HOURS_FIELD_NUMBER: _builtins.int
+    uncovered_agent_hours: _builtins.float
+    @_builtins.property
+    def intervals(self) -> _containers.RepeatedCompositeFieldContainer[Global___SiteInterval]: ...
+    @_builtins.property
+    def agent_hours(self) -> _containers.ScalarMap[_builtins.str, _builtins.float]:
+        """site id -> agent-hours over the day."""
+
+    def __init__(
+        self,
+        *,
+        intervals: _abc.Iterable[Global___SiteInterval] | None = ...,
+        agent_hours: _abc.Mapping[_builtins.str, _builtins.float] | None = ...,
+        uncovered_agent_hours: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_hours", b"agent_hours", "intervals", b"intervals", "uncovered_agent_hours", b"uncovered_agent_hours"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanSitesResponse: _TypeAlias = PlanSitesResponse  # noqa: Y015

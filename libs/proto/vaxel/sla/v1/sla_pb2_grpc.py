@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class SlaServiceStub:
-    """Service levels per tenant and queue.
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
     """
 
     def __init__(self, channel):
@@ -40,14 +41,76 @@ class SlaServiceStub:
                 request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsRequest.SerializeToString,
                 response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsResponse.FromString,
                 _registered_method=True)
+        self.ListIntervals = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/ListIntervals',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsResponse.FromString,
+                _registered_method=True)
+        self.GetComplianceReport = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/GetComplianceReport',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportResponse.FromString,
+                _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/ListAlerts',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
+        self.GetStaffingPlan = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/GetStaffingPlan',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanResponse.FromString,
+                _registered_method=True)
+        self.PlanSites = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/PlanSites',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
-    """Service levels per tenant and queue.
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
     """
 
     def GetQueueStatistics(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The queue now: the current interval in the queue's time zone, the last hour, who is waiting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIntervals(self, request, context):
+        """Interval figures (15 or 30 minutes, aligned in the queue's zone) over a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetComplianceReport(self, request, context):
+        """A tenant's SLA compliance for a period, by queue and channel, by the contract formula.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlerts(self, request, context):
+        """Alerts open now (breach, predicted breach).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStaffingPlan(self, request, context):
+        """Forecast arrivals and the agents a queue needs per interval of one local day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanSites(self, request, context):
+        """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +123,31 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsRequest.FromString,
                     response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsResponse.SerializeToString,
             ),
+            'ListIntervals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIntervals,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsResponse.SerializeToString,
+            ),
+            'GetComplianceReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetComplianceReport,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportResponse.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'GetStaffingPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStaffingPlan,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanResponse.SerializeToString,
+            ),
+            'PlanSites': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanSites,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'vaxel.sla.v1.SlaService', rpc_method_handlers)
@@ -69,7 +157,8 @@ def add_SlaServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SlaService:
-    """Service levels per tenant and queue.
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
     """
 
     @staticmethod
@@ -89,6 +178,141 @@ class SlaService:
             '/vaxel.sla.v1.SlaService/GetQueueStatistics',
             vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsRequest.SerializeToString,
             vaxel_dot_sla_dot_v1_dot_sla__pb2.GetQueueStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIntervals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/ListIntervals',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.ListIntervalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetComplianceReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/GetComplianceReport',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetComplianceReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/ListAlerts',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStaffingPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/GetStaffingPlan',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetStaffingPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanSites(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/PlanSites',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,29 +27,98 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class SlaServiceStub:
-    """Service levels per tenant and queue."""
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SlaServiceAsyncStub: ...
     GetQueueStatistics: _grpc.UnaryUnaryMultiCallable[_sla_pb2.GetQueueStatisticsRequest, _sla_pb2.GetQueueStatisticsResponse]
+    """The queue now: the current interval in the queue's time zone, the last hour, who is waiting."""
+    ListIntervals: _grpc.UnaryUnaryMultiCallable[_sla_pb2.ListIntervalsRequest, _sla_pb2.ListIntervalsResponse]
+    """Interval figures (15 or 30 minutes, aligned in the queue's zone) over a period."""
+    GetComplianceReport: _grpc.UnaryUnaryMultiCallable[_sla_pb2.GetComplianceReportRequest, _sla_pb2.GetComplianceReportResponse]
+    """A tenant's SLA compliance for a period, by queue and channel, by the contract formula."""
+    ListAlerts: _grpc.UnaryUnaryMultiCallable[_sla_pb2.ListAlertsRequest, _sla_pb2.ListAlertsResponse]
+    """Alerts open now (breach, predicted breach)."""
+    GetStaffingPlan: _grpc.UnaryUnaryMultiCallable[_sla_pb2.GetStaffingPlanRequest, _sla_pb2.GetStaffingPlanResponse]
+    """Forecast arrivals and the agents a queue needs per interval of one local day."""
+    PlanSites: _grpc.UnaryUnaryMultiCallable[_sla_pb2.PlanSitesRequest, _sla_pb2.PlanSitesResponse]
+    """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
 
 @_typing.type_check_only
 class SlaServiceAsyncStub(SlaServiceStub):
-    """Service levels per tenant and queue."""
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetQueueStatistics: _aio.UnaryUnaryMultiCallable[_sla_pb2.GetQueueStatisticsRequest, _sla_pb2.GetQueueStatisticsResponse]  # type: ignore[assignment]
+    """The queue now: the current interval in the queue's time zone, the last hour, who is waiting."""
+    ListIntervals: _aio.UnaryUnaryMultiCallable[_sla_pb2.ListIntervalsRequest, _sla_pb2.ListIntervalsResponse]  # type: ignore[assignment]
+    """Interval figures (15 or 30 minutes, aligned in the queue's zone) over a period."""
+    GetComplianceReport: _aio.UnaryUnaryMultiCallable[_sla_pb2.GetComplianceReportRequest, _sla_pb2.GetComplianceReportResponse]  # type: ignore[assignment]
+    """A tenant's SLA compliance for a period, by queue and channel, by the contract formula."""
+    ListAlerts: _aio.UnaryUnaryMultiCallable[_sla_pb2.ListAlertsRequest, _sla_pb2.ListAlertsResponse]  # type: ignore[assignment]
+    """Alerts open now (breach, predicted breach)."""
+    GetStaffingPlan: _aio.UnaryUnaryMultiCallable[_sla_pb2.GetStaffingPlanRequest, _sla_pb2.GetStaffingPlanResponse]  # type: ignore[assignment]
+    """Forecast arrivals and the agents a queue needs per interval of one local day."""
+    PlanSites: _aio.UnaryUnaryMultiCallable[_sla_pb2.PlanSitesRequest, _sla_pb2.PlanSitesResponse]  # type: ignore[assignment]
+    """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
 
 class SlaServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Service levels per tenant and queue."""
+    """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
+    alerts and staffing. A tenant key sees its own tenant; the provider ops key sees every tenant.
+    """
 
     @_abc_1.abstractmethod
     def GetQueueStatistics(
         self,
         request: _sla_pb2.GetQueueStatisticsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_sla_pb2.GetQueueStatisticsResponse, _abc.Awaitable[_sla_pb2.GetQueueStatisticsResponse]]: ...
+    ) -> _typing.Union[_sla_pb2.GetQueueStatisticsResponse, _abc.Awaitable[_sla_pb2.GetQueueStatisticsResponse]]:
+        """The queue now: the current interval in the queue's time zone, the last hour, who is waiting."""
+
+    @_abc_1.abstractmethod
+    def ListIntervals(
+        self,
+        request: _sla_pb2.ListIntervalsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.ListIntervalsResponse, _abc.Awaitable[_sla_pb2.ListIntervalsResponse]]:
+        """Interval figures (15 or 30 minutes, aligned in the queue's zone) over a period."""
+
+    @_abc_1.abstractmethod
+    def GetComplianceReport(
+        self,
+        request: _sla_pb2.GetComplianceReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.GetComplianceReportResponse, _abc.Awaitable[_sla_pb2.GetComplianceReportResponse]]:
+        """A tenant's SLA compliance for a period, by queue and channel, by the contract formula."""
+
+    @_abc_1.abstractmethod
+    def ListAlerts(
+        self,
+        request: _sla_pb2.ListAlertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.ListAlertsResponse, _abc.Awaitable[_sla_pb2.ListAlertsResponse]]:
+        """Alerts open now (breach, predicted breach)."""
+
+    @_abc_1.abstractmethod
+    def GetStaffingPlan(
+        self,
+        request: _sla_pb2.GetStaffingPlanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.GetStaffingPlanResponse, _abc.Awaitable[_sla_pb2.GetStaffingPlanResponse]]:
+        """Forecast arrivals and the agents a queue needs per interval of one local day."""
+
+    @_abc_1.abstractmethod
+    def PlanSites(
+        self,
+        request: _sla_pb2.PlanSitesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.PlanSitesResponse, _abc.Awaitable[_sla_pb2.PlanSitesResponse]]:
+        """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
 
 def add_SlaServiceServicer_to_server(servicer: SlaServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,153 @@
+"""The live loop: every few seconds, judge each queue's current interval, publish alert changes,
+refresh the gauges; every hour, seal what is older than the horizon."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from datetime import UTC, datetime
+
+from aiokafka.errors import KafkaError
+
+from vaxel_common.events import new_event
+from vaxel_common.logging import get_logger
+from vaxel_common.publisher import EventPublisher
+from vaxel_common.topics import SLA_ALERTS
+from vaxel_sla import SERVICE_NAME
+from vaxel_sla.adapters.converters import alert_payload
+from vaxel_sla.adapters.events import channel_label
+from vaxel_sla.domain.alerts import AlertBook, AlertChange, Assessment, assess
+from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.erlang import agents_for
+from vaxel_sla.domain.intervals import interval_start, service_level
+from vaxel_sla.domain.terms import QueueTerms, TermsReplica
+from vaxel_sla.metrics import SlaMetrics
+from vaxel_sla.settings import SlaSettings
+
+__all__ = ["Monitor"]
+
+_KIND_LABEL = {1: "breach", 2: "predicted_breach"}
+
+
+class Monitor:
+    def __init__(
+        self,
+        book: ServiceLevelBook,
+        terms: TermsReplica,
+        alerts: AlertBook,
+        publisher: EventPublisher,
+        metrics: SlaMetrics,
+        settings: SlaSettings,
+    ) -> None:
+        self._book = book
+        self._terms = terms
+        self._alerts = alerts
+        self._publisher = publisher
+        self._metrics = metrics
+        self._settings = settings
+        self._log = get_logger("vaxel.sla.monitor")
+        self._stopping = asyncio.Event()
+        self._sealed_at = 0.0
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.evaluate(time.time())
+            except KafkaError as exc:  # alerts not published stay wanted: the next round retries
+                self._log.warning("sla_alert_publish_failed", error_type=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._settings.evaluate_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def evaluate(self, now: float) -> list[AlertChange]:
+        """One round: gauges, assessments, alert changes published; returns the changes."""
+        at = datetime.fromtimestamp(now, UTC)
+        available = self._book.available_agents(now)
+        assessments = []
+        for terms in self._terms.all():
+            assessments.extend(self._assess_queue(terms, at, now, available))
+        changes = self._alerts.evaluate(assessments, at)
+        for change in changes:
+            event = new_event(
+                alert_payload(change.alert, change.raised, change.service_level),
+                tenant_id=change.alert.key.tenant_id,
+                producer=SERVICE_NAME,
+                event_id=change.event_id,
+                occurred_at=at,
+            )
+            await self._publisher.publish(SLA_ALERTS, event)
+            self._alerts.observe(change.alert, change.raised)
+            key = change.alert.key
+            kind = _KIND_LABEL[key.kind.value]
+            self._metrics.alerts_open.labels(
+                key.tenant_id, key.queue_id, channel_label(key.channel), kind
+            ).set(1 if change.raised else 0)
+            if change.raised:
+                self._metrics.alerts_raised.labels(kind).inc()
+            self._log.info(
+                "sla_alert_raised" if change.raised else "sla_alert_cleared",
+                tenant_id=key.tenant_id,
+                queue_id=key.queue_id,
+                kind=kind,
+                service_level=round(change.service_level, 4),
+                target=change.alert.target,
+            )
+        self._metrics.late_dropped.set(self._book.late_dropped)
+        self._metrics.interactions_held.set(len(self._book))
+        if now - self._sealed_at >= 3600:
+            self._sealed_at = now
+            forgotten = self._book.seal(now - self._settings.seal_after_hours * 3600, self._terms.all(), now)
+            if forgotten:
+                self._log.info("sla_intervals_sealed", interactions=forgotten)
+        return changes
+
+    def _assess_queue(self, terms: QueueTerms, at: datetime, now: float, available: int) -> list[Assessment]:
+        waiting = self._book.waiting(terms.tenant_id, terms.queue_id)
+        queue = (terms.tenant_id, terms.queue_id)
+        self._metrics.waiting.labels(*queue).set(len(waiting))
+        self._metrics.longest_wait.labels(*queue).set(now - waiting[0].created_at if waiting else 0)
+        newest = waiting[-1] if waiting else None
+        expected = newest.estimated_answer_at if newest and newest.estimated_answer_at else now
+        self._metrics.estimated_wait.labels(*queue).set(max(0.0, expected - now))
+        self._metrics.agents_available.labels(*queue).set(available)
+        start = interval_start(at, terms.time_zone, 15)
+        required = 0
+        out = []
+        for channel in sorted(set(terms.channels) | set(self._book.channels(*queue))):
+            stats = self._book.stats(terms, channel, start, 15, now)
+            target = terms.target_for(channel)
+            level = service_level(stats, terms.formula)
+            lane = (*queue, channel_label(channel))
+            self._metrics.target.labels(*lane).set(target.target)
+            self._metrics.service_level.labels(*lane).set(math.nan if level is None else level)
+            rolling = self._book.rolling(terms, channel, now)
+            if rolling.offered and not target.business_clock:
+                required += agents_for(
+                    rolling.offered / 4,
+                    900,
+                    rolling.aht_seconds or self._settings.default_aht_seconds,
+                    target_service_level=target.target,
+                    threshold_seconds=target.threshold_seconds,
+                ).agents
+            out.append(
+                assess(
+                    terms.tenant_id,
+                    terms.queue_id,
+                    channel,
+                    start,
+                    stats,
+                    terms.formula,
+                    target.target,
+                    waiting,
+                    available,
+                    now,
+                    min_contacts=self._settings.alert_min_contacts,
+                    predict=not target.business_clock,
+                )
+            )
+        self._metrics.agents_required.labels(*queue).set(required)
+        return out
