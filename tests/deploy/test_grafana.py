@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from deploy import generate
-from tests.deploy._support import DEPLOY, metric_names, variable_metric_names
+from tests.deploy._support import DEPLOY, metric_names, run_tool, variable_metric_names
 
 # The metrics the services export (the contract the services and these dashboards and alerts share).
 CONTRACT_METRICS = frozenset(
@@ -99,6 +99,21 @@ class TestDashboard:
                 assert [t["refId"] for t in panel["targets"]] == list("ABCDEFGHIJ"[: len(panel["targets"])])
         for variable in board.get("templating", {}).get("list", []):
             assert variable["datasource"]["uid"] == DATASOURCE_UID
+
+
+def test_every_query_is_valid_promql(tmp_path: Path) -> None:
+    """promtool parses each panel query as a recording rule (dashboard variables replaced by values)."""
+    rules: list[dict[str, str]] = []
+    for uid in sorted(UIDS):
+        for panel in _panels(_load(uid)):
+            for target in panel.get("targets", []):
+                expr = target["expr"].replace("$tenant", "t-1").replace("$queue", ".*")
+                assert "$" not in expr, f"unknown variable in {uid} / {panel['title']}: {expr}"
+                rules.append({"record": f"dashboard:{uid.replace('-', '_')}:{len(rules)}", "expr": expr})
+    path = tmp_path / "dashboards.rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}), encoding="utf-8")
+    result = run_tool("promtool", "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 class TestProvisioning:
