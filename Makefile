@@ -11,7 +11,7 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 BUF_VERSION := 1.75.0
 
-.PHONY: help install run test lint typecheck proto proto-check buf-lint unit integration bench clean
+.PHONY: help install promtool run test lint typecheck proto proto-check buf-lint unit integration bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,7 +22,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) $(BUF)  ## create .venv and install everything (pinned, editable)
+install: $(STAMP) $(BUF) promtool  ## create .venv and install everything (pinned, editable)
+
+# promtool (tests/deploy) comes with Debian's prometheus package; apt-get only as root, never through sudo.
+promtool:
+	@command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; \
+	  else \
+	    echo "promtool is missing: install Debian's prometheus package (apt-get install prometheus) as root" >&2; exit 1; \
+	  fi; }
 
 $(BUF):
 	mkdir -p $(TOOLS)
