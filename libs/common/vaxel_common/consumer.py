@@ -79,6 +79,7 @@ class EventConsumer:
         self.caught_up = asyncio.Event()
         self._end_offsets: dict[TopicPartition, int] | None = None
         self._dependency_timeout = dependency_timeout
+        self._lag: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         await retry_async(
@@ -134,10 +135,16 @@ class EventConsumer:
             await self._flush()
         if self._commit:
             await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
-        for tp in batches:
+        lag: dict[str, int] = {}
+        for tp, records in batches.items():
             self._metrics.event_processing_latency.labels(self.service, tp.topic).observe(
                 time.perf_counter() - started
             )
+            self._lag[tp] = max(0, (self._consumer.highwater(tp) or 0) - (records[-1].offset + 1))
+        for tp, behind in self._lag.items():
+            lag[tp.topic] = lag.get(tp.topic, 0) + behind
+        for topic, behind in lag.items():
+            self._metrics.consumer_lag.labels(self.service, topic).set(behind)
 
     async def _one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from threading import Thread
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.process_collector import ProcessCollector
 
 __all__ = ["MetricsServer", "PlatformMetrics"]
@@ -30,6 +30,7 @@ class PlatformMetrics:
     events_produced: Counter
     dead_letters: Counter
     event_processing_latency: Histogram
+    consumer_lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PlatformMetrics:
@@ -70,6 +71,12 @@ class PlatformMetrics:
                 "Time to process one consumed batch of events.",
                 ["service", "topic"],
                 buckets=_LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            consumer_lag=Gauge(
+                "vaxel_consumer_lag_records",
+                "Records on the topic not yet processed by the service (high-water mark - position).",
+                ["service", "topic"],
                 registry=registry,
             ),
         )

@@ -62,3 +62,5 @@ def test_undecodable_event_is_dead_lettered_and_the_next_one_counted(
     assert all(letter.source_topic == INTERACTION_EVENTS.name for letter in letters)
     metrics = scrape(platform.processes["sla"].metrics_url)
     assert sample(metrics, "vaxel_dead_letters_total", service="sla", topic=INTERACTION_EVENTS.name) >= 1
+    lag = [line for line in metrics.splitlines() if line.startswith("vaxel_consumer_lag_records{")]
+    assert any(f'topic="{INTERACTION_EVENTS.name}"' in line and 'service="sla"' in line for line in lag), lag
