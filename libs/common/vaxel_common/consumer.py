@@ -115,7 +115,9 @@ class EventConsumer:
         self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
     ) -> None:
         assignment = self._consumer.assignment()
-        if not assignment:
+        # Without a group, partitions are assigned topic by topic as metadata arrives: wait until
+        # every subscribed topic is in, or a small topic would pass for the whole subscription.
+        if not assignment or {tp.topic for tp in assignment} < set(self.topics):
             return
         if self._end_offsets is None:
             self._end_offsets = dict(await self._consumer.end_offsets(list(assignment)))
