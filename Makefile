@@ -55,7 +55,10 @@ test: lint  ## install, lint and run every test
 unit: install  ## only the fast unit tests
 	$(BIN)/pytest -q tests/unit
 
-run: install  ## the main job on the embedded default: broker and the four services
+run: install  ## the main job: broker, four services, four client companies simulated, live view
+	$(PY) -m vaxel_simulator
+
+platform: install  ## only the broker and the four services (no simulation)
 	$(PY) -m vaxel_common.launcher
 
 bench: install  ## print throughput and latency figures

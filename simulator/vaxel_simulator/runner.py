@@ -1,0 +1,403 @@
+"""Drives the demo world through the platform's public gRPC APIs: onboarding over the tenant API,
+customers over the routing API, agents over their desk streams."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+from google.protobuf.duration_pb2 import Duration
+from grpc import aio
+
+from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
+from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel.types.v1 import types_pb2
+from vaxel_simulator.scenario import (
+    CHAT,
+    EMAIL,
+    SOCIAL,
+    VOICE,
+    AgentPlan,
+    QueuePlan,
+    TenantPlan,
+    World,
+    arrival_rate,
+    next_arrival,
+)
+
+__all__ = ["OnboardedQueue", "OnboardedTenant", "Simulation"]
+
+Metadata = tuple[tuple[str, str], ...]
+_DISPOSITIONS = (
+    ("solved", ("praise",)),
+    ("solved", ()),
+    ("solved", ("sales_lead",)),
+    ("follow_up", ("defect",)),
+    ("complaint", ("complaint",)),
+    ("cancellation", ("cancellation",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardedQueue:
+    queue_id: str
+    plan: QueuePlan
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardedTenant:
+    tenant_id: str
+    key: Metadata
+    plan: TenantPlan
+    queues: tuple[OnboardedQueue, ...]
+    skills: dict[str, str]  # skill name -> skill id
+
+
+@dataclass
+class Tally:
+    """What the simulated people did (shown in the live view, asserted by the end-to-end test)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    submitted: dict[str, str] = field(default_factory=dict)  # interaction id -> tenant id
+
+    def add(self, what: str) -> None:
+        self.counts[what] += 1
+
+
+class Simulation:
+    def __init__(
+        self,
+        targets: dict[str, str],
+        ops_key: str,
+        world: World,
+        *,
+        speed: float = 60.0,
+        scale: float = 1.0,
+        seed: int = 7,
+    ) -> None:
+        self.targets = targets
+        self.ops: Metadata = (("authorization", f"Bearer {ops_key}"),)
+        self.world = world
+        self.speed = speed
+        self.scale = scale
+        self.rng = random.Random(seed)  # noqa: S311  (simulation, not secrets)
+        self.tenants: list[OnboardedTenant] = []
+        self.tally = Tally()
+        self._started = time.monotonic()
+        self._sim_start = datetime.now(UTC)
+        self._channels: dict[str, aio.Channel] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ time
+
+    def sim_now(self) -> datetime:
+        return self._sim_start + timedelta(seconds=(time.monotonic() - self._started) * self.speed)
+
+    def real(self, simulated_seconds: float) -> float:
+        return simulated_seconds / self.speed
+
+    # ------------------------------------------------------------------ set-up
+
+    def channel(self, service: str) -> aio.Channel:
+        if service not in self._channels:
+            self._channels[service] = aio.insecure_channel(self.targets[service])
+        return self._channels[service]
+
+    async def onboard(self) -> list[OnboardedTenant]:
+        admin = tenant_pb2_grpc.AdminServiceStub(self.channel("client-tenant"))
+        tenants = tenant_pb2_grpc.TenantServiceStub(self.channel("client-tenant"))
+        for plan in self.world.tenants:
+            tenant = (
+                await admin.CreateTenant(
+                    tenant_pb2.CreateTenantRequest(
+                        name=plan.name,
+                        country=plan.country,
+                        time_zone=plan.time_zone,
+                        languages=list(plan.languages),
+                    ),
+                    metadata=self.ops,
+                )
+            ).tenant
+            key = (
+                await admin.IssueApiKey(
+                    tenant_pb2.IssueApiKeyRequest(
+                        tenant_id=tenant.tenant_id,
+                        scopes=[
+                            "config:read",
+                            "config:write",
+                            "interactions:read",
+                            "interactions:write",
+                            "reports:read",
+                        ],
+                    ),
+                    metadata=self.ops,
+                )
+            ).api_key
+            md: Metadata = (("authorization", f"Bearer {key}"),)
+            skills: dict[str, str] = {}
+            queues = []
+            for queue in plan.queues:
+                if queue.skill not in skills:
+                    skills[queue.skill] = (
+                        await tenants.CreateSkill(
+                            tenant_pb2.CreateSkillRequest(name=queue.skill), metadata=md
+                        )
+                    ).skill.skill_id
+                created = (
+                    await tenants.CreateQueue(
+                        tenant_pb2.CreateQueueRequest(
+                            name=queue.name,
+                            channels=list(queue.channels),  # type: ignore[arg-type]
+                            language=queue.language,
+                            configuration=tenant_pb2.Queue(
+                                required_skills=[
+                                    tenant_pb2.SkillRequirement(
+                                        skill_id=skills[queue.skill], min_proficiency=2
+                                    )
+                                ],
+                                service_level_targets=[
+                                    tenant_pb2.ServiceLevelTarget(
+                                        channel=ch,  # type: ignore[arg-type]
+                                        target_percent=queue.target_percent,
+                                        threshold=Duration(seconds=queue.threshold_seconds),
+                                        business_hours_clock=ch == EMAIL,
+                                    )
+                                    for ch in queue.channels
+                                ],
+                                service_level_formula=tenant_pb2.SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED,
+                                short_abandon_threshold=Duration(seconds=5),
+                            ),
+                        ),
+                        metadata=md,
+                    )
+                ).queue
+                queues.append(OnboardedQueue(created.queue_id, queue))
+            self.tenants.append(OnboardedTenant(tenant.tenant_id, md, plan, tuple(queues), skills))
+        agents = routing_pb2_grpc.AgentAdminServiceStub(self.channel("routing"))
+        by_name = {t.plan.name: t for t in self.tenants}
+        for agent in self.world.agents:
+            served = [by_name[n] for n in agent.tenants if n in by_name]
+            await agents.UpsertAgent(
+                routing_pb2.UpsertAgentRequest(
+                    agent=routing_pb2.Agent(
+                        agent_id=agent.name,
+                        site_id=agent.site.site_id,
+                        time_zone=agent.site.time_zone,
+                        languages=list(agent.languages),
+                        skills=[
+                            routing_pb2.SkillLevel(skill_id=skill_id, proficiency=self.rng.randint(2, 5))
+                            for t in served
+                            for skill_id in t.skills.values()
+                        ],
+                        tenant_ids=[t.tenant_id for t in served],
+                        wrap_up=Duration(seconds=max(1, round(self.real(30)))),
+                    )
+                ),
+                metadata=self.ops,
+                timeout=10,
+            )
+        return self.tenants
+
+    async def wait_until_routable(self, timeout: float = 30.0) -> None:
+        """Routing follows the configuration topic: wait until it knows every queue."""
+        routing = routing_pb2_grpc.RoutingServiceStub(self.channel("routing"))
+        deadline = time.monotonic() + timeout
+        for tenant in self.tenants:
+            for queue in tenant.queues:
+                while True:
+                    try:
+                        await routing.SubmitInteraction(
+                            routing_pb2.SubmitInteractionRequest(queue_id=queue.queue_id),
+                            metadata=tenant.key,
+                            timeout=5,
+                        )
+                    except grpc.RpcError as err:
+                        if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                            break  # the queue is known; the empty request was refused
+                        if time.monotonic() > deadline:
+                            raise
+                    await asyncio.sleep(0.2)
+
+    # ------------------------------------------------------------------ running
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run(self, duration: float | None = None) -> None:
+        """Agents and customers until ``stop`` (or for ``duration`` real seconds)."""
+        for agent in self.world.agents:
+            self.spawn(self._agent(agent))
+        for tenant in self.tenants:
+            for queue in tenant.queues:
+                self.spawn(self._arrivals(tenant, queue))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=duration)
+        await self.stop()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self._channels.values():
+            await channel.close(None)
+
+    async def _arrivals(self, tenant: OnboardedTenant, queue: OnboardedQueue) -> None:
+        while not self._stopping.is_set():
+            rate = arrival_rate(queue.plan, tenant.plan, self.sim_now(), self.scale)
+            await asyncio.sleep(next_arrival(self.rng, rate))
+            self.spawn(self._customer(tenant, queue))
+
+    async def _customer(self, tenant: OnboardedTenant, queue: OnboardedQueue) -> None:
+        routing = routing_pb2_grpc.RoutingServiceStub(self.channel("routing"))
+        channel = self.rng.choice(queue.plan.channels)
+        n = next(self._ids)
+        customer = f"cust-{self.rng.randrange(3000)}"
+        contact = types_pb2.Contact()
+        if channel == CHAT:
+            contact.chat_session_id = f"chat-{n}"
+        elif channel == EMAIL:
+            contact.email_address = f"{customer}@example.com"
+        elif channel == SOCIAL:
+            contact.social_handle = f"@{customer.replace('-', '_')}"
+        request = routing_pb2.SubmitInteractionRequest(
+            queue_id=queue.queue_id,
+            channel=channel,  # type: ignore[arg-type]
+            language=queue.plan.language,
+            customer_ref=customer,
+            contact=contact,
+            subject="Order question" if channel == EMAIL else "",
+            text="Where is my booking? Flight delayed" if channel == SOCIAL else "",
+            escalate=channel in (SOCIAL, CHAT),
+            idempotency_key=f"sim-{self._sim_start.timestamp():.0f}-{n}",
+        )
+        try:
+            reply = await routing.SubmitInteraction(request, metadata=tenant.key, timeout=10)
+        except grpc.RpcError as err:
+            self.tally.add(f"submit_failed_{err.code().name.lower()}")
+            return
+        self.tally.add("submitted")
+        self.tally.submitted[reply.interaction_id] = tenant.tenant_id
+        if channel == VOICE and self.rng.random() < 0.05:
+            with contextlib.suppress(grpc.RpcError):
+                await routing.RequestCallback(
+                    routing_pb2.RequestCallbackRequest(interaction_id=reply.interaction_id),
+                    metadata=tenant.key,
+                    timeout=10,
+                )
+                self.tally.add("callback_requested")
+            return
+        if channel in (EMAIL, SOCIAL):
+            return  # they wait for an answer, however long
+        patience = self.rng.expovariate(1 / queue.plan.patience_seconds)
+        await asyncio.sleep(self.real(patience))
+        # Out of patience: hang up (a no-op for routing when an agent already answered; the SLA
+        # service counts the real abandons).
+        with contextlib.suppress(grpc.RpcError):
+            await routing.AbandonInteraction(
+                routing_pb2.AbandonInteractionRequest(interaction_id=reply.interaction_id),
+                metadata=tenant.key,
+                timeout=10,
+            )
+
+    async def _agent(self, plan: AgentPlan) -> None:  # noqa: PLR0915  (one agent's working life)
+        desk = routing_pb2_grpc.AgentDeskServiceStub(self.channel("routing"))
+        outbox: asyncio.Queue[routing_pb2.ConnectRequest] = asyncio.Queue()
+
+        async def requests() -> AsyncIterator[routing_pb2.ConnectRequest]:
+            while True:
+                yield await outbox.get()
+
+        def send(**action: object) -> None:
+            outbox.put_nowait(routing_pb2.ConnectRequest(request_id=f"r{next(self._ids)}", **action))  # type: ignore[arg-type]
+
+        call = desk.Connect(requests(), metadata=self.ops)
+        send(login=routing_pb2.Login(agent_id=plan.name))
+        on_shift: bool | None = None
+        handling: dict[str, asyncio.Task[None]] = {}
+
+        async def shifts() -> None:
+            nonlocal on_shift
+            while True:
+                working = plan.site.working(self.sim_now())
+                if working != on_shift:
+                    on_shift = working
+                    presence = types_pb2.PRESENCE_AVAILABLE if working else types_pb2.PRESENCE_NOT_READY
+                    send(
+                        set_presence=routing_pb2.SetPresence(
+                            presence=presence, reason="" if working else "off shift"
+                        )
+                    )
+                await asyncio.sleep(2)
+
+        async def handle(offer: routing_pb2.Offer) -> None:
+            aht = next(
+                q.plan.aht_seconds for t in self.tenants for q in t.queues if q.queue_id == offer.queue_id
+            )
+            talk = aht * self.rng.lognormvariate(0, 0.4) * 0.85
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(self.real(talk))
+                send(
+                    end_interaction=routing_pb2.EndInteraction(
+                        interaction_id=offer.interaction_id, reason="done"
+                    )
+                )
+            await asyncio.sleep(self.real(aht * 0.1))
+            disposition, tags = self.rng.choice(_DISPOSITIONS)
+            send(
+                wrap_up=routing_pb2.WrapUp(
+                    interaction_id=offer.interaction_id, disposition=disposition, tags=list(tags)
+                )
+            )
+            self.tally.add("wrapped_up")
+            handling.pop(offer.interaction_id, None)
+
+        shift_task = asyncio.get_running_loop().create_task(shifts())
+        try:
+            async for update in call:
+                kind = update.WhichOneof("update")
+                if kind == "offer":
+                    offer = update.offer
+                    roll = self.rng.random()
+                    if roll < plan.accept_probability:
+                        send(accept_offer=routing_pb2.AcceptOffer(offer_id=offer.offer_id))
+                        self.tally.add("accepted")
+                        task = asyncio.get_running_loop().create_task(handle(offer))
+                        handling[offer.interaction_id] = task
+                    elif roll < plan.accept_probability + plan.reject_probability:
+                        send(reject_offer=routing_pb2.RejectOffer(offer_id=offer.offer_id, reason="busy"))
+                        self.tally.add("rejected")
+                    else:
+                        self.tally.add("not_answered")
+                elif kind == "state":
+                    state = update.state
+                    if (
+                        on_shift
+                        and state.presence == types_pb2.PRESENCE_NOT_READY
+                        and state.reason == "missed offer"
+                    ):
+                        send(set_presence=routing_pb2.SetPresence(presence=types_pb2.PRESENCE_AVAILABLE))
+                elif kind == "customer_left":
+                    held = handling.get(update.customer_left.interaction_id)
+                    if held is not None:
+                        held.cancel()
+        except grpc.RpcError:
+            self.tally.add("desk_dropped")
+        finally:
+            shift_task.cancel()
+            for task in handling.values():
+                task.cancel()
+            call.cancel()
