@@ -1,0 +1,20 @@
+"""What the domain needs from storage (the SQL adapter implements it for SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vaxel_interaction_log.domain.search import Search
+from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent
+
+__all__ = ["InteractionReader"]
+
+
+class InteractionReader(Protocol):
+    def events_of(self, tenant_id: str, interaction_id: str) -> list[LoggedEvent]:
+        """The interaction's stored events (any order); [] when unknown to that tenant."""
+        ...
+
+    def search(self, query: Search) -> list[InteractionRecord]:
+        """Up to ``query.page_size + 1`` records after ``query.after``, by (start, interaction id)."""
+        ...
