@@ -40,7 +40,9 @@ def test_undecodable_event_is_dead_lettered_and_the_next_one_counted(
     deadline = time.monotonic() + 30
     offered = 0.0
     while time.monotonic() < deadline:
-        offered = sample(scrape(platform.processes["sla"].metrics_url), "vaxel_sla_offered_total", tenant=tenant)
+        offered = sample(
+            scrape(platform.processes["sla"].metrics_url), "vaxel_sla_offered_total", tenant=tenant
+        )
         if offered:
             break
         time.sleep(0.2)

@@ -54,9 +54,9 @@ def call(
         (
             events_pb2.InteractionCreated(
                 queue_id=queue,
-                channel=channel,
+                channel=channel,  # type: ignore[arg-type]  # enum values are ints
                 customer_ref=customer,
-                subject="my invoice",  # type: ignore[arg-type]
+                subject="my invoice",
             ),
             0,
             "",
