@@ -14,7 +14,7 @@ from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_interaction_log import SERVICE_NAME
 from vaxel_interaction_log.adapters.servicers import InteractionLogServicer
 from vaxel_interaction_log.adapters.store import SqlInteractionStore
-from vaxel_interaction_log.domain.queries import InteractionQueries
+from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
 from vaxel_interaction_log.metrics import InteractionLogMetrics
 from vaxel_interaction_log.settings import InteractionLogSettings
 
@@ -56,7 +56,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
     runtime.on_stop(close)
     runtime.grpc.add(
         interactions_pb2_grpc.add_InteractionLogServiceServicer_to_server,
-        InteractionLogServicer(InteractionQueries(store)),
+        InteractionLogServicer(InteractionQueries(store), Privacy(store)),
         interactions_pb2.DESCRIPTOR.services_by_name["InteractionLogService"].full_name,
     )
     return runtime

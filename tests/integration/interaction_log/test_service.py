@@ -272,3 +272,33 @@ class TestScope:
             )
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert (err.value.details() or "").startswith("from")
+
+
+class TestErasureOverGrpc:
+    def test_erase_customer_needs_the_write_scope_and_forgets_the_customer(
+        self,
+        platform: Platform,
+        channels: dict[str, grpc.Channel],
+        published: tuple[str, Metadata, list[str]],
+    ) -> None:
+        tenant, reader, ids = published
+        eventually(lambda: all_published(channels, reader))
+        request = interactions_pb2.EraseCustomerRequest(customer_ref="cust-2")
+        with pytest.raises(grpc.RpcError) as err:
+            stub(channels).EraseCustomer(request, metadata=reader, timeout=5)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        request.tenant_id = tenant
+        reply = stub(channels).EraseCustomer(request, metadata=platform.admin_metadata, timeout=10)
+        assert reply.interactions == 2  # the 3rd and 6th interaction (n % 3 == 2)
+        history = stub(channels).GetCustomerHistory(
+            interactions_pb2.GetCustomerHistoryRequest(customer_ref="cust-2"), metadata=reader, timeout=5
+        )
+        assert list(history.interactions) == []
+        record = (
+            stub(channels)
+            .GetInteraction(
+                interactions_pb2.GetInteractionRequest(interaction_id=ids[2]), metadata=reader, timeout=5
+            )
+            .interaction
+        )
+        assert (record.customer_ref, record.outcome) == ("", interactions_pb2.OUTCOME_ANSWERED)

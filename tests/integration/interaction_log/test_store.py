@@ -18,7 +18,7 @@ from vaxel_common.errors import InvalidArgument, NotFound
 from vaxel_common.events import new_event
 from vaxel_interaction_log.adapters.store import SqlInteractionStore
 from vaxel_interaction_log.domain import Outcome
-from vaxel_interaction_log.domain.queries import InteractionQueries
+from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
 from vaxel_interaction_log.domain.search import Filter
 
 pytestmark = pytest.mark.integration
@@ -27,12 +27,15 @@ DAY = (T0 - timedelta(hours=1), T0 + timedelta(days=1))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlInteractionStore]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    opened = SqlInteractionStore(connect(url, timeout=10))
+        return f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    return str(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlInteractionStore]:
+    opened = SqlInteractionStore(connect(store_url, timeout=10))
     yield opened
     opened.close()
 
@@ -229,3 +232,101 @@ class TestQueries:
         with pytest.raises(InvalidArgument) as err:
             InteractionQueries(store).search("t", *args)  # type: ignore[arg-type]
         assert err.value.field == field
+
+
+def every_cell(url: str) -> list[object]:
+    """Every value in every table of the database, read through a connection of its own."""
+    db = connect(url, timeout=10)
+    try:
+        if db.dialect == "sqlite":
+            tables = [r[0] for r in db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        else:
+            tables = [
+                r[0]
+                for r in db.fetchall(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            ]
+        assert {"events", "interactions", "interaction_tags", "erased_interactions"} <= set(tables)
+        return [cell for t in tables for row in db.fetchall(f'SELECT * FROM "{t}"') for cell in row]  # noqa: S608
+    finally:
+        db.close()
+
+
+class TestErasure:
+    PERSONAL = ("cust-erase-me", "+46709998877", "Invoice 4711 for Anna", "Anna was upset", "Anna loved it")
+
+    def events(
+        self, tenant: str, interaction_id: str, customer: str, start: datetime
+    ) -> list[events_pb2.Event]:
+        out = call(tenant, interaction_id, start, customer=customer)
+        created = out[0].interaction_created
+        created.contact.phone_number = "+46709998877" if customer == self.PERSONAL[0] else "+46700000000"
+        created.subject = "Invoice 4711 for Anna" if customer == self.PERSONAL[0] else "other subject"
+        if customer == self.PERSONAL[0]:
+            out[-1].interaction_wrapped_up.notes = "Anna was upset"
+        survey = new_event(
+            events_pb2.SurveyAnswered(
+                score=2, comment="Anna loved it" if customer == self.PERSONAL[0] else "ok"
+            ),
+            tenant_id=tenant,
+            producer="test",
+            interaction_id=interaction_id,
+            event_id=f"{tenant}/{interaction_id}/survey",
+            occurred_at=start + timedelta(minutes=10),
+        )
+        return [*out, survey]
+
+    def test_the_customers_personal_data_is_gone_from_every_table(
+        self, store: SqlInteractionStore, store_url: str
+    ) -> None:
+        tenant = f"t-{uuid.uuid4().hex[:6]}"
+        mine = self.events(tenant, "e1", self.PERSONAL[0], T0) + self.events(
+            tenant, "e2", self.PERSONAL[0], T0 + timedelta(hours=1)
+        )
+        theirs = self.events(tenant, "k1", "cust-keep", T0)
+        late_survey = mine.pop()  # arrives after the erasure
+        deliver(store, mine + theirs, batch=100)
+        assert store.fetch_count() == len(mine) + len(theirs)
+
+        def leaks(cells: list[object]) -> list[str]:
+            found = []
+            for cell in cells:
+                text = (
+                    bytes(cell).decode("utf-8", "replace")
+                    if isinstance(cell, bytes | memoryview)
+                    else str(cell)
+                )
+                found += [p for p in self.PERSONAL if p in text]
+            return found
+
+        assert set(leaks(every_cell(store_url))) == set(self.PERSONAL)  # there to be found before
+
+        privacy = Privacy(store)
+        assert privacy.erase_customer(tenant, self.PERSONAL[0]) == 2
+        deliver(store, [*mine, late_survey], batch=5)  # redelivered and late events of erased interactions
+
+        assert leaks(every_cell(store_url)) == []
+        if store.dialect == "sqlite":  # not even in free pages or the write-ahead log
+            path = Path(store_url.removeprefix("sqlite:///"))
+            raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+            assert not [p for p in self.PERSONAL if p.encode() in raw]
+
+        queries = InteractionQueries(store)
+        erased = queries.get(tenant, "e2")
+        assert (erased.customer_ref, erased.subject, erased.notes, erased.survey_comment) == ("", "", "", "")
+        assert (erased.outcome, erased.talk_seconds, erased.disposition) == (
+            Outcome.ANSWERED,
+            120.0,
+            "solved",
+        )
+        assert erased.survey_score == 2
+        assert queries.customer_history(tenant, self.PERSONAL[0], 10, "") == ([], "")
+        kept = queries.get(tenant, "k1")
+        assert (kept.customer_ref, kept.subject, kept.survey_comment) == ("cust-keep", "other subject", "ok")
+        assert privacy.erase_customer(tenant, "nobody-known") == 0
+
+    def test_erasure_needs_a_customer(self, store: SqlInteractionStore) -> None:
+        with pytest.raises(InvalidArgument) as err:
+            Privacy(store).erase_customer("t", "")
+        assert err.value.field == "customer_ref"

@@ -12,7 +12,7 @@ from vaxel_common.errors import InvalidArgument
 from vaxel_interaction_log.domain import InteractionRecord, LoggedEvent, Outcome
 from vaxel_interaction_log.domain.search import Filter, channel_filter, text_filter
 
-__all__ = ["filter_from_pb", "logged_event", "outcome_from_pb", "record_to_pb"]
+__all__ = ["filter_from_pb", "logged_event", "outcome_from_pb", "record_to_pb", "scrub"]
 
 _OUTCOME_TO_PB = {
     Outcome.WAITING: interactions_pb2.OUTCOME_WAITING,
@@ -66,6 +66,27 @@ def logged_event(event: events_pb2.Event) -> LoggedEvent:
         occurred_at=event.occurred_at.ToDatetime(UTC),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def scrub(event: events_pb2.Event) -> events_pb2.Event:
+    """A copy of ``event`` without personal data (customer reference, contact, subject, free text)."""
+    clean = events_pb2.Event()
+    clean.CopyFrom(event)
+    match clean.WhichOneof("payload"):
+        case "interaction_created":
+            created = clean.interaction_created
+            created.customer_ref = ""
+            created.subject = ""
+            created.ClearField("contact")
+        case "interaction_wrapped_up":
+            clean.interaction_wrapped_up.notes = ""
+        case "survey_answered":
+            clean.survey_answered.comment = ""
+        case "callback_requested":
+            clean.callback_requested.phone_number = ""
+        case _:
+            pass
+    return clean
 
 
 def _ts(when: datetime) -> Timestamp:

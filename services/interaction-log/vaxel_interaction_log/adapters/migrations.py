@@ -69,4 +69,15 @@ def migrations(dialect: str) -> list[Migration]:
                 "CREATE INDEX interaction_tags_by_interaction ON interaction_tags (tenant_id, interaction_id)",
             ),
         ),
+        Migration(
+            2,
+            "erased interactions: their events are stored without personal data, also when redelivered",
+            (
+                """CREATE TABLE erased_interactions (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    erased_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+            ),
+        ),
     ]

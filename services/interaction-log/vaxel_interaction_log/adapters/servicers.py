@@ -17,16 +17,17 @@ from vaxel_common.errors import InvalidArgument
 from vaxel_common.grpc_server import Context
 from vaxel_interaction_log.adapters.converters import filter_from_pb, record_to_pb
 from vaxel_interaction_log.adapters.export import csv_chunk, json_lines_chunk
-from vaxel_interaction_log.domain.queries import InteractionQueries
+from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
 
-__all__ = ["INTERACTIONS_READ", "InteractionLogServicer"]
+__all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "InteractionLogServicer"]
 
 INTERACTIONS_READ = "interactions:read"
+INTERACTIONS_WRITE = "interactions:write"
 
 
-def _tenant(requested: str) -> str:
+def _tenant(requested: str, scope: str = INTERACTIONS_READ) -> str:
     principal = current_principal()
-    principal.require(INTERACTIONS_READ)
+    principal.require(scope)
     tenant_id = principal.tenant_scope(requested)
     if not tenant_id:
         raise InvalidArgument("tenant_id", "required with the ops key")
@@ -38,8 +39,9 @@ def _when(message: Message, field: str) -> datetime | None:
 
 
 class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer):
-    def __init__(self, queries: InteractionQueries) -> None:
+    def __init__(self, queries: InteractionQueries, privacy: Privacy) -> None:
         self._queries = queries
+        self._privacy = privacy
 
     async def GetInteraction(  # noqa: N802  (gRPC method name)
         self, request: interactions_pb2.GetInteractionRequest, context: Context
@@ -92,3 +94,10 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
         for page in pages:
             data = csv_chunk(page, header=False) if as_csv else json_lines_chunk(page)
             yield interactions_pb2.ExportInteractionsResponse(data=data, rows=len(page))
+
+    async def EraseCustomer(  # noqa: N802
+        self, request: interactions_pb2.EraseCustomerRequest, context: Context
+    ) -> interactions_pb2.EraseCustomerResponse:
+        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
+        erased = self._privacy.erase_customer(tenant_id, request.customer_ref)
+        return interactions_pb2.EraseCustomerResponse(interactions=erased)

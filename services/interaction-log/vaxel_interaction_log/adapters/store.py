@@ -13,13 +13,13 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from vaxel.events.v1 import events_pb2
 from vaxel_common.db import Database, migrate
 from vaxel_common.events import decode_event
-from vaxel_interaction_log.adapters.converters import logged_event
+from vaxel_interaction_log.adapters.converters import logged_event, scrub
 from vaxel_interaction_log.adapters.migrations import migrations
 from vaxel_interaction_log.domain import InteractionRecord, LoggedEvent, Outcome, project
 from vaxel_interaction_log.domain.search import Search, from_micros, to_micros
@@ -112,6 +112,8 @@ class SqlInteractionStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        if db.dialect == "sqlite":
+            db.execute("PRAGMA secure_delete=ON")  # overwritten content is zeroed, not left in free pages
         migrate(db, migrations(db.dialect))
         self._pending: list[tuple[Any, ...]] = []
 
@@ -146,6 +148,7 @@ class SqlInteractionStore:
             touched[row[1]].add(row[2])
         try:
             with self._db.transaction():
+                pending = self._scrub_erased(pending, touched)
                 self._db.executemany(
                     "INSERT INTO events (event_id, tenant_id, interaction_id, event_type, occurred_us,"
                     " agent_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
@@ -156,6 +159,69 @@ class SqlInteractionStore:
             self._pending = pending + self._pending  # the consumer retries the batch
             raise
         return FlushResult(len(pending), count)
+
+    def _erased(self, tenant_id: str, interaction_ids: Sequence[str]) -> set[str]:
+        marks = ", ".join("?" * len(interaction_ids))
+        rows = self._db.fetchall(
+            f"SELECT interaction_id FROM erased_interactions WHERE tenant_id = ? AND interaction_id IN ({marks})",  # noqa: S608
+            (tenant_id, *interaction_ids),
+        )
+        return {r[0] for r in rows}
+
+    def _scrub_erased(
+        self, pending: list[tuple[Any, ...]], touched: dict[str, set[str]]
+    ) -> list[tuple[Any, ...]]:
+        """Events of erased interactions (redelivered, or late) are kept without personal data."""
+        erased = {
+            (tenant_id, i)
+            for tenant_id, ids in touched.items()
+            for chunk in _chunks(sorted(ids))
+            for i in self._erased(tenant_id, chunk)
+        }
+        if not erased:
+            return pending
+        return [
+            (*row[:6], scrub(decode_event(row[6])).SerializeToString(deterministic=True))
+            if (row[1], row[2]) in erased
+            else row
+            for row in pending
+        ]
+
+    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
+        """Erase the customer's personal data from every record and stored event; returns interactions."""
+        with self._db.transaction():
+            ids = [
+                r[0]
+                for r in self._db.fetchall(
+                    "SELECT interaction_id FROM interactions WHERE tenant_id = ? AND customer_ref = ?",
+                    (tenant_id, customer_ref),
+                )
+            ]
+            if not ids:
+                return 0
+            now = to_micros(datetime.now(UTC))
+            for chunk in _chunks(ids):
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.fetchall(
+                    f"SELECT event_id, payload FROM events WHERE tenant_id = ? AND interaction_id IN ({marks})",  # noqa: S608
+                    (tenant_id, *chunk),
+                )
+                self._db.executemany(
+                    "UPDATE events SET payload = ? WHERE event_id = ?",
+                    [
+                        (scrub(decode_event(bytes(payload))).SerializeToString(deterministic=True), event_id)
+                        for event_id, payload in rows
+                    ],
+                )
+            self._db.executemany(
+                "INSERT INTO erased_interactions (tenant_id, interaction_id, erased_us) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant_id, interaction_id) DO NOTHING",
+                [(tenant_id, i, now) for i in ids],
+            )
+            self._reproject({tenant_id: set(ids)})
+        if self._db.dialect == "sqlite":
+            self._db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")  # old page images leave the WAL file
+        return len(ids)
 
     def _reproject(self, touched: dict[str, set[str]]) -> int:
         records: list[InteractionRecord] = []

@@ -7,7 +7,7 @@ from typing import Protocol
 from vaxel_interaction_log.domain.search import Search
 from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent
 
-__all__ = ["InteractionReader"]
+__all__ = ["InteractionReader", "PersonalDataEraser"]
 
 
 class InteractionReader(Protocol):
@@ -17,4 +17,10 @@ class InteractionReader(Protocol):
 
     def search(self, query: Search) -> list[InteractionRecord]:
         """Up to ``query.page_size + 1`` records after ``query.after``, by (start, interaction id)."""
+        ...
+
+
+class PersonalDataEraser(Protocol):
+    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
+        """Erase the customer's personal data from records and stored events; the interactions erased."""
         ...

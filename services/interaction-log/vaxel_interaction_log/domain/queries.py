@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from vaxel_common.errors import InvalidArgument, NotFound
-from vaxel_interaction_log.domain.ports import InteractionReader
+from vaxel_interaction_log.domain.ports import InteractionReader, PersonalDataEraser
 from vaxel_interaction_log.domain.search import (
     Filter,
     Search,
@@ -19,7 +19,7 @@ from vaxel_interaction_log.domain.search import (
 )
 from vaxel_interaction_log.domain.timeline import InteractionRecord, project
 
-__all__ = ["EXPORT_PAGE", "InteractionQueries", "Page"]
+__all__ = ["EXPORT_PAGE", "InteractionQueries", "Page", "Privacy"]
 
 EXPORT_PAGE = 1000
 Page = tuple[list[InteractionRecord], str]
@@ -79,3 +79,15 @@ class InteractionQueries:
                 query = Search(tenant_id, first, last, where, EXPORT_PAGE, cursor_of(page[-1]))
 
         return pages()
+
+
+class Privacy:
+    """A data subject's erasure (GDPR art. 17): the store forgets the customer's personal data."""
+
+    def __init__(self, eraser: PersonalDataEraser) -> None:
+        self._eraser = eraser
+
+    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
+        if not customer_ref:
+            raise InvalidArgument("customer_ref", "required")
+        return self._eraser.erase_customer(tenant_id, text_filter("customer_ref", customer_ref))

@@ -57,6 +57,11 @@ class InteractionLogServiceStub:
                 request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.SerializeToString,
                 response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.FromString,
                 _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/EraseCustomer',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
+                _registered_method=True)
 
 
 class InteractionLogServiceServicer:
@@ -93,6 +98,15 @@ class InteractionLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseCustomer(self, request, context):
+        """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+        subject, notes and survey comments go from the records and from the stored events, and
+        stay gone when those events are delivered again. Timings and outcomes are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InteractionLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -115,6 +129,11 @@ def add_InteractionLogServiceServicer_to_server(servicer, server):
                     servicer.ExportInteractions,
                     request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.FromString,
                     response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +247,33 @@ class InteractionLogService:
             '/vaxel.interactions.v1.InteractionLogService/ExportInteractions',
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.SerializeToString,
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/EraseCustomer',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,

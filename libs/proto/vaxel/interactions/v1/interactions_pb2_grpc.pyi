@@ -44,6 +44,11 @@ class InteractionLogServiceStub:
     """One customer's interactions with the tenant, oldest first, in pages."""
     ExportInteractions: _grpc.UnaryStreamMultiCallable[_interactions_pb2.ExportInteractionsRequest, _interactions_pb2.ExportInteractionsResponse]
     """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+    EraseCustomer: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.EraseCustomerRequest, _interactions_pb2.EraseCustomerResponse]
+    """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+    subject, notes and survey comments go from the records and from the stored events, and
+    stay gone when those events are delivered again. Timings and outcomes are kept.
+    """
 
 @_typing.type_check_only
 class InteractionLogServiceAsyncStub(InteractionLogServiceStub):
@@ -61,6 +66,11 @@ class InteractionLogServiceAsyncStub(InteractionLogServiceStub):
     """One customer's interactions with the tenant, oldest first, in pages."""
     ExportInteractions: _aio.UnaryStreamMultiCallable[_interactions_pb2.ExportInteractionsRequest, _interactions_pb2.ExportInteractionsResponse]  # type: ignore[assignment]
     """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+    EraseCustomer: _aio.UnaryUnaryMultiCallable[_interactions_pb2.EraseCustomerRequest, _interactions_pb2.EraseCustomerResponse]  # type: ignore[assignment]
+    """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+    subject, notes and survey comments go from the records and from the stored events, and
+    stay gone when those events are delivered again. Timings and outcomes are kept.
+    """
 
 class InteractionLogServiceServicer(metaclass=_abc_1.ABCMeta):
     """The durable record of every interaction, scoped to the caller's tenant (scope
@@ -99,5 +109,16 @@ class InteractionLogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_interactions_pb2.ExportInteractionsResponse], _abc.AsyncIterator[_interactions_pb2.ExportInteractionsResponse]]:
         """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+
+    @_abc_1.abstractmethod
+    def EraseCustomer(
+        self,
+        request: _interactions_pb2.EraseCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.EraseCustomerResponse, _abc.Awaitable[_interactions_pb2.EraseCustomerResponse]]:
+        """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+        subject, notes and survey comments go from the records and from the stored events, and
+        stay gone when those events are delivered again. Timings and outcomes are kept.
+        """
 
 def add_InteractionLogServiceServicer_to_server(servicer: InteractionLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
