@@ -77,6 +77,7 @@ def test_interaction_reaches_every_service(platform: Platform, channels: dict[st
             interactions_pb2.GetInteractionRequest(
                 tenant_id=tenant.tenant_id, interaction_id=submitted.interaction_id
             ),
+            metadata=ops,
             timeout=5,
         )
         types = [e.event_type for e in reply.interaction.timeline]
@@ -108,7 +109,9 @@ def test_another_tenants_interaction_is_not_found(
     log = interactions_pb2_grpc.InteractionLogServiceStub(channels["interaction-log"])
     with pytest.raises(grpc.RpcError) as err:
         log.GetInteraction(
-            interactions_pb2.GetInteractionRequest(tenant_id="no-such-tenant", interaction_id="x"), timeout=5
+            interactions_pb2.GetInteractionRequest(tenant_id="no-such-tenant", interaction_id="x"),
+            metadata=platform.admin_metadata,
+            timeout=5,
         )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 

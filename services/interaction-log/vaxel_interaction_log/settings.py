@@ -12,4 +12,11 @@ from vaxel_common.settings import ServiceSettings
 class InteractionLogSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_INTERACTION_LOG_", extra="ignore", frozen=True)
 
+    # The embedded default; DATABASE_URL, when set, wins.
     sqlite_path: Path = Path("var/interaction-log.sqlite3")
+    # sqlite:///PATH or postgresql://user@host:port/db; migrations run at start.
+    database_url: str = ""
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"

@@ -1,44 +1,103 @@
-"""gRPC servicer of the interaction query API, scoped to the caller's tenant."""
+"""gRPC servicer of the interaction query API: convert, delegate to the domain, convert back.
+
+Every call needs the ``interactions:read`` scope and is scoped to the caller's tenant (the ops key
+names one). Another tenant's interaction is NOT_FOUND, as an unknown one is.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from google.protobuf.message import Message
+
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel_common.auth import current_principal
-from vaxel_common.errors import InvalidArgument, NotFound
+from vaxel_common.errors import InvalidArgument
 from vaxel_common.grpc_server import Context
-from vaxel_interaction_log.adapters.store import EventStore
-from vaxel_interaction_log.domain import InteractionRecord, project
+from vaxel_interaction_log.adapters.converters import filter_from_pb, record_to_pb
+from vaxel_interaction_log.adapters.export import csv_chunk, json_lines_chunk
+from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
+
+__all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "InteractionLogServicer"]
+
+INTERACTIONS_READ = "interactions:read"
+INTERACTIONS_WRITE = "interactions:write"
 
 
-def _to_pb(record: InteractionRecord) -> interactions_pb2.Interaction:
-    message = interactions_pb2.Interaction(
-        interaction_id=record.interaction_id,
-        tenant_id=record.tenant_id,
-        queue_id=record.queue_id,
-        channel=record.channel,  # type: ignore[arg-type]  # enum values are ints on the wire
-    )
-    if record.created_at is not None:
-        message.created_at.FromDatetime(record.created_at)
-    for event in record.timeline:
-        entry = message.timeline.add(
-            event_id=event.event_id, event_type=event.event_type, agent_id=event.agent_id
-        )
-        entry.occurred_at.FromDatetime(event.occurred_at)
-    return message
+def _tenant(requested: str, scope: str = INTERACTIONS_READ) -> str:
+    principal = current_principal()
+    principal.require(scope)
+    tenant_id = principal.tenant_scope(requested)
+    if not tenant_id:
+        raise InvalidArgument("tenant_id", "required with the ops key")
+    return tenant_id
+
+
+def _when(message: Message, field: str) -> datetime | None:
+    return getattr(message, field).ToDatetime(UTC) if message.HasField(field) else None
 
 
 class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer):
-    def __init__(self, store: EventStore) -> None:
-        self._store = store
+    def __init__(self, queries: InteractionQueries, privacy: Privacy) -> None:
+        self._queries = queries
+        self._privacy = privacy
 
     async def GetInteraction(  # noqa: N802  (gRPC method name)
         self, request: interactions_pb2.GetInteractionRequest, context: Context
     ) -> interactions_pb2.GetInteractionResponse:
-        tenant_id = current_principal().tenant_scope(request.tenant_id)
-        if not request.interaction_id:
-            raise InvalidArgument("interaction_id", "required")
-        events = self._store.events_of(tenant_id, request.interaction_id)
-        if not events:
-            raise NotFound(f"interaction {request.interaction_id!r} not found")
-        record = project(request.interaction_id, tenant_id, events)
-        return interactions_pb2.GetInteractionResponse(interaction=_to_pb(record))
+        record = self._queries.get(_tenant(request.tenant_id), request.interaction_id)
+        return interactions_pb2.GetInteractionResponse(interaction=record_to_pb(record))
+
+    async def SearchInteractions(  # noqa: N802
+        self, request: interactions_pb2.SearchInteractionsRequest, context: Context
+    ) -> interactions_pb2.SearchInteractionsResponse:
+        tenant_id = _tenant(request.tenant_id)
+        records, token = self._queries.search(
+            tenant_id,
+            _when(request, "from"),
+            _when(request, "to"),
+            filter_from_pb(request.filter),
+            request.page_size,
+            request.page_token,
+        )
+        return interactions_pb2.SearchInteractionsResponse(
+            interactions=[record_to_pb(r, timeline=False) for r in records], next_page_token=token
+        )
+
+    async def GetCustomerHistory(  # noqa: N802
+        self, request: interactions_pb2.GetCustomerHistoryRequest, context: Context
+    ) -> interactions_pb2.GetCustomerHistoryResponse:
+        tenant_id = _tenant(request.tenant_id)
+        records, token = self._queries.customer_history(
+            tenant_id, request.customer_ref, request.page_size, request.page_token
+        )
+        return interactions_pb2.GetCustomerHistoryResponse(
+            interactions=[record_to_pb(r, timeline=False) for r in records], next_page_token=token
+        )
+
+    async def ExportInteractions(  # noqa: N802
+        self, request: interactions_pb2.ExportInteractionsRequest, context: Context
+    ) -> AsyncIterator[interactions_pb2.ExportInteractionsResponse]:
+        tenant_id = _tenant(request.tenant_id)
+        if request.format not in (
+            interactions_pb2.EXPORT_FORMAT_CSV,
+            interactions_pb2.EXPORT_FORMAT_JSON_LINES,
+        ):
+            raise InvalidArgument("format", "EXPORT_FORMAT_CSV or EXPORT_FORMAT_JSON_LINES")
+        pages = self._queries.export(
+            tenant_id, _when(request, "from"), _when(request, "to"), filter_from_pb(request.filter)
+        )
+        as_csv = request.format == interactions_pb2.EXPORT_FORMAT_CSV
+        if as_csv:  # the header even when nothing matches
+            yield interactions_pb2.ExportInteractionsResponse(data=csv_chunk([], header=True), rows=0)
+        for page in pages:
+            data = csv_chunk(page, header=False) if as_csv else json_lines_chunk(page)
+            yield interactions_pb2.ExportInteractionsResponse(data=data, rows=len(page))
+
+    async def EraseCustomer(  # noqa: N802
+        self, request: interactions_pb2.EraseCustomerRequest, context: Context
+    ) -> interactions_pb2.EraseCustomerResponse:
+        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
+        erased = self._privacy.erase_customer(tenant_id, request.customer_ref)
+        return interactions_pb2.EraseCustomerResponse(interactions=erased)

@@ -1,5 +1,5 @@
-"""The pure core of the interaction log."""
+"""The pure core of the interaction log: records from histories, and the queries over them."""
 
-from vaxel_interaction_log.domain.timeline import InteractionRecord, StoredEvent, project
+from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent, Outcome, project
 
-__all__ = ["InteractionRecord", "StoredEvent", "project"]
+__all__ = ["InteractionRecord", "LoggedEvent", "Outcome", "project"]

@@ -26,21 +26,43 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vaxel/interactions/v1/interactions.proto\x12\x15vaxel.interactions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"x\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\"\xdc\x01\n\x0bInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08queue_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08timeline\x18\x06 \x03(\x0b\x32$.vaxel.interactions.v1.TimelineEntry\"B\n\x15GetInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"Q\n\x16GetInteractionResponse\x12\x37\n\x0binteraction\x18\x01 \x01(\x0b\x32\".vaxel.interactions.v1.Interaction2\x86\x01\n\x15InteractionLogService\x12m\n\x0eGetInteraction\x12,.vaxel.interactions.v1.GetInteractionRequest\x1a-.vaxel.interactions.v1.GetInteractionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vaxel/interactions/v1/interactions.proto\x12\x15vaxel.interactions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"x\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\"\xa3\x06\n\x0bInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08queue_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08timeline\x18\x06 \x03(\x0b\x32$.vaxel.interactions.v1.TimelineEntry\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12-\n\tqueued_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\noffered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63onnected_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x62\x61ndoned_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rwrapped_up_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x0f \x01(\t\x12/\n\x07outcome\x18\x10 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x17\n\x0fwaiting_seconds\x18\x11 \x01(\x01\x12\x14\n\x0ctalk_seconds\x18\x12 \x01(\x01\x12\x16\n\x0ehandle_seconds\x18\x13 \x01(\x01\x12\x13\n\x0b\x64isposition\x18\x14 \x01(\t\x12\x0c\n\x04tags\x18\x15 \x03(\t\x12\r\n\x05notes\x18\x16 \x01(\t\x12\x14\n\x0csurvey_score\x18\x17 \x01(\r\x12\x16\n\x0esurvey_comment\x18\x18 \x01(\t\x12\x0f\n\x07subject\x18\x19 \x01(\t\"B\n\x15GetInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"Q\n\x16GetInteractionResponse\x12\x37\n\x0binteraction\x18\x01 \x01(\x0b\x32\".vaxel.interactions.v1.Interaction\"\xca\x01\n\x11InteractionFilter\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12/\n\x07outcome\x18\x03 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x0b\n\x03tag\x18\x05 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x06 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\"\xe1\x01\n\x19SearchInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x06\x66ilter\x18\x04 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"o\n\x1aSearchInteractionsResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x19GetCustomerHistoryRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"o\n\x1aGetCustomerHistoryResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xef\x01\n\x19\x45xportInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x06\x66ormat\x18\x04 \x01(\x0e\x32#.vaxel.interactions.v1.ExportFormat\x12\x38\n\x06\x66ilter\x18\x05 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\"8\n\x1a\x45xportInteractionsResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04rows\x18\x02 \x01(\r\"?\n\x14\x45raseCustomerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\"-\n\x15\x45raseCustomerResponse\x12\x14\n\x0cinteractions\x18\x01 \x01(\r*\x8f\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_WAITING\x10\x01\x12\x14\n\x10OUTCOME_ANSWERED\x10\x02\x12\x15\n\x11OUTCOME_ABANDONED\x10\x03\x12\x15\n\x11OUTCOME_DEFLECTED\x10\x04\x12\x12\n\x0eOUTCOME_CLOSED\x10\x05*b\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x1c\n\x18\x45XPORT_FORMAT_JSON_LINES\x10\x02\x32\xe5\x04\n\x15InteractionLogService\x12m\n\x0eGetInteraction\x12,.vaxel.interactions.v1.GetInteractionRequest\x1a-.vaxel.interactions.v1.GetInteractionResponse\x12y\n\x12SearchInteractions\x12\x30.vaxel.interactions.v1.SearchInteractionsRequest\x1a\x31.vaxel.interactions.v1.SearchInteractionsResponse\x12y\n\x12GetCustomerHistory\x12\x30.vaxel.interactions.v1.GetCustomerHistoryRequest\x1a\x31.vaxel.interactions.v1.GetCustomerHistoryResponse\x12{\n\x12\x45xportInteractions\x12\x30.vaxel.interactions.v1.ExportInteractionsRequest\x1a\x31.vaxel.interactions.v1.ExportInteractionsResponse0\x01\x12j\n\rEraseCustomer\x12+.vaxel.interactions.v1.EraseCustomerRequest\x1a,.vaxel.interactions.v1.EraseCustomerResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.interactions.v1.interactions_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_OUTCOME']._serialized_start=2388
+  _globals['_OUTCOME']._serialized_end=2531
+  _globals['_EXPORTFORMAT']._serialized_start=2533
+  _globals['_EXPORTFORMAT']._serialized_end=2631
   _globals['_TIMELINEENTRY']._serialized_start=128
   _globals['_TIMELINEENTRY']._serialized_end=248
   _globals['_INTERACTION']._serialized_start=251
-  _globals['_INTERACTION']._serialized_end=471
-  _globals['_GETINTERACTIONREQUEST']._serialized_start=473
-  _globals['_GETINTERACTIONREQUEST']._serialized_end=539
-  _globals['_GETINTERACTIONRESPONSE']._serialized_start=541
-  _globals['_GETINTERACTIONRESPONSE']._serialized_end=622
-  _globals['_INTERACTIONLOGSERVICE']._serialized_start=625
-  _globals['_INTERACTIONLOGSERVICE']._serialized_end=759
+  _globals['_INTERACTION']._serialized_end=1054
+  _globals['_GETINTERACTIONREQUEST']._serialized_start=1056
+  _globals['_GETINTERACTIONREQUEST']._serialized_end=1122
+  _globals['_GETINTERACTIONRESPONSE']._serialized_start=1124
+  _globals['_GETINTERACTIONRESPONSE']._serialized_end=1205
+  _globals['_INTERACTIONFILTER']._serialized_start=1208
+  _globals['_INTERACTIONFILTER']._serialized_end=1410
+  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_start=1413
+  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_end=1638
+  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_start=1640
+  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_end=1751
+  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_start=1753
+  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_end=1860
+  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_start=1862
+  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_end=1973
+  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_start=1976
+  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_end=2215
+  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_start=2217
+  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_end=2273
+  _globals['_ERASECUSTOMERREQUEST']._serialized_start=2275
+  _globals['_ERASECUSTOMERREQUEST']._serialized_end=2338
+  _globals['_ERASECUSTOMERRESPONSE']._serialized_start=2340
+  _globals['_ERASECUSTOMERRESPONSE']._serialized_end=2385
+  _globals['_INTERACTIONLOGSERVICE']._serialized_start=2634
+  _globals['_INTERACTIONLOGSERVICE']._serialized_end=3247
 # @@protoc_insertion_point(module_scope)

@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -19,6 +20,61 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _Outcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Outcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    OUTCOME_UNSPECIFIED: _Outcome.ValueType  # 0
+    OUTCOME_WAITING: _Outcome.ValueType  # 1
+    """Still waiting or in progress without an agent."""
+    OUTCOME_ANSWERED: _Outcome.ValueType  # 2
+    """Connected to an agent."""
+    OUTCOME_ABANDONED: _Outcome.ValueType  # 3
+    """The customer left while waiting."""
+    OUTCOME_DEFLECTED: _Outcome.ValueType  # 4
+    """Answered by an FAQ entry; never queued."""
+    OUTCOME_CLOSED: _Outcome.ValueType  # 5
+    """Ended without an agent (e.g. outside business hours)."""
+
+class Outcome(_Outcome, metaclass=_OutcomeEnumTypeWrapper):
+    """How an interaction ended, or that it has not yet."""
+
+OUTCOME_UNSPECIFIED: Outcome.ValueType  # 0
+OUTCOME_WAITING: Outcome.ValueType  # 1
+"""Still waiting or in progress without an agent."""
+OUTCOME_ANSWERED: Outcome.ValueType  # 2
+"""Connected to an agent."""
+OUTCOME_ABANDONED: Outcome.ValueType  # 3
+"""The customer left while waiting."""
+OUTCOME_DEFLECTED: Outcome.ValueType  # 4
+"""Answered by an FAQ entry; never queued."""
+OUTCOME_CLOSED: Outcome.ValueType  # 5
+"""Ended without an agent (e.g. outside business hours)."""
+Global___Outcome: _TypeAlias = Outcome  # noqa: Y015
+
+class _ExportFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ExportFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ExportFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    EXPORT_FORMAT_UNSPECIFIED: _ExportFormat.ValueType  # 0
+    EXPORT_FORMAT_CSV: _ExportFormat.ValueType  # 1
+    """RFC 4180 with a header row; tags joined by ";"."""
+    EXPORT_FORMAT_JSON_LINES: _ExportFormat.ValueType  # 2
+    """One JSON object per line."""
+
+class ExportFormat(_ExportFormat, metaclass=_ExportFormatEnumTypeWrapper): ...
+
+EXPORT_FORMAT_UNSPECIFIED: ExportFormat.ValueType  # 0
+EXPORT_FORMAT_CSV: ExportFormat.ValueType  # 1
+"""RFC 4180 with a header row; tags joined by ";"."""
+EXPORT_FORMAT_JSON_LINES: ExportFormat.ValueType  # 2
+"""One JSON object per line."""
+Global___ExportFormat: _TypeAlias = ExportFormat  # noqa: Y015
 
 @_typing.final
 class TimelineEntry(_message.Message):
@@ -51,6 +107,10 @@ Global___TimelineEntry: _TypeAlias = TimelineEntry  # noqa: Y015
 
 @_typing.final
 class Interaction(_message.Message):
+    """An interaction's record, derived from its event history. Timestamps are unset
+    until the stage happened; durations are 0 until they can be computed.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     INTERACTION_ID_FIELD_NUMBER: _builtins.int
@@ -59,14 +119,68 @@ class Interaction(_message.Message):
     CHANNEL_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     TIMELINE_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    QUEUED_AT_FIELD_NUMBER: _builtins.int
+    OFFERED_AT_FIELD_NUMBER: _builtins.int
+    CONNECTED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    ABANDONED_AT_FIELD_NUMBER: _builtins.int
+    WRAPPED_UP_AT_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    WAITING_SECONDS_FIELD_NUMBER: _builtins.int
+    TALK_SECONDS_FIELD_NUMBER: _builtins.int
+    HANDLE_SECONDS_FIELD_NUMBER: _builtins.int
+    DISPOSITION_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    SURVEY_SCORE_FIELD_NUMBER: _builtins.int
+    SURVEY_COMMENT_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
     interaction_id: _builtins.str
     tenant_id: _builtins.str
     queue_id: _builtins.str
+    """The latest queue (a transfer moves it)."""
     channel: _types_pb2.Channel.ValueType
+    customer_ref: _builtins.str
+    """The tenant's pseudonymous customer reference (personal data)."""
+    language: _builtins.str
+    agent_id: _builtins.str
+    """The agent who handled it (or was last offered it)."""
+    outcome: Global___Outcome.ValueType
+    waiting_seconds: _builtins.float
+    """From queued (or created) to connected or abandoned."""
+    talk_seconds: _builtins.float
+    """From connected to ended."""
+    handle_seconds: _builtins.float
+    """From connected to wrapped up (talk plus wrap-up)."""
+    disposition: _builtins.str
+    notes: _builtins.str
+    survey_score: _builtins.int
+    """1-5; 0 when no survey was answered."""
+    survey_comment: _builtins.str
+    subject: _builtins.str
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
-    def timeline(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineEntry]: ...
+    def timeline(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineEntry]:
+        """Only in GetInteraction; lists leave it empty."""
+
+    @_builtins.property
+    def queued_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def offered_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def connected_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def abandoned_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def wrapped_up_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -76,10 +190,29 @@ class Interaction(_message.Message):
         channel: _types_pb2.Channel.ValueType = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         timeline: _abc.Iterable[Global___TimelineEntry] | None = ...,
+        customer_ref: _builtins.str = ...,
+        language: _builtins.str = ...,
+        queued_at: _timestamp_pb2.Timestamp | None = ...,
+        offered_at: _timestamp_pb2.Timestamp | None = ...,
+        connected_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+        abandoned_at: _timestamp_pb2.Timestamp | None = ...,
+        wrapped_up_at: _timestamp_pb2.Timestamp | None = ...,
+        agent_id: _builtins.str = ...,
+        outcome: Global___Outcome.ValueType = ...,
+        waiting_seconds: _builtins.float = ...,
+        talk_seconds: _builtins.float = ...,
+        handle_seconds: _builtins.float = ...,
+        disposition: _builtins.str = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
+        notes: _builtins.str = ...,
+        survey_score: _builtins.int = ...,
+        survey_comment: _builtins.str = ...,
+        subject: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["abandoned_at", b"abandoned_at", "connected_at", b"connected_at", "created_at", b"created_at", "ended_at", b"ended_at", "offered_at", b"offered_at", "queued_at", b"queued_at", "wrapped_up_at", b"wrapped_up_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "interaction_id", b"interaction_id", "queue_id", b"queue_id", "tenant_id", b"tenant_id", "timeline", b"timeline"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandoned_at", b"abandoned_at", "agent_id", b"agent_id", "channel", b"channel", "connected_at", b"connected_at", "created_at", b"created_at", "customer_ref", b"customer_ref", "disposition", b"disposition", "ended_at", b"ended_at", "handle_seconds", b"handle_seconds", "interaction_id", b"interaction_id", "language", b"language", "notes", b"notes", "offered_at", b"offered_at", "outcome", b"outcome", "queue_id", b"queue_id", "queued_at", b"queued_at", "subject", b"subject", "survey_comment", b"survey_comment", "survey_score", b"survey_score", "tags", b"tags", "talk_seconds", b"talk_seconds", "tenant_id", b"tenant_id", "timeline", b"timeline", "waiting_seconds", b"waiting_seconds", "wrapped_up_at", b"wrapped_up_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -126,3 +259,251 @@ class GetInteractionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetInteractionResponse: _TypeAlias = GetInteractionResponse  # noqa: Y015
+
+@_typing.final
+class InteractionFilter(_message.Message):
+    """Every filter left empty matches everything."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    TAG_FIELD_NUMBER: _builtins.int
+    DISPOSITION_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    outcome: Global___Outcome.ValueType
+    agent_id: _builtins.str
+    tag: _builtins.str
+    disposition: _builtins.str
+    customer_ref: _builtins.str
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        outcome: Global___Outcome.ValueType = ...,
+        agent_id: _builtins.str = ...,
+        tag: _builtins.str = ...,
+        disposition: _builtins.str = ...,
+        customer_ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "channel", b"channel", "customer_ref", b"customer_ref", "disposition", b"disposition", "outcome", b"outcome", "queue_id", b"queue_id", "tag", b"tag"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InteractionFilter: _TypeAlias = InteractionFilter  # noqa: Y015
+
+@_typing.final
+class SearchInteractionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    FILTER_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    page_size: _builtins.int
+    """0: 100; at most 1000."""
+    page_token: _builtins.str
+    """From a previous response's next_page_token; the same request otherwise."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def filter(self) -> Global___InteractionFilter: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        filter: Global___InteractionFilter | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "from", b"from", "page_size", b"page_size", "page_token", b"page_token", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchInteractionsRequest: _TypeAlias = SearchInteractionsRequest  # noqa: Y015
+
+@_typing.final
+class SearchInteractionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    @_builtins.property
+    def interactions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Interaction]: ...
+    def __init__(
+        self,
+        *,
+        interactions: _abc.Iterable[Global___Interaction] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interactions", b"interactions", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchInteractionsResponse: _TypeAlias = SearchInteractionsResponse  # noqa: Y015
+
+@_typing.final
+class GetCustomerHistoryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    customer_ref: _builtins.str
+    page_size: _builtins.int
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        customer_ref: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_ref", b"customer_ref", "page_size", b"page_size", "page_token", b"page_token", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCustomerHistoryRequest: _TypeAlias = GetCustomerHistoryRequest  # noqa: Y015
+
+@_typing.final
+class GetCustomerHistoryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def interactions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Interaction]: ...
+    def __init__(
+        self,
+        *,
+        interactions: _abc.Iterable[Global___Interaction] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interactions", b"interactions", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCustomerHistoryResponse: _TypeAlias = GetCustomerHistoryResponse  # noqa: Y015
+
+@_typing.final
+class ExportInteractionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    FILTER_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    format: Global___ExportFormat.ValueType
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def filter(self) -> Global___InteractionFilter: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        format: Global___ExportFormat.ValueType = ...,
+        filter: Global___InteractionFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "format", b"format", "from", b"from", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportInteractionsRequest: _TypeAlias = ExportInteractionsRequest  # noqa: Y015
+
+@_typing.final
+class ExportInteractionsResponse(_message.Message):
+    """A piece of the export; concatenated in order, the chunks are the file."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    data: _builtins.bytes
+    rows: _builtins.int
+    """Rows in this chunk."""
+    def __init__(
+        self,
+        *,
+        data: _builtins.bytes = ...,
+        rows: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "rows", b"rows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportInteractionsResponse: _TypeAlias = ExportInteractionsResponse  # noqa: Y015
+
+@_typing.final
+class EraseCustomerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    customer_ref: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        customer_ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_ref", b"customer_ref", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EraseCustomerRequest: _TypeAlias = EraseCustomerRequest  # noqa: Y015
+
+@_typing.final
+class EraseCustomerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTIONS_FIELD_NUMBER: _builtins.int
+    interactions: _builtins.int
+    """Interactions whose personal data was erased (0 when the customer is unknown)."""
+    def __init__(
+        self,
+        *,
+        interactions: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interactions", b"interactions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EraseCustomerResponse: _TypeAlias = EraseCustomerResponse  # noqa: Y015

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class InteractionLogServiceStub:
-    """The durable record of every interaction, scoped to the caller's tenant.
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
     """
 
     def __init__(self, channel):
@@ -40,14 +42,67 @@ class InteractionLogServiceStub:
                 request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionRequest.SerializeToString,
                 response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionResponse.FromString,
                 _registered_method=True)
+        self.SearchInteractions = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/SearchInteractions',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsResponse.FromString,
+                _registered_method=True)
+        self.GetCustomerHistory = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/GetCustomerHistory',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryResponse.FromString,
+                _registered_method=True)
+        self.ExportInteractions = channel.unary_stream(
+                '/vaxel.interactions.v1.InteractionLogService/ExportInteractions',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.FromString,
+                _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/EraseCustomer',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
+                _registered_method=True)
 
 
 class InteractionLogServiceServicer:
-    """The durable record of every interaction, scoped to the caller's tenant.
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
     """
 
     def GetInteraction(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One interaction: its record and its timeline (by occurred_at, then event_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchInteractions(self, request, context):
+        """Interactions that began within a period, filtered, oldest first, in pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCustomerHistory(self, request, context):
+        """One customer's interactions with the tenant, oldest first, in pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportInteractions(self, request, context):
+        """Every interaction that began within a period, as CSV or JSON Lines, in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseCustomer(self, request, context):
+        """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+        subject, notes and survey comments go from the records and from the stored events, and
+        stay gone when those events are delivered again. Timings and outcomes are kept.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +115,26 @@ def add_InteractionLogServiceServicer_to_server(servicer, server):
                     request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionRequest.FromString,
                     response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionResponse.SerializeToString,
             ),
+            'SearchInteractions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchInteractions,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsResponse.SerializeToString,
+            ),
+            'GetCustomerHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerHistory,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryResponse.SerializeToString,
+            ),
+            'ExportInteractions': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportInteractions,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'vaxel.interactions.v1.InteractionLogService', rpc_method_handlers)
@@ -69,7 +144,9 @@ def add_InteractionLogServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class InteractionLogService:
-    """The durable record of every interaction, scoped to the caller's tenant.
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
     """
 
     @staticmethod
@@ -89,6 +166,114 @@ class InteractionLogService:
             '/vaxel.interactions.v1.InteractionLogService/GetInteraction',
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionRequest.SerializeToString,
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetInteractionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchInteractions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/SearchInteractions',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.SearchInteractionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/GetCustomerHistory',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetCustomerHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportInteractions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/ExportInteractions',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.ExportInteractionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/EraseCustomer',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,

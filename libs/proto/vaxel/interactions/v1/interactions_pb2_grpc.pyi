@@ -27,29 +27,98 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class InteractionLogServiceStub:
-    """The durable record of every interaction, scoped to the caller's tenant."""
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> InteractionLogServiceAsyncStub: ...
     GetInteraction: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.GetInteractionRequest, _interactions_pb2.GetInteractionResponse]
+    """One interaction: its record and its timeline (by occurred_at, then event_id)."""
+    SearchInteractions: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.SearchInteractionsRequest, _interactions_pb2.SearchInteractionsResponse]
+    """Interactions that began within a period, filtered, oldest first, in pages."""
+    GetCustomerHistory: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.GetCustomerHistoryRequest, _interactions_pb2.GetCustomerHistoryResponse]
+    """One customer's interactions with the tenant, oldest first, in pages."""
+    ExportInteractions: _grpc.UnaryStreamMultiCallable[_interactions_pb2.ExportInteractionsRequest, _interactions_pb2.ExportInteractionsResponse]
+    """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+    EraseCustomer: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.EraseCustomerRequest, _interactions_pb2.EraseCustomerResponse]
+    """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+    subject, notes and survey comments go from the records and from the stored events, and
+    stay gone when those events are delivered again. Timings and outcomes are kept.
+    """
 
 @_typing.type_check_only
 class InteractionLogServiceAsyncStub(InteractionLogServiceStub):
-    """The durable record of every interaction, scoped to the caller's tenant."""
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetInteraction: _aio.UnaryUnaryMultiCallable[_interactions_pb2.GetInteractionRequest, _interactions_pb2.GetInteractionResponse]  # type: ignore[assignment]
+    """One interaction: its record and its timeline (by occurred_at, then event_id)."""
+    SearchInteractions: _aio.UnaryUnaryMultiCallable[_interactions_pb2.SearchInteractionsRequest, _interactions_pb2.SearchInteractionsResponse]  # type: ignore[assignment]
+    """Interactions that began within a period, filtered, oldest first, in pages."""
+    GetCustomerHistory: _aio.UnaryUnaryMultiCallable[_interactions_pb2.GetCustomerHistoryRequest, _interactions_pb2.GetCustomerHistoryResponse]  # type: ignore[assignment]
+    """One customer's interactions with the tenant, oldest first, in pages."""
+    ExportInteractions: _aio.UnaryStreamMultiCallable[_interactions_pb2.ExportInteractionsRequest, _interactions_pb2.ExportInteractionsResponse]  # type: ignore[assignment]
+    """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+    EraseCustomer: _aio.UnaryUnaryMultiCallable[_interactions_pb2.EraseCustomerRequest, _interactions_pb2.EraseCustomerResponse]  # type: ignore[assignment]
+    """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+    subject, notes and survey comments go from the records and from the stored events, and
+    stay gone when those events are delivered again. Timings and outcomes are kept.
+    """
 
 class InteractionLogServiceServicer(metaclass=_abc_1.ABCMeta):
-    """The durable record of every interaction, scoped to the caller's tenant."""
+    """The durable record of every interaction, scoped to the caller's tenant (scope
+    "interactions:read"; the ops key names the tenant). Another tenant's
+    interaction is NOT_FOUND; a malformed filter is INVALID_ARGUMENT naming the field.
+    """
 
     @_abc_1.abstractmethod
     def GetInteraction(
         self,
         request: _interactions_pb2.GetInteractionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_interactions_pb2.GetInteractionResponse, _abc.Awaitable[_interactions_pb2.GetInteractionResponse]]: ...
+    ) -> _typing.Union[_interactions_pb2.GetInteractionResponse, _abc.Awaitable[_interactions_pb2.GetInteractionResponse]]:
+        """One interaction: its record and its timeline (by occurred_at, then event_id)."""
+
+    @_abc_1.abstractmethod
+    def SearchInteractions(
+        self,
+        request: _interactions_pb2.SearchInteractionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.SearchInteractionsResponse, _abc.Awaitable[_interactions_pb2.SearchInteractionsResponse]]:
+        """Interactions that began within a period, filtered, oldest first, in pages."""
+
+    @_abc_1.abstractmethod
+    def GetCustomerHistory(
+        self,
+        request: _interactions_pb2.GetCustomerHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.GetCustomerHistoryResponse, _abc.Awaitable[_interactions_pb2.GetCustomerHistoryResponse]]:
+        """One customer's interactions with the tenant, oldest first, in pages."""
+
+    @_abc_1.abstractmethod
+    def ExportInteractions(
+        self,
+        request: _interactions_pb2.ExportInteractionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_interactions_pb2.ExportInteractionsResponse], _abc.AsyncIterator[_interactions_pb2.ExportInteractionsResponse]]:
+        """Every interaction that began within a period, as CSV or JSON Lines, in chunks."""
+
+    @_abc_1.abstractmethod
+    def EraseCustomer(
+        self,
+        request: _interactions_pb2.EraseCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.EraseCustomerResponse, _abc.Awaitable[_interactions_pb2.EraseCustomerResponse]]:
+        """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
+        subject, notes and survey comments go from the records and from the stored events, and
+        stay gone when those events are delivered again. Timings and outcomes are kept.
+        """
 
 def add_InteractionLogServiceServicer_to_server(servicer: InteractionLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

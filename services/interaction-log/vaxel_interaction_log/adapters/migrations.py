@@ -1,0 +1,83 @@
+"""The interaction log's schema as numbered migrations, applied at start (SQLite and PostgreSQL).
+
+Times are integer microseconds since the epoch (UTC): sortable and the same in both dialects.
+``events`` is append-only, keyed by event id; ``interactions`` and ``interaction_tags`` are the
+projection, recomputed from an interaction's events whenever a batch touches it.
+"""
+
+from __future__ import annotations
+
+from vaxel_common.db import Migration
+
+__all__ = ["migrations"]
+
+
+def migrations(dialect: str) -> list[Migration]:
+    blob = "BYTEA" if dialect == "postgresql" else "BLOB"
+    return [
+        Migration(
+            1,
+            "events, interaction records and tags, with the search indexes",
+            (
+                f"""CREATE TABLE events (
+                    event_id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    occurred_us BIGINT NOT NULL,
+                    agent_id TEXT NOT NULL,
+                    payload {blob} NOT NULL)""",
+                "CREATE INDEX events_by_interaction ON events (tenant_id, interaction_id)",
+                """CREATE TABLE interactions (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    started_us BIGINT NOT NULL,
+                    queue_id TEXT NOT NULL,
+                    channel INTEGER NOT NULL,
+                    customer_ref TEXT NOT NULL,
+                    language TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    created_us BIGINT,
+                    queued_us BIGINT,
+                    offered_us BIGINT,
+                    connected_us BIGINT,
+                    ended_us BIGINT,
+                    abandoned_us BIGINT,
+                    wrapped_up_us BIGINT,
+                    agent_id TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    waiting_seconds DOUBLE PRECISION,
+                    talk_seconds DOUBLE PRECISION,
+                    handle_seconds DOUBLE PRECISION,
+                    disposition TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    notes TEXT NOT NULL,
+                    survey_score INTEGER NOT NULL,
+                    survey_comment TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+                "CREATE INDEX interactions_by_start ON interactions (tenant_id, started_us, interaction_id)",
+                "CREATE INDEX interactions_by_queue ON interactions (tenant_id, queue_id, started_us)",
+                "CREATE INDEX interactions_by_agent ON interactions (tenant_id, agent_id, started_us)",
+                "CREATE INDEX interactions_by_customer ON interactions (tenant_id, customer_ref, started_us)",
+                "CREATE INDEX interactions_by_outcome ON interactions (tenant_id, outcome, started_us)",
+                "CREATE INDEX interactions_by_disposition ON interactions (tenant_id, disposition, started_us)",
+                """CREATE TABLE interaction_tags (
+                    tenant_id TEXT NOT NULL,
+                    tag TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, tag, interaction_id))""",
+                "CREATE INDEX interaction_tags_by_interaction ON interaction_tags (tenant_id, interaction_id)",
+            ),
+        ),
+        Migration(
+            2,
+            "erased interactions: their events are stored without personal data, also when redelivered",
+            (
+                """CREATE TABLE erased_interactions (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    erased_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+            ),
+        ),
+    ]

@@ -1,0 +1,93 @@
+"""The read side: one interaction, searches, a customer's history and exports, over the store port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from vaxel_common.errors import InvalidArgument, NotFound
+from vaxel_interaction_log.domain.ports import InteractionReader, PersonalDataEraser
+from vaxel_interaction_log.domain.search import (
+    Filter,
+    Search,
+    cursor_of,
+    next_token,
+    parse_cursor,
+    period,
+    size_of,
+    text_filter,
+)
+from vaxel_interaction_log.domain.timeline import InteractionRecord, project
+
+__all__ = ["EXPORT_PAGE", "InteractionQueries", "Page", "Privacy"]
+
+EXPORT_PAGE = 1000
+Page = tuple[list[InteractionRecord], str]
+
+
+class InteractionQueries:
+    def __init__(self, reader: InteractionReader) -> None:
+        self._reader = reader
+
+    def get(self, tenant_id: str, interaction_id: str) -> InteractionRecord:
+        """The record with its timeline; NotFound for an unknown id or another tenant's."""
+        if not interaction_id:
+            raise InvalidArgument("interaction_id", "required")
+        text_filter("interaction_id", interaction_id)
+        events = self._reader.events_of(tenant_id, interaction_id)
+        if not events:
+            raise NotFound("interaction not found")
+        return project(interaction_id, tenant_id, events)
+
+    def search(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        where: Filter,
+        page_size: int,
+        page_token: str,
+    ) -> Page:
+        first, last = period(start, end)
+        size = size_of(page_size)
+        query = Search(tenant_id, first, last, where, size, parse_cursor(page_token))
+        return next_token(self._reader.search(query), size)
+
+    def customer_history(self, tenant_id: str, customer_ref: str, page_size: int, page_token: str) -> Page:
+        if not customer_ref:
+            raise InvalidArgument("customer_ref", "required")
+        where = Filter(customer_ref=text_filter("customer_ref", customer_ref))
+        size = size_of(page_size)
+        query = Search(tenant_id, None, None, where, size, parse_cursor(page_token))
+        return next_token(self._reader.search(query), size)
+
+    def export(
+        self, tenant_id: str, start: datetime | None, end: datetime | None, where: Filter
+    ) -> Iterator[list[InteractionRecord]]:
+        """Every matching record, a page at a time (checked before the first page is read)."""
+        first, last = period(start, end)
+
+        def pages() -> Iterator[list[InteractionRecord]]:
+            query = Search(tenant_id, first, last, where, EXPORT_PAGE)
+            while True:
+                rows = self._reader.search(query)
+                page = rows[:EXPORT_PAGE]
+                if page:
+                    yield page
+                if len(rows) <= EXPORT_PAGE:
+                    return
+                query = Search(tenant_id, first, last, where, EXPORT_PAGE, cursor_of(page[-1]))
+
+        return pages()
+
+
+class Privacy:
+    """A data subject's erasure (GDPR art. 17): the store forgets the customer's personal data."""
+
+    def __init__(self, eraser: PersonalDataEraser) -> None:
+        self._eraser = eraser
+
+    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
+        if not customer_ref:
+            raise InvalidArgument("customer_ref", "required")
+        return self._eraser.erase_customer(tenant_id, text_filter("customer_ref", customer_ref))

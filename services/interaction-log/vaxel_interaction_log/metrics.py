@@ -1,0 +1,48 @@
+"""The interaction log's own instruments. Labels are bounded (event type and dialect); never tenant
+content, customer, interaction or agent ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+__all__ = ["InteractionLogMetrics"]
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionLogMetrics:
+    events_stored: Counter
+    events_skipped: Counter
+    records_written: Counter
+    flush_seconds: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> InteractionLogMetrics:
+        return cls(
+            events_stored=Counter(
+                "vaxel_interaction_log_events_written_total",
+                "Events written to the store (redeliveries included; the store ignores known ids).",
+                ["database"],
+                registry=registry,
+            ),
+            events_skipped=Counter(
+                "vaxel_interaction_log_events_skipped_total",
+                "Consumed events about no interaction (agent events), not kept.",
+                [],
+                registry=registry,
+            ),
+            records_written=Counter(
+                "vaxel_interaction_log_records_written_total",
+                "Interaction records recomputed and written.",
+                ["database"],
+                registry=registry,
+            ),
+            flush_seconds=Histogram(
+                "vaxel_interaction_log_flush_seconds",
+                "Time to write one consumed batch (events and records, one transaction).",
+                ["database"],
+                buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+                registry=registry,
+            ),
+        )
