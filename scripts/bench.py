@@ -26,7 +26,7 @@ from time import perf_counter
 import grpc
 from grpc import aio
 
-from scripts import bench_routing, bench_sla
+from scripts import bench_interaction_log, bench_routing, bench_sla
 from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -271,6 +271,7 @@ def main() -> int:
             report_tenant_reads(platform, "SQLite")
             bench_routing.report(platform)
             bench_sla.report(platform)
+            bench_interaction_log.report(platform)
         finally:
             platform.stop()
         if postgres_bin() is None:
