@@ -80,6 +80,8 @@ class AgentFigures:
 class _Agent:
     transitions: list[tuple[float, str, int]] = field(default_factory=list)  # sorted (at, event id, presence)
     handled: set[str] = field(default_factory=set)
+    open: set[str] = field(default_factory=set)  # answered, not wrapped up yet
+    busy_until: float = 0.0  # the latest wrap-up of what it handled
 
 
 class ServiceLevelBook:
@@ -113,13 +115,17 @@ class ServiceLevelBook:
             return WaitState.PENDING, WaitState.PENDING, None  # an interaction never changes tenant
         before = record.state
         created_before = record.created_at is not None
+        agent_before = record.agent_id
         record.merge(fact)
         after = record.state
         if not created_before and record.created_at is not None:
             self._pending.pop(record.interaction_id, None)
             self._index(record)
+        if agent_before and agent_before != record.agent_id and (held := self._agents.get(agent_before)):
+            held.handled.discard(record.interaction_id)  # an earlier answer by another agent came in late
+            held.open.discard(record.interaction_id)
         if record.answered_at is not None and record.agent_id:
-            self._agent(record.agent_id).handled.add(record.interaction_id)
+            self._track_handling(record)
         if record.created_at is not None:
             waiting = self._waiting.setdefault((record.tenant_id, record.queue_id), set())
             if after is WaitState.WAITING:
@@ -127,6 +133,15 @@ class ServiceLevelBook:
             else:
                 waiting.discard(record.interaction_id)
         return before, after, record
+
+    def _track_handling(self, record: InteractionRecord) -> None:
+        agent = self._agent(record.agent_id)
+        agent.handled.add(record.interaction_id)
+        if record.wrapped_up_at is None:
+            agent.open.add(record.interaction_id)
+        else:
+            agent.open.discard(record.interaction_id)
+            agent.busy_until = max(agent.busy_until, record.wrapped_up_at)
 
     def apply_agent(self, fact: AgentFact) -> None:
         agent = self._agent(fact.agent_id)
@@ -314,16 +329,12 @@ class ServiceLevelBook:
         return waited_ms / 1000 / abandoned if abandoned else None
 
     def available_agents(self, now: float) -> int:
-        """Agents whose presence is AVAILABLE and who handle nothing right now."""
+        """Agents whose presence is AVAILABLE and who handle nothing now (nothing unwrapped, and past
+        their latest wrap-up). O(agents): it runs on every evaluation round."""
         count = 0
         for agent in self._agents.values():
-            presence = self._presence_at(agent, now)
-            if presence == PRESENCE_AVAILABLE and not any(
-                (r := self._records.get(i)) is not None
-                and (span := r.handling_span(now)) is not None
-                and span[0] <= now < max(span[1], now + (r.wrapped_up_at is None))
-                for i in agent.handled
-            ):
+            idle = not agent.open and now >= agent.busy_until
+            if idle and self._presence_at(agent, now) == PRESENCE_AVAILABLE:
                 count += 1
         return count
 
@@ -379,6 +390,7 @@ class ServiceLevelBook:
                     forgotten += 1
                     if record.agent_id and (agent := self._agents.get(record.agent_id)) is not None:
                         agent.handled.discard(interaction_id)
+                        agent.open.discard(interaction_id)
                     self._waiting.get(lane[:2], set()).discard(interaction_id)
                 held = self._sealed.setdefault(lane, {}).get(index)
                 if held is None:
