@@ -13,14 +13,11 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from kafka import KafkaConsumer
 from vaxel_simulator.runner import Simulation
 from vaxel_simulator.scenario import demo_world
 
-from vaxel.events.v1 import events_pb2
+from tests.fixtures.platform import tenant_events
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
-from vaxel_common.errors import DecodeError
-from vaxel_common.events import decode_event
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 
@@ -31,28 +28,6 @@ def _ts(at: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(at)
     return stamp
-
-
-def _events(platform: Platform, tenants: set[str]) -> list[events_pb2.Event]:
-    consumer = KafkaConsumer(
-        INTERACTION_EVENTS.name,
-        bootstrap_servers=platform.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )
-    out = []
-    try:
-        for record in consumer:
-            try:
-                event = decode_event(record.value)
-            except DecodeError:
-                continue
-            if event.tenant_id in tenants:
-                out.append(event)
-    finally:
-        consumer.close()
-    return out
 
 
 def test_a_short_simulation_leaves_the_services_in_agreement(
@@ -101,7 +76,7 @@ def test_a_short_simulation_leaves_the_services_in_agreement(
                 raise
             time.sleep(0.5)
 
-    events = _events(platform, {t.tenant_id for t in sim.tenants})
+    events = tenant_events(platform, INTERACTION_EVENTS.name, {t.tenant_id for t in sim.tenants})
     created = {e.interaction_id for e in events if e.WhichOneof("payload") == "interaction_created"}
     assert created == set(sim.tally.submitted)
     # No agent ever held two voice calls at once (voice capacity is one).

@@ -16,15 +16,13 @@ import grpc
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
-from kafka import KafkaConsumer
 
-from tests.fixtures.platform import onboard_tenant, sample, scrape
+from tests.fixtures.platform import onboard_tenant, sample, scrape, tenant_events
 from vaxel.events.v1 import events_pb2
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
-from vaxel_common.errors import DecodeError
-from vaxel_common.events import decode_event, encode_event, new_event
+from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
 from vaxel_common.supervisor import Platform, wait_serving
 from vaxel_common.topics import INTERACTION_EVENTS, SLA_ALERTS
@@ -126,28 +124,6 @@ def eventually(check: object, timeout: float = 30.0) -> object:
             time.sleep(0.3)
 
 
-def read_topic(platform: Platform, topic: str, tenant_id: str) -> list[events_pb2.Event]:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=platform.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=1500,
-    )
-    out = []
-    try:
-        for record in consumer:
-            try:
-                event = decode_event(record.value)
-            except DecodeError:
-                continue
-            if event.tenant_id == tenant_id:
-                out.append(event)
-    finally:
-        consumer.close()
-    return out
-
-
 @pytest.fixture
 def sla_tenant(platform: Platform, channels: dict[str, grpc.Channel]) -> SlaTenant:
     return SlaTenant(platform, channels)
@@ -167,7 +143,7 @@ def interval() -> datetime:
 def alerts_of(platform: Platform, tenant_id: str) -> list[events_pb2.ServiceLevelAlert]:
     """The tenant's breach alerts on the topic (a predicted breach may come and go first, while the
     created events are in and the answers not yet)."""
-    events = read_topic(platform, SLA_ALERTS.name, tenant_id)
+    events = tenant_events(platform, SLA_ALERTS.name, {tenant_id})
     return [
         e.service_level_alert
         for e in events
@@ -265,7 +241,7 @@ def test_the_contract_report_is_the_same_by_replay_of_the_log(
 
     # Replay: a fresh book fed with the tenant's events as the log holds them.
     book = ServiceLevelBook()
-    for event in read_topic(platform, INTERACTION_EVENTS.name, t.tenant_id):
+    for event in tenant_events(platform, INTERACTION_EVENTS.name, {t.tenant_id}):
         fact = fact_of(event)
         if isinstance(fact, InteractionFact):
             book.apply(fact)

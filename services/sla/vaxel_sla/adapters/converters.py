@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -57,9 +58,6 @@ def fact_of(event: events_pb2.Event) -> InteractionFact | AgentFact | None:  # n
     step = _STEPS.get(payload or "")
     if step is None or not event.interaction_id:
         return None
-    fact = InteractionFact(
-        event.event_id, event.tenant_id, event.interaction_id, step, at, agent_id=event.agent_id
-    )
     match step:
         case Step.CREATED:
             created = event.interaction_created
@@ -94,7 +92,9 @@ def fact_of(event: events_pb2.Event) -> InteractionFact | AgentFact | None:  # n
             return InteractionFact(
                 event.event_id, event.tenant_id, event.interaction_id, step, at, score=score
             )
-    return fact
+    return InteractionFact(
+        event.event_id, event.tenant_id, event.interaction_id, step, at, agent_id=event.agent_id
+    )
 
 
 def terms_from_pb(queue: tenant_pb2.Queue) -> QueueTerms:
@@ -147,8 +147,6 @@ def figures_to_pb(
     )
     if start is not None:
         figures.interval_start.CopyFrom(ts(start))
-        from zoneinfo import ZoneInfo  # noqa: PLC0415  (only here)
-
         figures.local_start = start.astimezone(ZoneInfo(terms.time_zone)).isoformat(timespec="minutes")
     optional = {
         "service_level": service_level(stats, terms.formula),

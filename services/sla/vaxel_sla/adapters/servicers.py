@@ -262,10 +262,8 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
         wanted = set(request.tenant_ids)
-        required: dict[datetime, int] = {}
         start = datetime.combine(day, clock(0), UTC)
-        for t in [s * 15 for s in range(96)]:
-            required[start + timedelta(minutes=t)] = 0
+        required = {start + timedelta(minutes=15 * i): 0 for i in range(96)}
         for terms in self._terms.all():
             if wanted and terms.tenant_id not in wanted:
                 continue
