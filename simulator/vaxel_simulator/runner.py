@@ -97,7 +97,12 @@ class Simulation:
         self._channels: dict[str, aio.Channel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        self._closing = asyncio.Event()
         self._ids = itertools.count(1)
+        # Interactions no agent has wrapped up and no customer has given up on (id -> tenant key).
+        self._open: dict[str, Metadata] = {}
+        self._handling: set[asyncio.Task[None]] = set()
+        self._customers: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ time
 
@@ -237,7 +242,7 @@ class Simulation:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self, duration: float | None = None) -> None:
-        """Agents and customers until ``stop`` (or for ``duration`` real seconds)."""
+        """Agents and customers until ``stop``, or for ``duration`` real seconds and then ``close``."""
         for agent in self.world.agents:
             self.spawn(self._agent(agent))
         for tenant in self.tenants:
@@ -245,13 +250,51 @@ class Simulation:
                 self.spawn(self._arrivals(tenant, queue))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=duration)
+        if self._stopping.is_set():
+            await self.stop()
+        else:
+            await self.close()
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """End the day: no new customers; those still waiting give up; agents finish and wrap up.
+
+        Afterwards every interaction submitted has a final outcome (handled and wrapped up, or
+        abandoned), which is what the end-to-end test compares across the services.
+        """
+        self._closing.set()
+        deadline = time.monotonic() + timeout
+        if self._customers:  # patience runs out on the simulated clock
+            await asyncio.wait(self._customers, timeout=timeout / 3)
+        routing = routing_pb2_grpc.RoutingServiceStub(self.channel("routing"))
+        while self._open and time.monotonic() < deadline:
+            for interaction_id, key in list(self._open.items()):
+                # A no-op for routing when an agent already answered: that one ends by wrap-up.
+                with contextlib.suppress(grpc.RpcError):
+                    await routing.AbandonInteraction(
+                        routing_pb2.AbandonInteractionRequest(interaction_id=interaction_id),
+                        metadata=key,
+                        timeout=10,
+                    )
+            await asyncio.sleep(0.5)
+            if self._handling:
+                await asyncio.wait(self._handling, timeout=max(0.1, deadline - time.monotonic()))
+            for interaction_id, key in list(self._open.items()):
+                with contextlib.suppress(grpc.RpcError):
+                    reply = await routing.GetInteractionStatus(
+                        routing_pb2.GetInteractionStatusRequest(interaction_id=interaction_id),
+                        metadata=key,
+                        timeout=10,
+                    )
+                    if reply.state in ("done", "abandoned"):
+                        del self._open[interaction_id]
         await self.stop()
 
     async def stop(self) -> None:
         self._stopping.set()
-        for task in list(self._tasks):
+        tasks = self._tasks | self._customers
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         for channel in self._channels.values():
             await channel.close(None)
 
@@ -259,7 +302,11 @@ class Simulation:
         while not self._stopping.is_set():
             rate = arrival_rate(queue.plan, tenant.plan, self.sim_now(), self.scale)
             await asyncio.sleep(next_arrival(self.rng, rate))
-            self.spawn(self._customer(tenant, queue))
+            if self._closing.is_set():
+                return
+            customer = asyncio.get_running_loop().create_task(self._customer(tenant, queue))
+            self._customers.add(customer)
+            customer.add_done_callback(self._customers.discard)
 
     async def _customer(self, tenant: OnboardedTenant, queue: OnboardedQueue) -> None:
         routing = routing_pb2_grpc.RoutingServiceStub(self.channel("routing"))
@@ -291,6 +338,7 @@ class Simulation:
             return
         self.tally.add("submitted")
         self.tally.submitted[reply.interaction_id] = tenant.tenant_id
+        self._open[reply.interaction_id] = tenant.key
         if channel == VOICE and self.rng.random() < 0.05:
             with contextlib.suppress(grpc.RpcError):
                 await routing.RequestCallback(
@@ -363,6 +411,7 @@ class Simulation:
                 )
             )
             self.tally.add("wrapped_up")
+            self._open.pop(offer.interaction_id, None)
             handling.pop(offer.interaction_id, None)
 
         shift_task = asyncio.get_running_loop().create_task(shifts())
@@ -377,6 +426,8 @@ class Simulation:
                         self.tally.add("accepted")
                         task = asyncio.get_running_loop().create_task(handle(offer))
                         handling[offer.interaction_id] = task
+                        self._handling.add(task)
+                        task.add_done_callback(self._handling.discard)
                     elif roll < plan.accept_probability + plan.reject_probability:
                         send(reject_offer=routing_pb2.RejectOffer(offer_id=offer.offer_id, reason="busy"))
                         self.tally.add("rejected")
