@@ -320,14 +320,17 @@ def test_every_dashboard_panel_has_data(prometheus: Prometheus, scenario: Scenar
 
 def test_every_metric_a_panel_reads_exists(prometheus: Prometheus, scenario: Scenario) -> None:
     """Also where a query has a fallback (``or vector(0)``) that would hide a missing metric."""
-    read = {
-        name: f"{uid} / {panel['title']}"
-        for uid in sorted(DASHBOARD_UIDS)
-        for panel in panels(dashboard(uid))
-        for target in panel.get("targets", [])
-        for name in metric_names(target["expr"])
-    }
-    missing = sorted(f"{where}: {name}" for name, where in read.items() if not prometheus.exists(name))
+    read: dict[str, set[str]] = {}
+    for uid in sorted(DASHBOARD_UIDS):
+        for panel in panels(dashboard(uid)):
+            for target in panel.get("targets", []):
+                for name in metric_names(target["expr"]):
+                    read.setdefault(name, set()).add(f"{uid} / {panel['title']}")
+    missing = sorted(
+        f"{name} (read by {', '.join(sorted(where))})"
+        for name, where in read.items()
+        if not prometheus.exists(name)
+    )
     assert not missing, "panels reading metrics Prometheus does not have:\n" + "\n".join(missing)
 
 
