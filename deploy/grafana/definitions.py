@@ -209,10 +209,10 @@ def ops_overview() -> dashboard.Dashboard:
             _table(
                 lay,
                 "Queues below target",
-                "Current-interval service level of every queue below its target, worst first.",
+                "Current-interval service level of every queue channel below its target, worst first.",
                 [
                     (
-                        "sort(vaxel_sla_service_level_ratio < on (tenant, queue) "
+                        "sort(vaxel_sla_service_level_ratio < on (tenant, queue, channel) "
                         "vaxel_sla_service_level_target_ratio)",
                         "",
                     )

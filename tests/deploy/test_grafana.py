@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +9,16 @@ import pytest
 import yaml
 
 from deploy import generate
-from tests.deploy._support import DEPLOY, metric_names, run_tool, variable_metric_names
+from tests.deploy._support import (
+    DASHBOARD_UIDS,
+    DASHBOARDS,
+    DEPLOY,
+    dashboard,
+    metric_names,
+    panels,
+    run_tool,
+    variable_metric_names,
+)
 
 # The metrics the services export (the contract the services and these dashboards and alerts share).
 CONTRACT_METRICS = frozenset(
@@ -47,20 +54,8 @@ CONTRACT_METRICS = frozenset(
         "vaxel_sla_alerts_raised_total",
     }
 )
-DASHBOARDS = DEPLOY / "grafana" / "dashboards"
 DATASOURCE_UID = "vaxel-prometheus"  # fixed: the provisioning file and every panel name it
-UIDS = {"vaxel-ops-overview", "vaxel-tenant", "vaxel-routing", "vaxel-platform"}
-
-
-def _load(uid: str) -> dict[str, Any]:
-    board: dict[str, Any] = json.loads((DASHBOARDS / f"{uid}.json").read_text(encoding="utf-8"))
-    return board
-
-
-def _panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in board["panels"]:
-        yield panel
-        yield from panel.get("panels", [])
+UIDS = DASHBOARD_UIDS
 
 
 class TestGenerated:
@@ -75,9 +70,9 @@ class TestGenerated:
 @pytest.mark.parametrize("uid", sorted(UIDS))
 class TestDashboard:
     def test_panels_read_only_contract_metrics(self, uid: str) -> None:
-        board = _load(uid)
+        board = dashboard(uid)
         read: set[str] = set()
-        for panel in _panels(board):
+        for panel in panels(board):
             if panel["type"] == "row":
                 continue
             names = {name for target in panel["targets"] for name in metric_names(target["expr"])}
@@ -89,11 +84,11 @@ class TestDashboard:
         assert read
 
     def test_panels_use_the_provisioned_datasource_and_unique_ids(self, uid: str) -> None:
-        board = _load(uid)
-        ids = [panel["id"] for panel in _panels(board)]
+        board = dashboard(uid)
+        ids = [panel["id"] for panel in panels(board)]
         assert len(ids) == len(set(ids))
         assert 0 not in ids
-        for panel in _panels(board):
+        for panel in panels(board):
             if panel["type"] != "row":
                 assert panel["datasource"] == {"type": "prometheus", "uid": DATASOURCE_UID}
                 assert [t["refId"] for t in panel["targets"]] == list("ABCDEFGHIJ"[: len(panel["targets"])])
@@ -105,7 +100,7 @@ def test_every_query_is_valid_promql(tmp_path: Path) -> None:
     """promtool parses each panel query as a recording rule (dashboard variables replaced by values)."""
     rules: list[dict[str, str]] = []
     for uid in sorted(UIDS):
-        for panel in _panels(_load(uid)):
+        for panel in panels(dashboard(uid)):
             for target in panel.get("targets", []):
                 expr = target["expr"].replace("$tenant", "t-1").replace("$queue", ".*")
                 assert "$" not in expr, f"unknown variable in {uid} / {panel['title']}: {expr}"
@@ -118,9 +113,9 @@ def test_every_query_is_valid_promql(tmp_path: Path) -> None:
 
 class TestProvisioning:
     def test_tenant_dashboard_has_a_tenant_variable_used_by_every_panel(self) -> None:
-        board = _load("vaxel-tenant")
+        board = dashboard("vaxel-tenant")
         assert "tenant" in {v["name"] for v in board["templating"]["list"]}
-        for panel in _panels(board):
+        for panel in panels(board):
             for target in panel.get("targets", []):
                 assert 'tenant="$tenant"' in target["expr"], panel["title"]
 

@@ -61,6 +61,7 @@ class EventConsumer:
         self._handler = handler
         self._flush = flush
         self._metrics = metrics
+        metrics.consuming(service, self.topics)
         self._dead_letters = DeadLetterPublisher(producer, service)
         # commit=False: no group, every partition read from the start on each start (replicas of
         # compacted topics, which every instance needs whole).

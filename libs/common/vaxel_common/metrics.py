@@ -8,6 +8,7 @@ sets: never customer, interaction or agent ids.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from threading import Thread
 from wsgiref.simple_server import WSGIServer
@@ -80,6 +81,13 @@ class PlatformMetrics:
                 registry=registry,
             ),
         )
+
+    def consuming(self, service: str, topics: Iterable[str]) -> None:
+        """Create ``service``'s dead-letter series of each topic it consumes at 0, before anything goes
+        wrong: Prometheus then sees the first dead letter as an increase (a series that first appears
+        at 1 shows none), and the dashboards show 0 rather than no data."""
+        for topic in topics:
+            self.dead_letters.labels(service, topic)
 
 
 class MetricsServer:

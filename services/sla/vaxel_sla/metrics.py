@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-__all__ = ["SlaMetrics"]
+from vaxel_sla.domain.alerts import AlertKind
+
+__all__ = ["ALERT_KINDS", "SlaMetrics", "kind_label"]
+
+
+def kind_label(kind: AlertKind) -> str:
+    """The ``kind`` label of an alert kind: breach, predicted_breach."""
+    return kind.name.lower()
+
+
+ALERT_KINDS = tuple(kind_label(kind) for kind in AlertKind)
 
 _QUEUE = ["tenant", "queue"]
 _LANE = ["tenant", "queue", "channel"]
@@ -38,7 +48,7 @@ class SlaMetrics:
         def gauge(name: str, doc: str, labels: list[str]) -> Gauge:
             return Gauge(name, doc, labels, registry=registry)
 
-        return cls(
+        metrics = cls(
             offered=counter("vaxel_sla_offered_total", "Interactions offered to a queue.", _LANE),
             answered=counter("vaxel_sla_answered_total", "Interactions answered by an agent.", _LANE),
             abandoned=counter("vaxel_sla_abandoned_total", "Interactions abandoned while waiting.", _LANE),
@@ -84,3 +94,16 @@ class SlaMetrics:
             ),
             interactions_held=gauge("vaxel_sla_interactions_held", "Interactions held in memory.", []),
         )
+        for kind in ALERT_KINDS:
+            metrics.alerts_raised.labels(kind)  # 0 until the first alert of the kind
+        return metrics
+
+    def track_lane(self, tenant_id: str, queue_id: str, channel: str) -> None:
+        """Create a queue channel's counters and alert gauges at 0 once the service judges it: the
+        dashboards then show 0 offered, abandoned or open alerts rather than no data, and Prometheus
+        sees the first abandon or alert as an increase (a series that first appears at 1 shows none)."""
+        lane = (tenant_id, queue_id, channel)
+        for counter in (self.offered, self.answered, self.abandoned):
+            counter.labels(*lane)
+        for kind in ALERT_KINDS:
+            self.alerts_open.labels(*lane, kind)

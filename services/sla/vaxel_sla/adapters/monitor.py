@@ -23,12 +23,10 @@ from vaxel_sla.domain.book import ServiceLevelBook
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
-from vaxel_sla.metrics import SlaMetrics
+from vaxel_sla.metrics import SlaMetrics, kind_label
 from vaxel_sla.settings import SlaSettings
 
 __all__ = ["Monitor"]
-
-_KIND_LABEL = {1: "breach", 2: "predicted_breach"}
 
 
 class Monitor:
@@ -82,7 +80,7 @@ class Monitor:
             await self._publisher.publish(SLA_ALERTS, event)
             self._alerts.observe(change.alert, change.raised)
             key = change.alert.key
-            kind = _KIND_LABEL[key.kind.value]
+            kind = kind_label(key.kind)
             self._metrics.alerts_open.labels(
                 key.tenant_id, key.queue_id, channel_label(key.channel), kind
             ).set(1 if change.raised else 0)
@@ -122,6 +120,7 @@ class Monitor:
             target = terms.target_for(channel)
             level = service_level(stats, terms.formula)
             lane = (*queue, channel_label(channel))
+            self._metrics.track_lane(*lane)
             self._metrics.target.labels(*lane).set(target.target)
             self._metrics.service_level.labels(*lane).set(math.nan if level is None else level)
             rolling = self._book.rolling(terms, channel, now)
