@@ -61,8 +61,7 @@ class EventConsumer:
         self._handler = handler
         self._flush = flush
         self._metrics = metrics
-        metrics.consuming(service, self.topics)
-        self._dead_letters = DeadLetterPublisher(producer, service)
+        self._dead_letters = DeadLetterPublisher(producer, service, metrics, service, self.topics)
         # commit=False: no group, every partition read from the start on each start (replicas of
         # compacted topics, which every instance needs whole).
         self._commit = commit
@@ -176,7 +175,6 @@ class EventConsumer:
             reason=reason,
         )
         await self._dead_letters.publish(record, reason)
-        self._metrics.dead_letters.labels(self.service, record.topic).inc()
 
     async def close(self) -> None:
         """Release the client when :meth:`run` never ran (start-up failed)."""

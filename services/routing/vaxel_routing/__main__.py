@@ -8,7 +8,7 @@ from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel_common.api_keys import ReplicatedKeys
 from vaxel_common.deadletter import DeadLetterPublisher
 from vaxel_common.service import ServiceRuntime, run_main
-from vaxel_common.topics import INTERACTION_INBOUND, TENANT_CONFIG
+from vaxel_common.topics import INTERACTION_INBOUND, ROUTING_INPUTS, TENANT_CONFIG
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.config_replica import ConfigReplicaHandler
 from vaxel_routing.adapters.desk_hub import DeskHub
@@ -37,7 +37,9 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         hub=hub,
         policy=settings.policy(),
         metrics=RoutingMetrics.create(runtime.registry),
-        dead_letters=DeadLetterPublisher(runtime.producer, f"{SERVICE_NAME}-engine"),
+        dead_letters=DeadLetterPublisher(
+            runtime.producer, f"{SERVICE_NAME}-engine", runtime.metrics, SERVICE_NAME, [ROUTING_INPUTS.name]
+        ),
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
     )

@@ -13,7 +13,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_consumer, sync_producer
 from vaxel_common.supervisor import Platform
-from vaxel_common.topics import DEAD_LETTER, INTERACTION_EVENTS
+from vaxel_common.topics import DEAD_LETTER, INTERACTION_EVENTS, ROUTING_INPUTS
 
 pytestmark = pytest.mark.integration
 
@@ -66,3 +66,17 @@ def test_undecodable_event_is_dead_lettered_and_the_next_one_counted(
     assert sample(metrics, "vaxel_dead_letters_total", service="sla", topic=INTERACTION_EVENTS.name) >= 1
     lag = [line for line in metrics.splitlines() if line.startswith("vaxel_consumer_lag_records{")]
     assert any(f'topic="{INTERACTION_EVENTS.name}"' in line and 'service="sla"' in line for line in lag), lag
+
+
+def test_routing_counts_the_routing_inputs_it_dead_letters(platform: Platform) -> None:
+    url = platform.processes["routing"].metrics_url
+    labels = {"service": "routing", "topic": ROUTING_INPUTS.name}
+    before = sample(scrape(url), "vaxel_dead_letters_total", **labels)  # created at 0 at start
+    producer = sync_producer(platform.kafka_bootstrap, "test")
+    producer.send(ROUTING_INPUTS.name, b"\xff\x00 not a routing input " + uuid.uuid4().bytes, key=b"x")
+    producer.flush()
+    producer.close()
+    deadline = time.monotonic() + 30
+    while sample(scrape(url), "vaxel_dead_letters_total", **labels) < before + 1:
+        assert time.monotonic() < deadline, "routing's dead letter was not counted"
+        time.sleep(0.2)
