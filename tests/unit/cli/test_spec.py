@@ -245,3 +245,12 @@ class TestSmallForms:
         data = minimal()
         data["api_key"] = {"scopes": ["config:read", "admin"]}
         assert problems(data)[0].startswith("api_key.scopes[1]: Input should be 'config:read'")
+
+
+class TestTheDocs:
+    def test_the_reference_in_docs_cli_md_is_a_valid_file(self) -> None:
+        text = (EXAMPLE.parents[1] / "cli.md").read_text()
+        block = text.split("## The onboarding file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+        spec = parse_spec(yaml.safe_load(block), "docs/cli.md")
+        kinds = {p.kind for q in spec.queues for p in q.contact_points}
+        assert kinds == set(ContactKind)  # every kind of address is shown
