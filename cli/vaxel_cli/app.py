@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vaxel_cli.commands import events, interactions, queues, sla, staffing, tenant
+from vaxel_cli.connection import exit_with
 from vaxel_cli.errors import UsageError
 from vaxel_cli.settings import load_cli_settings
 
@@ -99,9 +99,7 @@ def root(
             },
         )
     except UsageError as err:
-        for line in err.lines:
-            print(line, file=sys.stderr)
-        raise typer.Exit(err.exit_code) from None
+        raise exit_with(err) from None
 
 
 def main() -> None:

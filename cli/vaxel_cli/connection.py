@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from types import TracebackType
 from typing import TypeVar
 
@@ -22,7 +23,7 @@ from vaxel_cli.errors import CliError, UsageError
 from vaxel_cli.onboarding import Metadata, bearer
 from vaxel_cli.settings import CliSettings
 
-__all__ = ["Caller", "Connection", "run"]
+__all__ = ["Caller", "Connection", "describe", "exit_with", "run"]
 
 T = TypeVar("T")
 
@@ -32,7 +33,6 @@ class Caller:
     """Whom the key belongs to: a tenant (its own data only) or provider ops (every tenant)."""
 
     tenant_id: str | None
-    tenant_name: str = ""
 
     @property
     def is_ops(self) -> bool:
@@ -50,8 +50,9 @@ class Connection:
     def timeout(self) -> float:
         return self.settings.timeout_seconds
 
-    @property
+    @cached_property
     def metadata(self) -> Metadata:
+        """The key as call metadata (read once; a missing key is a UsageError on first use)."""
         return bearer(self.settings.key())
 
     def channel(self, service: str) -> aio.Channel:
@@ -89,7 +90,7 @@ class Connection:
             if code == grpc.StatusCode.PERMISSION_DENIED:
                 return Caller("")
             raise
-        return Caller(reply.tenant.tenant_id, reply.tenant.name)
+        return Caller(reply.tenant.tenant_id)
 
     async def tenant_scope(self, tenant: str) -> str:
         """The tenant id to send: the one given (the service checks the key may act on it), else
@@ -115,23 +116,33 @@ class Connection:
             if not token:
                 return queues
 
-    async def queue_id(self, tenant_id: str, name_or_id: str) -> str:
-        """A queue given by id or by name (names are looked up with config:read; else taken as ids)."""
+    async def queues(self, tenant_id: str, wanted: list[str]) -> dict[str, str]:
+        """queue id -> name of the queues given by id or by name (any case), or of every queue when
+        none is given. Names are looked up with config:read; a key without it gives ids, shown as given.
+        An unknown name is passed on as an id, for the service to answer NOT_FOUND."""
         try:
-            queues = await self.list_queues(tenant_id)
+            listed = await self.list_queues(tenant_id)
         except aio.AioRpcError as err:
-            if err.code() == grpc.StatusCode.PERMISSION_DENIED:
-                return name_or_id  # a key without config:read: it must be an id
-            raise
-        for queue in queues:
-            if name_or_id == queue.queue_id:
-                return name_or_id
-        named = [q.queue_id for q in queues if q.name.casefold() == name_or_id.casefold()]
-        if len(named) == 1:
-            return named[0]
-        if len(named) > 1:
-            raise CliError(f"error: {len(named)} queues are named {name_or_id!r}: give the queue id")
-        return name_or_id  # the service answers NOT_FOUND
+            if err.code() != grpc.StatusCode.PERMISSION_DENIED or not wanted:
+                raise
+            listed = []
+        names = {q.queue_id: q.name for q in listed}
+        if not wanted:
+            return names
+        found: dict[str, str] = {}
+        for value in wanted:
+            named = [i for i, name in names.items() if name.casefold() == value.casefold()]
+            if value in names or not named:
+                found[value] = names.get(value, value)
+            elif len(named) == 1:
+                found[named[0]] = names[named[0]]
+            else:
+                raise CliError(f"error: {len(named)} queues are named {value!r}: give the queue id")
+        return found
+
+    async def queue_id(self, tenant_id: str, name_or_id: str) -> str:
+        """One queue given by id or by name (see :meth:`queues`)."""
+        return next(iter(await self.queues(tenant_id, [name_or_id])))
 
     async def close(self) -> None:
         for channel in self._channels.values():
@@ -157,14 +168,19 @@ def run(settings: CliSettings, work: Callable[[Connection], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except CliError as err:
-        for line in err.lines:
-            print(line, file=sys.stderr)
-        raise typer.Exit(err.exit_code) from None
+        raise exit_with(err) from None
     except aio.AioRpcError as err:
         print(f"error: {describe(err)}", file=sys.stderr)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+def exit_with(err: CliError) -> typer.Exit:
+    """Print ``err`` to stderr; the exit to raise."""
+    for line in err.lines:
+        print(line, file=sys.stderr)
+    return typer.Exit(err.exit_code)
 
 
 def describe(err: aio.AioRpcError) -> str:

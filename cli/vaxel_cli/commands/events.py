@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from vaxel_cli.commands._common import JsonOption, settings_of
-from vaxel_cli.connection import Connection, run
+from vaxel_cli.connection import Connection, exit_with, run
 from vaxel_cli.errors import CliError, UsageError
 from vaxel_cli.events import EVENT_TOPICS, event_line, masked, topic_names
 from vaxel_cli.output import emit_json, message_dict
@@ -70,11 +70,12 @@ def tail_command(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--topic") from None
     if not settings.kafka_bootstrap:
-        print(
-            "error: no broker address: pass --kafka-bootstrap HOST:PORT or set VAXEL_KAFKA_BOOTSTRAP",
-            file=sys.stderr,
+        raise exit_with(
+            UsageError(
+                "error: no broker address: pass --kafka-bootstrap HOST:PORT, set VAXEL_KAFKA_BOOTSTRAP"
+                " or put kafka_bootstrap in the --config file"
+            )
         )
-        raise typer.Exit(2)
 
     async def work(connection: Connection) -> None:
         caller = await connection.caller()
@@ -88,10 +89,8 @@ def tail_command(
         reader = _Tail(settings.kafka_bootstrap, names, only, types or [], limit, json_output)
         try:
             await reader.run(from_beginning, follow)
-        except KafkaError as exc:
-            raise CliError(
-                f"error: Kafka at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}"
-            ) from None
+        except KafkaError as exc:  # its str() starts with the class name already
+            raise CliError(f"error: Kafka at {settings.kafka_bootstrap}: {exc}") from None
 
     run(settings, work)
 
@@ -119,8 +118,8 @@ class _Tail:
     async def run(self, from_beginning: bool, follow: bool) -> None:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # failures are reported as one line
         consumer = aio_consumer(self.bootstrap, None, client_id="vaxel-cli", request_timeout_ms=10_000)
-        await consumer.start()
         try:
+            await consumer.start()
             partitions = await self._partitions(consumer)
             consumer.assign(partitions)
             began_ms = int(time.time() * 1000)

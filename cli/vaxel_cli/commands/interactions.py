@@ -262,17 +262,22 @@ def export_command(
         getattr(request, "from").CopyFrom(to_timestamp(begin))
         request.to.CopyFrom(to_timestamp(until))
         rows = 0
-        sink: BinaryIO = output.open("wb") if output is not None else sys.stdout.buffer
+        sink: BinaryIO | None = None  # the file is opened on the first chunk: a refusal leaves none
         try:
             async for chunk in connection.interactions().ExportInteractions(
                 request, metadata=connection.metadata, timeout=max(connection.timeout, 300)
             ):
+                if sink is None:
+                    sink = output.open("wb") if output is not None else sys.stdout.buffer
                 sink.write(chunk.data)
                 rows += chunk.rows
-            sink.flush()
+            if sink is None and output is not None:
+                output.write_bytes(b"")
         finally:
-            if output is not None:
-                sink.close()
+            if sink is not None:
+                sink.flush()
+                if output is not None:
+                    sink.close()
         return rows
 
     rows = run(settings_of(ctx), work)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.live import Live
-from rich.table import Table
+from rich.table import Column, Table
 
 from vaxel.sla.v1 import sla_pb2
 from vaxel_cli.commands._common import JsonOption, TenantOption, settings_of
@@ -49,7 +49,7 @@ def watch_command(
 
     async def work(connection: Connection) -> None:
         tenant_id = await connection.tenant_scope(tenant)
-        names = await _queue_names(connection, tenant_id, queues or [])
+        names = await connection.queues(tenant_id, queues or [])
         if once or json_output:
             while True:
                 snapshot = await _snapshot(connection, tenant_id, names)
@@ -73,16 +73,6 @@ def watch_command(
     run(settings_of(ctx), work)
 
 
-async def _queue_names(connection: Connection, tenant_id: str, wanted: list[str]) -> dict[str, str]:
-    """queue id -> name, of the queues asked for (all when none)."""
-    if not wanted:
-        return {q.queue_id: q.name for q in await connection.list_queues(tenant_id)}
-    names: dict[str, str] = {}
-    for value in wanted:
-        names[await connection.queue_id(tenant_id, value)] = value
-    return names
-
-
 async def _snapshot(connection: Connection, tenant_id: str, names: dict[str, str]) -> Snapshot:
     sla = connection.sla()
     replies = await asyncio.gather(
@@ -95,27 +85,30 @@ async def _snapshot(connection: Connection, tenant_id: str, names: dict[str, str
             for queue_id in names
         )
     )
-    return [(names[r.statistics.queue_id] or r.statistics.queue_id, r.statistics) for r in replies]
+    return [(names[r.statistics.queue_id], r.statistics) for r in replies]
 
 
 def render(snapshot: Snapshot, now: datetime | None = None) -> Table:
     """One row per queue and channel of the current interval; waiting and alerts per queue."""
     now = now or datetime.now(UTC)
     table = Table(
-        "queue",
-        "channel",
+        Column("queue", no_wrap=True, overflow="ellipsis", max_width=24),
+        Column("channel", no_wrap=True),
         "offered",
         "answered",
         "abandoned",
-        "service level",
-        "target",
+        Column("SL", no_wrap=True),
+        Column("target", no_wrap=True),
         "ASA",
         "AHT",
-        "last hour",
+        Column("SL 1h", no_wrap=True),
         "waiting",
-        "longest wait",
+        "longest",
         "alerts",
-        title=f"Service level of the current interval ({now:%H:%M:%S} UTC); Ctrl-C stops",
+        title=(
+            f"Service level (SL) of the current interval and of the last hour (SL 1h), {now:%H:%M:%S} UTC;"
+            " Ctrl-C stops"
+        ),
         title_justify="left",
     )
     for name, stats in snapshot:

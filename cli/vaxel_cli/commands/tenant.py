@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 
 from vaxel_cli.commands._common import JsonOption, settings_of
-from vaxel_cli.connection import Connection, run
+from vaxel_cli.connection import Connection, exit_with, run
 from vaxel_cli.errors import CliError
 from vaxel_cli.onboarding import Onboarded, onboard
 from vaxel_cli.output import channel_name, console, emit_json
@@ -34,9 +33,7 @@ def onboard_command(
     try:
         spec = load_spec(file)
     except CliError as err:
-        for line in err.lines:
-            print(line, file=sys.stderr)
-        raise typer.Exit(err.exit_code) from None
+        raise exit_with(err) from None
     if dry_run:
         points = sum(len(q.contact_points) for q in spec.queues)
         console().print(

@@ -68,7 +68,7 @@ class TestServiceLevelTable:
             render([("Mobilsupport", stats), ("Fakturor", quiet)], datetime(2026, 5, 4, 8, 0, tzinfo=UTC))
         )
         text = out.getvalue()
-        assert "(08:00:00 UTC)" in text
+        assert "(SL 1h), 08:00:00 UTC;" in text
         voice = next(line for line in text.splitlines() if "voice" in line)
         cells = [c.strip() for c in voice.split("│")[1:-1]]
         assert cells == [
