@@ -19,8 +19,8 @@ from vaxel.interactions.v1 import interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2_grpc
 from vaxel.sla.v1 import sla_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel_cli._metadata import Metadata, bearer
 from vaxel_cli.errors import CliError, UsageError
-from vaxel_cli.onboarding import Metadata, bearer
 from vaxel_cli.settings import CliSettings
 
 __all__ = ["Caller", "Connection", "describe", "exit_with", "run"]

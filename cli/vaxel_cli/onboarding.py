@@ -16,19 +16,13 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from grpc import aio
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel_cli._metadata import Metadata, bearer
 from vaxel_cli.errors import OnboardingError
 from vaxel_cli.spec import TenantSpec
 from vaxel_client_tenant.adapters.converters import contract_to_pb, hours_to_pb, queue_to_pb
 from vaxel_client_tenant.domain.model import AfterHoursAction, Queue
 
 __all__ = ["Metadata", "Onboarded", "bearer", "onboard"]
-
-Metadata = tuple[tuple[str, str], ...]
-
-
-def bearer(api_key: str) -> Metadata:
-    """gRPC metadata carrying ``api_key``."""
-    return (("authorization", f"Bearer {api_key}"),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
 
 from vaxel_cli.commands._common import JsonOption, settings_of
 from vaxel_cli.connection import Connection, exit_with, run
@@ -18,7 +16,9 @@ from vaxel_cli.events import EVENT_TOPICS, event_line, masked, topic_names
 from vaxel_cli.output import emit_json, message_dict
 from vaxel_common.errors import DecodeError
 from vaxel_common.events import decode_event
-from vaxel_common.kafka import aio_consumer
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
 
 app = typer.Typer(help="Events on the broker, decoded.", no_args_is_help=True)
 
@@ -78,6 +78,8 @@ def tail_command(
         )
 
     async def work(connection: Connection) -> None:
+        from aiokafka.errors import KafkaError  # noqa: PLC0415  (Kafka clients load for this command only)
+
         caller = await connection.caller()
         if caller.tenant_id == "":
             raise CliError(
@@ -116,6 +118,8 @@ class _Tail:
         self.not_before_ms = 0
 
     async def run(self, from_beginning: bool, follow: bool) -> None:
+        from vaxel_common.kafka import aio_consumer  # noqa: PLC0415  (as above)
+
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # failures are reported as one line
         consumer = aio_consumer(self.bootstrap, None, client_id="vaxel-cli", request_timeout_ms=10_000)
         try:
@@ -151,6 +155,8 @@ class _Tail:
         missing = [t for t in self.topics if t not in existing]
         if missing:
             raise UsageError(f"error: no such topic on {self.bootstrap}: {', '.join(missing)}")
+        from aiokafka import TopicPartition  # noqa: PLC0415  (as above)
+
         return [
             TopicPartition(topic, p)
             for topic in self.topics

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,9 +11,11 @@ from rich.table import Table
 from vaxel_cli.commands._common import JsonOption, settings_of
 from vaxel_cli.connection import Connection, exit_with, run
 from vaxel_cli.errors import CliError
-from vaxel_cli.onboarding import Onboarded, onboard
 from vaxel_cli.output import channel_name, console, emit_json
-from vaxel_cli.spec import TenantSpec, load_spec
+
+if TYPE_CHECKING:
+    from vaxel_cli.onboarding import Onboarded
+    from vaxel_cli.spec import TenantSpec
 
 app = typer.Typer(help="Client companies: onboard one from a YAML file.", no_args_is_help=True)
 
@@ -30,6 +32,11 @@ def onboard_command(
     """Create a tenant with its API key, contract, skills, queues (zones, business hours, public holidays,
     service-level targets, overflow) and contact points, as the file describes. Needs the ops key.
     Prints the tenant id and the new API key: the key is shown this once."""
+    # Imported here: the tenant service's rules load calendars and phone metadata, which the other
+    # commands (and ``vaxel --help``) need not wait for.
+    from vaxel_cli.onboarding import onboard  # noqa: PLC0415  (see above)
+    from vaxel_cli.spec import load_spec  # noqa: PLC0415
+
     try:
         spec = load_spec(file)
     except CliError as err:
