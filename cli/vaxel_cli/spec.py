@@ -398,7 +398,8 @@ class QueueSpec(_Spec):
         )
 
 
-# The tenant service's field names -> this file's, for its rule errors.
+# Where the tenant service's field names differ from this file's (the others are the same):
+# (service field, file field, service sub-field, file sub-field).
 _FIELD_NAMES = (
     ("required_skills", "required_skills", ".skill_id", ".skill"),
     ("after_hours_queue_id", "after_hours.overflow_queue", "", ""),
@@ -408,9 +409,11 @@ _FIELD_NAMES = (
 
 
 def _file_field(field: str) -> str:
-    for ours, theirs, sub, sub_theirs in _FIELD_NAMES:
-        if field.startswith(ours):
-            return theirs + field[len(ours) :].replace(sub, sub_theirs) if sub else theirs
+    """``required_skills[0].skill_id`` -> ``required_skills[0].skill``, and so on."""
+    for service, in_file, sub_service, sub_file in _FIELD_NAMES:
+        if field.startswith(service):
+            rest = field[len(service) :]
+            return in_file + rest.replace(sub_service, sub_file) if sub_service else in_file
     return field
 
 
