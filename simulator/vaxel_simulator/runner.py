@@ -19,8 +19,10 @@ from google.protobuf.duration_pb2 import Duration
 from grpc import aio
 
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
-from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
+from vaxel_cli.onboarding import onboard
+from vaxel_cli.output import channel_name
+from vaxel_cli.spec import TenantSpec
 from vaxel_simulator.scenario import (
     CHAT,
     EMAIL,
@@ -73,6 +75,40 @@ class Tally:
         self.counts[what] += 1
 
 
+def tenant_spec(plan: TenantPlan) -> TenantSpec:
+    """A demo company as an onboarding file (what ``vaxel tenant onboard`` reads from YAML)."""
+    return TenantSpec.model_validate(
+        {
+            "tenant": {
+                "name": plan.name,
+                "country": plan.country,
+                "time_zone": plan.time_zone,
+                "languages": list(plan.languages),
+            },
+            "skills": [{"name": skill} for skill in dict.fromkeys(q.skill for q in plan.queues)],
+            "queues": [
+                {
+                    "name": q.name,
+                    "channels": [channel_name(c) for c in q.channels],
+                    "language": q.language,
+                    "required_skills": [{"skill": q.skill, "min_proficiency": 2}],
+                    "service_level_targets": [
+                        {
+                            "channel": channel_name(c),
+                            "target_percent": q.target_percent,
+                            "threshold": q.threshold_seconds,
+                            "business_hours_clock": c == EMAIL,
+                        }
+                        for c in q.channels
+                    ],
+                    "short_abandon_threshold": 5,
+                }
+                for q in plan.queues
+            ],
+        }
+    )
+
+
 class Simulation:
     def __init__(
         self,
@@ -120,75 +156,10 @@ class Simulation:
         return self._channels[service]
 
     async def onboard(self) -> list[OnboardedTenant]:
-        admin = tenant_pb2_grpc.AdminServiceStub(self.channel("client-tenant"))
-        tenants = tenant_pb2_grpc.TenantServiceStub(self.channel("client-tenant"))
         for plan in self.world.tenants:
-            tenant = (
-                await admin.CreateTenant(
-                    tenant_pb2.CreateTenantRequest(
-                        name=plan.name,
-                        country=plan.country,
-                        time_zone=plan.time_zone,
-                        languages=list(plan.languages),
-                    ),
-                    metadata=self.ops,
-                )
-            ).tenant
-            key = (
-                await admin.IssueApiKey(
-                    tenant_pb2.IssueApiKeyRequest(
-                        tenant_id=tenant.tenant_id,
-                        scopes=[
-                            "config:read",
-                            "config:write",
-                            "interactions:read",
-                            "interactions:write",
-                            "reports:read",
-                        ],
-                    ),
-                    metadata=self.ops,
-                )
-            ).api_key
-            md: Metadata = (("authorization", f"Bearer {key}"),)
-            skills: dict[str, str] = {}
-            queues = []
-            for queue in plan.queues:
-                if queue.skill not in skills:
-                    skills[queue.skill] = (
-                        await tenants.CreateSkill(
-                            tenant_pb2.CreateSkillRequest(name=queue.skill), metadata=md
-                        )
-                    ).skill.skill_id
-                created = (
-                    await tenants.CreateQueue(
-                        tenant_pb2.CreateQueueRequest(
-                            name=queue.name,
-                            channels=list(queue.channels),  # type: ignore[arg-type]
-                            language=queue.language,
-                            configuration=tenant_pb2.Queue(
-                                required_skills=[
-                                    tenant_pb2.SkillRequirement(
-                                        skill_id=skills[queue.skill], min_proficiency=2
-                                    )
-                                ],
-                                service_level_targets=[
-                                    tenant_pb2.ServiceLevelTarget(
-                                        channel=ch,  # type: ignore[arg-type]
-                                        target_percent=queue.target_percent,
-                                        threshold=Duration(seconds=queue.threshold_seconds),
-                                        business_hours_clock=ch == EMAIL,
-                                    )
-                                    for ch in queue.channels
-                                ],
-                                service_level_formula=tenant_pb2.SERVICE_LEVEL_FORMULA_ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED,
-                                short_abandon_threshold=Duration(seconds=5),
-                            ),
-                        ),
-                        metadata=md,
-                    )
-                ).queue
-                queues.append(OnboardedQueue(created.queue_id, queue))
-            self.tenants.append(OnboardedTenant(tenant.tenant_id, md, plan, tuple(queues), skills))
+            done = await onboard(self.channel("client-tenant"), self.ops, tenant_spec(plan))
+            queues = tuple(OnboardedQueue(done.queues[q.name].queue_id, q) for q in plan.queues)
+            self.tenants.append(OnboardedTenant(done.tenant_id, done.metadata, plan, queues, done.skills))
         agents = routing_pb2_grpc.AgentAdminServiceStub(self.channel("routing"))
         by_name = {t.plan.name: t for t in self.tenants}
         for agent in self.world.agents:
