@@ -56,9 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             platform.stop()
             return 1
     console.print(f"All four services SERVING after {time.monotonic() - started:.1f}s")
-    key_file = data_dir / "admin-key"
-    key_file.touch(mode=0o600)
-    key_file.write_text(platform.admin_key + "\n")
+    config = platform.write_access_files()
     targets = {name: proc.grpc_target for name, proc in platform.processes.items()}
     sim = Simulation(
         targets,
@@ -76,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         f"\nThe data is left in {data_dir}: service logs (*.log), the tenant store (client-tenant.sqlite3),"
         f" the interaction log (interaction-log.sqlite3), the ops key (admin-key).\n"
+        f"While it runs, the CLI reaches it with: vaxel --config {config} ...\n"
         f"Counts: {dict(sim.tally.counts)}"
     )
     return code

@@ -59,10 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'kafka':<16} {platform.kafka_bootstrap}" + ("  (embedded Tansu)" if platform.broker else ""))
     for name, proc in platform.processes.items():
         print(f"  {name:<16} gRPC {proc.grpc_target:<18} metrics {proc.metrics_url}")
-    key_file = platform.data_dir / "admin-key"
-    key_file.touch(mode=0o600)
-    key_file.write_text(platform.admin_key + "\n")
-    print(f"\nOps key (AdminService, authorization: Bearer <key>): {key_file}")
+    config = platform.write_access_files()
+    print(f"\nOps key (AdminService, authorization: Bearer <key>): {platform.data_dir / 'admin-key'}")
+    print(f"CLI: vaxel --config {config} queues list --tenant ID")
     print(f"Logs: {platform.data_dir}/*.log   Ctrl-C stops everything.")
     sys.stdout.flush()
     while not stop.is_set() and not args.once:

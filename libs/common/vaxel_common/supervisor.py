@@ -102,6 +102,19 @@ class Platform:
         """gRPC metadata carrying the ops key."""
         return (("authorization", f"Bearer {self.admin_key}"),)
 
+    def write_access_files(self) -> Path:
+        """Write the ops key (``admin-key``, mode 0600) and ``vaxel.yaml``, the addresses of this run for
+        the ``vaxel`` CLI (``vaxel --config DATA_DIR/vaxel.yaml ...``); returns the latter."""
+        key_file = self.data_dir / "admin-key"
+        key_file.touch(mode=0o600)
+        key_file.write_text(self.admin_key + "\n")
+        lines = [f"# Written by the platform at start: vaxel --config {self.data_dir / 'vaxel.yaml'} ..."]
+        lines += [f"{name.replace('-', '_')}_target: {p.grpc_target}" for name, p in self.processes.items()]
+        lines += [f"kafka_bootstrap: {self.kafka_bootstrap}", f"api_key_file: {key_file}"]
+        config = self.data_dir / "vaxel.yaml"
+        config.write_text("\n".join(lines) + "\n")
+        return config
+
     def start(self, timeout: float = 60.0) -> Platform:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.kafka_bootstrap:

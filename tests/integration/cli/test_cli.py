@@ -467,3 +467,15 @@ def test_the_console_script_onboards_a_company(environment: dict[str, str | None
     assert "API key    vx_" in result.stdout
     assert "shown only this once" in result.stdout
     assert "always open" in result.stdout
+
+
+def test_the_platform_writes_a_config_file_the_cli_reaches_it_with(
+    platform: Platform, nordtel: Onboarded
+) -> None:
+    """``make run`` / ``make platform`` write ``vaxel.yaml``: no addresses to copy by hand."""
+    config = platform.write_access_files()
+    env: dict[str, str | None] = {f"VAXEL_{name.upper()}": None for name in CliSettings.model_fields}
+    env["VAXEL_CLI_CONFIG"] = str(config)
+    result = CliRunner().invoke(app, ["queues", "list", "--tenant", nordtel.tenant_id], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert all(queue_id in result.stdout for queue_id in nordtel.queues.values()), result.stdout
