@@ -170,13 +170,55 @@ def _e2e_markdown(e2e: dict[str, Any], cpus: int) -> list[str]:
             f"Ratio: {ratio['interactions_per_s']:g} interactions/s x {ratio['records_per_interaction']:.1f} records "
             f"= {ratio['platform_records_per_s']:,.0f} records/s = **{ratio['value']:.1%}** of the raw broker."
         )
+    lines += _cpu_cost_markdown(e2e, cpus)
     for s in steps:
-        top = (s.get("profile") or {}).get("top")
-        if top:
-            lines += ["", f"py-spy on {s['profile']['service']} at {s['rate']:g}/s (share of samples):", ""]
-            lines += ["| function | on stack | own |", "|---|---:|---:|"]
-            lines += [f"| `{t['function']}` | {t['total_share']:.0%} | {t['self_share']:.0%} |" for t in top]
+        lines += _profile_markdown(s)
     lines += ["", f"Sustained: {e2e['definitions']['sustained']}", "", e2e["definitions"]["ratio"]]
+    return lines
+
+
+def _cpu_cost_markdown(e2e: dict[str, Any], cpus: int) -> list[str]:
+    steps = e2e["steps"]
+    names = ["routing", "interaction-log", "sla", "client-tenant", "broker"]
+    lines = [
+        "",
+        "CPU ms per interaction wrapped up, above each process's idle use "
+        f"(idle, % of a core: {', '.join(f'{n} {v:g}' for n, v in sorted(e2e['idle_cpu_percent'].items()))}); "
+        f"the rate at which that cost would fill all {cpus} cores:",
+        "",
+        "| offered rate | " + " | ".join(names) + " | platform | bench-client | cores full at |",
+        "|---:|" + "---:|" * (len(names) + 3),
+    ]
+    for s in steps:
+        cells = " | ".join(f"{s['processes'].get(n, {}).get('cpu_ms_per_interaction', 0):.1f}" for n in names)
+        cost = s["cpu_cost"]
+        full = cost["cores_full_at_per_s"]
+        alone = cost["cores_full_at_per_s_without_client"]
+        lines.append(
+            f"| {s['rate']:g} | {cells} | {cost['platform_cpu_ms_per_interaction']:.1f} | "
+            f"{cost['client_cpu_ms_per_interaction']:.1f} | {full or '-'}/s ({alone or '-'}/s without the client) |"
+        )
+    return lines
+
+
+def _profile_markdown(step: dict[str, Any]) -> list[str]:
+    prof = step.get("profile")
+    if not prof or not prof.get("samples"):
+        return []
+    lines = [
+        "",
+        f"py-spy on {prof['service']} during the {step['rate']:g}/s step: busy {prof['busy_share']:.0%} of the time. "
+        "Own: samples in the function itself; on stack: in it or in what it called (the event loop and "
+        "entry frames left out):",
+        "",
+        "| own | function | on stack | function |",
+        "|---:|---|---:|---|",
+    ]
+    own, stack = prof["top_own"], prof["top_on_stack"]
+    for i in range(max(len(own), len(stack))):
+        left = f"{own[i]['share']:.0%} | `{own[i]['function']}`" if i < len(own) else " | "
+        right = f"{stack[i]['share']:.0%} | `{stack[i]['function']}`" if i < len(stack) else " | "
+        lines.append(f"| {left} | {right} |")
     return lines
 
 

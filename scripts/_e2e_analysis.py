@@ -5,12 +5,13 @@ consumer lag, CPU and memory per process, and whether the rate was sustained (th
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scripts._e2e_load import Stamps
-from scripts._e2e_watch import Watch
+from scripts._e2e_watch import CLIENT, Watch
 
 __all__ = ["LATENCIES", "STAGES", "SUSTAINED", "StepWindow", "analyse", "percentiles"]
 
@@ -180,16 +181,21 @@ def _lag(step: StepWindow, watch: Watch) -> tuple[dict[str, dict[str, float]], d
     return lag_max, lag_late
 
 
-def _processes(step: StepWindow, watch: Watch) -> dict[str, dict[str, float]]:
+def _processes(
+    step: StepWindow, watch: Watch, idle: dict[str, float], done: float
+) -> dict[str, dict[str, float]]:
+    """CPU, CPU per interaction wrapped up in the window (above the process's idle use) and peak RSS."""
     start, end = step.window
     measured = max(end - start, 1e-9)
     processes: dict[str, dict[str, float]] = {}
     for name, cpu in watch.cpu.items():
         used = _at(cpu, end) - _at(cpu, start)
         peak = max((v for t, v in watch.rss.get(name, []) if t >= step.started), default=0.0)
+        above_idle = max(0.0, used - idle.get(name, 0.0) / 100 * measured)
         processes[name] = {
             "cpu_seconds": round(used, 2),
             "cpu_percent": round(100 * used / measured, 1),
+            "cpu_ms_per_interaction": round(1000 * above_idle / done, 2) if done else 0.0,
             "rss_peak_mb": round(peak / 1e6, 1),
         }
     busy = _at(watch.machine, end) - _at(watch.machine, start)
@@ -237,10 +243,27 @@ def _verdict(
     return reasons
 
 
-def analyse(stamps: Stamps, step: StepWindow, watch: Watch) -> dict[str, Any]:
-    """The step's figures as a JSON-ready dict (fields: docs/bench.md)."""
+def _cpu_cost(processes: dict[str, dict[str, float]], cpus: int) -> dict[str, float | None]:
+    """CPU ms per interaction of the platform (services and broker) and of the load generator, and the
+    rate at which that cost would fill every core."""
+    platform = sum(
+        p["cpu_ms_per_interaction"] for n, p in processes.items() if n not in (CLIENT, "others", "machine")
+    )
+    client = processes.get(CLIENT, {}).get("cpu_ms_per_interaction", 0.0)
+    return {
+        "platform_cpu_ms_per_interaction": round(platform, 2),
+        "client_cpu_ms_per_interaction": round(client, 2),
+        "cores_full_at_per_s": round(cpus * 1000 / (platform + client)) if platform + client else None,
+        "cores_full_at_per_s_without_client": round(cpus * 1000 / platform) if platform else None,
+    }
+
+
+def analyse(stamps: Stamps, step: StepWindow, watch: Watch, idle: dict[str, float]) -> dict[str, Any]:
+    """The step's figures as a JSON-ready dict (fields: docs/bench.md); ``idle``: each process's CPU
+    percent with no load."""
     start, end = step.window
     throughput = _throughput(stamps, step, watch)
+    processes = _processes(step, watch, idle, throughput["wrapped_up"] * (end - start))
     lag_max, lag_late = _lag(step, watch)
     submitted = len(stamps.at["submit_sent"])
     per_interaction = sum(step.records.values()) / submitted if submitted else 0.0
@@ -255,7 +278,8 @@ def analyse(stamps: Stamps, step: StepWindow, watch: Watch) -> dict[str, Any]:
         "latency_ms": {name: percentiles(values) for name, values in _latencies(stamps, step, watch).items()},
         "log_sampled": step.log_sampled,
         "consumer_lag_max": lag_max,
-        "processes": _processes(step, watch),
+        "processes": processes,
+        "cpu_cost": _cpu_cost(processes, os.cpu_count() or 1),
         "broker_records": step.records,
         "records_per_interaction": round(per_interaction, 2),
         "drained": step.drained,

@@ -325,7 +325,7 @@ class LogSampler:
         log: interactions_pb2_grpc.InteractionLogServiceAsyncStub,
         stamps: Stamps,
         every: int,
-        poll_seconds: float = 0.02,
+        poll_seconds: float = 0.05,
     ) -> None:
         self.log = log
         self.stamps = stamps

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 BROKER = "broker"
+_PROFILE_RATE = 100  # samples per second
 _ROOT = Path(__file__).resolve().parents[1]  # where ``python -m scripts...`` runs
 CLIENT = "bench-client"
 WRAPPED_UP = "interaction.wrapped_up"
@@ -165,6 +166,15 @@ class Watch:
         finally:
             await groups.stop()
 
+    def idle_cpu(self, since: float) -> dict[str, float]:
+        """Each process's CPU percent since ``since`` (``perf_counter``)."""
+        out: dict[str, float] = {}
+        for name, cpu in self.cpu.items():
+            held = [(t, v) for t, v in cpu if t >= since]
+            if len(held) >= 2 and held[-1][0] > held[0][0]:
+                out[name] = round(100 * (held[-1][1] - held[0][1]) / (held[-1][0] - held[0][0]), 1)
+        return out
+
     def final(self) -> None:
         """A last round of every sample (after the drain)."""
         self.tick(slow=True)
@@ -282,14 +292,23 @@ async def raw_ceiling(bootstrap: str, size: int, records: int) -> dict[str, floa
     }
 
 
-def profile(pid: int, seconds: float, out: Path) -> list[dict[str, object]] | None:
-    """py-spy samples of ``pid`` for ``seconds`` (collapsed stacks written to ``out``); the 15 functions
-    with the most samples on the stack, each with its own (self) share. None when py-spy is missing or
-    not allowed to attach."""
+def profile(pid: int, seconds: float, out: Path) -> dict[str, object] | None:
+    """py-spy samples of ``pid`` for ``seconds`` (collapsed stacks written to ``out``; idle time is not
+    sampled, so ``busy_share`` is the share of the time the process ran): the functions with the most
+    samples of their own and on the stack. None when py-spy is missing or may not attach."""
     binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(binary).exists():
         return None
-    argv = [binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "100"]
+    argv = [
+        binary,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(max(1, round(seconds))),
+        "--rate",
+        str(_PROFILE_RATE),
+    ]
     argv += ["--format", "raw", "--nonblocking", "--output", str(out)]
     done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=seconds + 60)  # noqa: S603
     if done.returncode != 0 or not out.exists():
@@ -301,18 +320,21 @@ def profile(pid: int, seconds: float, out: Path) -> list[dict[str, object]] | No
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        frames = stack.split(";")
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]  # a function, not a line
         total += int(count)
         own[frames[-1]] += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)
     if total == 0:
         return None
-    return [
-        {"function": frame, "total_share": n / total, "self_share": own[frame] / total}
-        for frame, n in inclusive.most_common(40)
-        if not frame.startswith(("<module>", "run (asyncio", "run_forever", "_run_once", "_run (asyncio"))
-    ][:15]
+    # Frames on nearly every sample are the event loop and the entry point: left out of "on stack".
+    busy = [(f, n) for f, n in inclusive.most_common() if n < 0.7 * total]
+    return {
+        "samples": total,
+        "busy_share": round(total / (seconds * _PROFILE_RATE), 3),
+        "top_own": [{"function": f, "share": round(n / total, 3)} for f, n in own.most_common(12)],
+        "top_on_stack": [{"function": f, "share": round(n / total, 3)} for f, n in busy[:15]],
+    }
 
 
 if __name__ == "__main__":  # the raw ceiling's consumer process

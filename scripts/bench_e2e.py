@@ -57,13 +57,15 @@ class E2eSettings:
     give_up_cap: int = (
         2000  # ... or this many interactions (routing's gRPC server cancels calls beyond ~2,400)
     )
-    log_samples_per_second: float = 20.0
+    log_samples_per_second: float = 5.0  # each read back every 50 ms until logged
+    idle_seconds: float = 5.0  # CPU of every process with the desks connected and no load
     raw_records: int = 100_000
     profile: str | None = None  # a service to sample with py-spy during each fixed-rate step
 
     @classmethod
     def quick(cls) -> E2eSettings:
         return cls(
+            idle_seconds=2.0,
             seconds=6.0,
             warmup=1.5,
             drain_seconds=10.0,
@@ -83,6 +85,7 @@ class _Run:
     log: interactions_pb2_grpc.InteractionLogServiceAsyncStub
     watch: Watch
     out_dir: Path | None
+    idle: dict[str, float]
 
 
 async def _until(done: Callable[[], bool], seconds: float) -> bool:
@@ -105,7 +108,7 @@ async def _step(run: _Run, rate: float, kind: str) -> dict[str, Any]:
     await asyncio.to_thread(run.watch.tick, True)
     answered_before = run.watch.answered[-1][1]
     records_before = await broker_records(run.platform.kafka_bootstrap)
-    profiling: asyncio.Future[list[dict[str, object]] | None] | None = None
+    profiling: asyncio.Future[dict[str, object] | None] | None = None
     if settings.profile and kind == "fixed" and run.out_dir is not None:
         pid = run.watch.processes[settings.profile].pid
         out = run.out_dir / f"profile-{settings.profile}-{rate:g}.txt"
@@ -151,9 +154,9 @@ async def _step(run: _Run, rate: float, kind: str) -> dict[str, Any]:
         },
         log_sampled=len(sampler.sampled),
     )
-    figures = {"kind": kind, **analyse(stamps, window, run.watch)}
+    figures = {"kind": kind, **analyse(stamps, window, run.watch, run.idle)}
     if profiling is not None:
-        figures["profile"] = {"service": settings.profile, "top": await profiling}
+        figures["profile"] = {"service": settings.profile, **(await profiling or {"samples": 0})}
     _print_step(figures)
     return figures
 
@@ -230,9 +233,14 @@ async def run_e2e(platform: Platform, settings: E2eSettings, out_dir: Path | Non
         interactions_pb2_grpc.InteractionLogServiceStub(log_channel),
         watch,
         out_dir,
+        {},
     )
     try:
         await asyncio.wait_for(asyncio.gather(*(a.ready.wait() for a in agents)), timeout=60)
+        since = time.perf_counter()
+        await asyncio.sleep(settings.idle_seconds)
+        await asyncio.to_thread(watch.tick, True)
+        run.idle = watch.idle_cpu(since)
         steps = [await _step(run, rate, "fixed") for rate in settings.rates]
         results = {float(s["rate"]): bool(s["sustained"]) for s in steps}
         for left in range(settings.search_steps, 0, -1):
@@ -261,6 +269,7 @@ async def run_e2e(platform: Platform, settings: E2eSettings, out_dir: Path | Non
     return {
         "settings": asdict(settings),
         "definitions": {"sustained": SUSTAINED, "ratio": RATIO},
+        "idle_cpu_percent": run.idle,
         "steps": sorted(steps, key=lambda s: float(s["rate"])),
         "highest_sustained_per_s": highest,
         "raw_broker": raw,

@@ -25,6 +25,7 @@ TINY = E2eSettings(
     tenants=1,
     agents_per_tenant=5,
     raw_records=2000,
+    idle_seconds=1.5,
 )
 
 
@@ -50,6 +51,8 @@ async def test_a_tiny_load_measures_every_stage_and_writes_the_results(
     for name in ("routing", "interaction-log", "sla", "client-tenant", "broker", "bench-client"):
         assert step["processes"][name]["rss_peak_mb"] > 0, name
     assert step["processes"]["routing"]["cpu_seconds"] > 0
+    assert step["cpu_cost"]["platform_cpu_ms_per_interaction"] > 0
+    assert "routing" in e2e["idle_cpu_percent"]
     assert "vaxel.routing.inputs.v1" in step["consumer_lag_max"]["routing"]
     # submit, accept, end, wrap-up inputs plus created, queued, offered, accepted, connected, ended,
     # wrapped-up events at least
