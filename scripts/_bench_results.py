@@ -182,7 +182,7 @@ def _cpu_cost_markdown(e2e: dict[str, Any], cpus: int) -> list[str]:
     names = ["routing", "interaction-log", "sla", "client-tenant", "broker"]
     lines = [
         "",
-        "CPU ms per interaction wrapped up, above each process's idle use "
+        "CPU ms per interaction (work done: the mean of the stages' completions), above each process's idle use "
         f"(idle, % of a core: {', '.join(f'{n} {v:g}' for n, v in sorted(e2e['idle_cpu_percent'].items()))}); "
         f"the rate at which that cost would fill all {cpus} cores:",
         "",

@@ -184,7 +184,8 @@ def _lag(step: StepWindow, watch: Watch) -> tuple[dict[str, dict[str, float]], d
 def _processes(
     step: StepWindow, watch: Watch, idle: dict[str, float], done: float
 ) -> dict[str, dict[str, float]]:
-    """CPU, CPU per interaction wrapped up in the window (above the process's idle use) and peak RSS."""
+    """CPU, CPU per interaction (above the process's idle use; ``done``: interactions' worth of work in
+    the window) and peak RSS."""
     start, end = step.window
     measured = max(end - start, 1e-9)
     processes: dict[str, dict[str, float]] = {}
@@ -263,7 +264,10 @@ def analyse(stamps: Stamps, step: StepWindow, watch: Watch, idle: dict[str, floa
     percent with no load."""
     start, end = step.window
     throughput = _throughput(stamps, step, watch)
-    processes = _processes(step, watch, idle, throughput["wrapped_up"] * (end - start))
+    # Work done in the window in interactions' worth: the mean of the stages' completions (an overloaded
+    # step submits more than it wraps up; each stage is a share of the work).
+    done = sum(throughput.values()) / len(throughput) * (end - start)
+    processes = _processes(step, watch, idle, done)
     lag_max, lag_late = _lag(step, watch)
     submitted = len(stamps.at["submit_sent"])
     per_interaction = sum(step.records.values()) / submitted if submitted else 0.0
