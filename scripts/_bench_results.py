@@ -247,6 +247,7 @@ def plot(e2e: dict[str, Any], path: Path) -> None:
                 color=line.get_color(),
             )
         ax.set_title(title)
+        ax.set_xscale("log")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
         ax.set_ylabel("ms")
