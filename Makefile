@@ -61,8 +61,8 @@ run: install  ## the main job: broker, four services, four client companies simu
 platform: install  ## only the broker and the four services (no simulation)
 	$(PY) -m vaxel_common.launcher
 
-bench: install  ## print throughput and latency figures
-	$(PY) -m scripts.bench
+bench: install  ## figures of every service and end-to-end load into results/bench/ (BENCH_ARGS=--quick: short)
+	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 clean:  ## remove the venv, tools and caches
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

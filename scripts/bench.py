@@ -1,13 +1,16 @@
-"""``make bench``: print the platform's figures (not a test; numbers vary with the machine).
+"""``make bench``: the platform's figures (not a test; numbers vary with the machine and its load).
 
-Foundation figures: event envelope encode+decode rate, raw produce rate into the
-embedded broker with a plain aiokafka client (the ceiling for everything else),
-seconds from launch to all four services SERVING, and SubmitInteraction through
-the routing API (rate and latency percentiles at a fixed concurrency).
+First every service's own figures: event envelope encode+decode rate, raw produce rate into
+the embedded broker with a plain aiokafka client, seconds from launch to all four services
+SERVING, SubmitInteraction through the routing API, tenant reads, routing decisions, SLA and
+interaction-log ingest. Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
+docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import random
@@ -18,6 +21,7 @@ import struct
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
@@ -27,6 +31,8 @@ import grpc
 from grpc import aio
 
 from scripts import bench_interaction_log, bench_routing, bench_sla
+from scripts._bench_results import Results
+from scripts.bench_e2e import E2eSettings, run_e2e
 from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -37,6 +43,8 @@ from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
 from vaxel_common.supervisor import Platform
 from vaxel_sla.domain.erlang import agents_for
+
+RESULTS = Path("results/bench")
 
 
 def bench_business_hours(n: int = 100_000) -> float:
@@ -202,7 +210,7 @@ def h2load_reads(
     return float(rate.group(1)), value
 
 
-def report_tenant_reads(platform: Platform, store: str) -> None:
+def report_tenant_reads(results: Results, platform: Platform, store: str) -> None:
     target = platform.processes["client-tenant"].grpc_target
     api_key, request = asyncio.run(_reading_tenant(target, platform.admin_metadata))
     qps, lat = asyncio.run(bench_tenant_reads(target, api_key, request))
@@ -212,19 +220,27 @@ def report_tenant_reads(platform: Platform, store: str) -> None:
     print(
         f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms (target p99 <= 20)"
     )
+    section = f"client-tenant ({store})"
+    results.add(section, "GetQueue, Python client, 32 concurrent", qps, "/s", "target >= 5,000")
+    results.add(section, "GetQueue latency p50", pct(lat, 50), "ms")
+    results.add(section, "GetQueue latency p99", pct(lat, 99), "ms", "target <= 20")
     ceiling = h2load_reads(target, "/grpc.health.v1.Health/Check", "", b"", 16, 4)
     if ceiling is not None:
         print(f"  ceiling: health Check, no handler {ceiling[0]:>8,.0f} /s   (the Python gRPC server alone)")
+        results.add(section, "health Check, h2load (the gRPC server alone)", ceiling[0], "/s")
     for connections, streams in ((16, 4), (4, 2)):
         measured = h2load_reads(
             target, "/vaxel.tenant.v1.TenantService/GetQueue", api_key, request, connections, streams
         )
         if measured is None:
             print("  h2load not installed (apt-get install nghttp2-client): server-side rate not measured")
+            results.add(section, "GetQueue, h2load", None, "/s", "h2load not installed")
             return
         print(
             f"  h2load {connections * streams:>3} in flight          {measured[0]:>10,.0f} /s   mean {measured[1]:.1f} ms"
         )
+        results.add(section, f"GetQueue, h2load {connections * streams} in flight", measured[0], "/s")
+        results.add(section, f"GetQueue, h2load {connections * streams} in flight, mean", measured[1], "ms")
 
 
 def bench_staffing_plan(queues: int = 1000) -> tuple[int, float]:
@@ -249,34 +265,48 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
 
-def main() -> int:
-    print("Växel benchmark (foundation)\n")
-    print(f"event envelope encode+decode      {bench_codec():>12,.0f} /s")
-    print(f"business hours is_open           {bench_business_hours():>12,.0f} /s")
+def foundation(results: Results, quick: bool) -> None:
+    """Every service's own figures (each on a platform of its own where it needs one)."""
+    codec = bench_codec()
+    print(f"event envelope encode+decode      {codec:>12,.0f} /s")
+    results.add("common", "event envelope encode + decode", codec, "/s")
+    hours = bench_business_hours()
+    print(f"business hours is_open           {hours:>12,.0f} /s")
+    results.add("client-tenant", "business hours is_open", hours, "/s")
     planned, seconds = bench_staffing_plan()
     print(
         f"staffing plan, 1,000 queues x a week of 15-min intervals ({planned:,}): {seconds:.1f} s (target <= 10)"
+    )
+    results.add(
+        "sla", "staffing plan, 1,000 queues x a week of 15-minute intervals", seconds, "s", "target <= 10"
     )
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()
         platform.start()
-        print(f"launch to 4 services SERVING      {time.monotonic() - started:>12.1f} s")
+        launch = time.monotonic() - started
+        print(f"launch to 4 services SERVING      {launch:>12.1f} s")
+        results.add("platform", "launch to 4 services SERVING", launch, "s")
         try:
             rate = asyncio.run(bench_raw_produce(platform.kafka_bootstrap))
             print(f"raw aiokafka produce (200 B)      {rate:>12,.0f} msg/s")
+            results.add("broker", "raw aiokafka produce, 200 B", rate, "records/s")
             qps, lat = asyncio.run(bench_submit(platform))
             print(f"SubmitInteraction (16 concurrent) {qps:>12,.0f} /s")
             print(f"  latency p50 / p99               {pct(lat, 50):>8.1f} / {pct(lat, 99):.1f} ms")
-            report_tenant_reads(platform, "SQLite")
-            bench_routing.report(platform)
-            bench_sla.report(platform)
-            bench_interaction_log.report(platform)
+            results.add("routing", "SubmitInteraction, 16 concurrent, no agents", qps, "/s")
+            results.add("routing", "SubmitInteraction latency p50", pct(lat, 50), "ms")
+            results.add("routing", "SubmitInteraction latency p99", pct(lat, 99), "ms")
+            report_tenant_reads(results, platform, "SQLite")
+            bench_routing.report(results)
+            bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
+            bench_interaction_log.report(results, platform)
         finally:
             platform.stop()
         if postgres_bin() is None:
             print("tenant API on PostgreSQL: not measured (no PostgreSQL server binaries)")
-            return 0
+            results.add("client-tenant (PostgreSQL)", "GetQueue", None, "/s", "no PostgreSQL server binaries")
+            return
         with TemporaryPostgres() as postgres:
             platform = Platform(
                 Path(tmp) / "pg",
@@ -284,9 +314,40 @@ def main() -> int:
             )
             platform.start()
             try:
-                report_tenant_reads(platform, "PostgreSQL")
+                report_tenant_reads(results, platform, "PostgreSQL")
             finally:
                 platform.stop()
+
+
+def end_to_end(results: Results, settings: E2eSettings, out: Path) -> None:
+    """The end-to-end load on a platform of its own (nothing else's backlog in the way)."""
+    print("\nend to end through the whole platform (scripts/bench_e2e.py)")
+    with tempfile.TemporaryDirectory() as tmp:
+        platform = Platform(Path(tmp))
+        platform.start()
+        try:
+            results.e2e = asyncio.run(run_e2e(platform, settings, out))
+        finally:
+            platform.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Växel benchmark: every service, then end-to-end load.")
+    parser.add_argument("--quick", action="store_true", help="short end-to-end steps (a smoke run)")
+    parser.add_argument("--e2e-only", action="store_true", help="only the end-to-end load")
+    parser.add_argument("--profile", choices=("routing", "interaction-log", "sla", "client-tenant"))
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where the results go ({RESULTS})")
+    args = parser.parse_args(argv)
+    results = Results(quick=args.quick)
+    print("Växel benchmark\n")
+    if not args.e2e_only:
+        foundation(results, args.quick)
+    settings = replace(E2eSettings.quick() if args.quick else E2eSettings(), profile=args.profile)
+    args.out.mkdir(parents=True, exist_ok=True)
+    end_to_end(results, settings, args.out)
+    text = results.write(args.out)
+    print("\n" + text)
+    print(f"written: {args.out / 'bench.json'}, {args.out / 'bench.md'}, {args.out / 'latency_vs_load.png'}")
     return 0
 
 

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scripts._bench_results import Results
 from scripts.bench_sla import traffic
 from vaxel_common.db import connect
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
@@ -44,23 +45,25 @@ def measure(url: str, interactions: int = 10_000) -> tuple[float, float, float]:
     return rate, timings[len(timings) // 2], timings[int(len(timings) * 0.99) - 1]
 
 
-def report(platform: Platform | None = None) -> None:
-    """Print the figures (like bench_sla.report; the platform is not needed: the store is measured directly)."""
-    lines = []
+def _add(results: Results, database: str, rate: float, p50: float, p99: float) -> None:
+    print(
+        f"interaction-log {database}: {rate:,.0f} events/s written; search page of 100 p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+    results.add("interaction-log", f"{database}: events written", rate, "events/s")
+    results.add("interaction-log", f"{database}: search page of 100, p50", p50, "ms")
+    results.add("interaction-log", f"{database}: search page of 100, p99", p99, "ms")
+
+
+def report(results: Results, platform: Platform | None = None) -> None:
+    """Print and record the figures (the platform is not needed: the store is measured directly)."""
     with tempfile.TemporaryDirectory() as tmp:
-        rate, p50, p99 = measure(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-        lines.append(
-            f"interaction-log SQLite: {rate:,.0f} events/s written; search page of 100 p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-        )
+        _add(results, "SQLite", *measure(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"))
     if postgres_bin() is not None:
         with TemporaryPostgres() as cluster:
-            rate, p50, p99 = measure(cluster.create_database())
-            lines.append(
-                f"interaction-log PostgreSQL: {rate:,.0f} events/s written; search page of 100 p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-            )
-    for line in lines:
-        print(line)
+            _add(results, "PostgreSQL", *measure(cluster.create_database()))
+    else:
+        results.add("interaction-log", "PostgreSQL", None, "", "not measured: no PostgreSQL server binaries")
 
 
 if __name__ == "__main__":
-    report()
+    report(Results())

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
+from scripts._bench_results import Results
 from vaxel.events.v1 import events_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import decode_event, encode_event, new_event
@@ -125,14 +126,17 @@ def bench_service(platform: Platform, events: list[events_pb2.Event]) -> tuple[f
     return (_consumed(url) - before) / elapsed, produce_seconds
 
 
-def report(platform: Platform | None = None, interactions: int = 40_000) -> None:
+def report(results: Results, platform: Platform | None = None, interactions: int = 40_000) -> None:
     events = traffic(interactions)
     rate, read_ms = bench_in_process([encode_event(e) for e in events])
     print(f"SLA book, decode+apply in-process {rate:>12,.0f} events/s ({len(events):,} events)")
     print(f"  one 30-min interval read        {read_ms:>12.2f} ms")
+    results.add("sla", "book decode + apply, in process", rate, "events/s")
+    results.add("sla", "one 30-minute interval read", read_ms, "ms")
     if platform is not None:
         through, produce_seconds = bench_service(platform, events)
         print(
             f"SLA service through the broker    {through:>12,.0f} events/s (target >= 10,000;"
             f" producing took {produce_seconds:.1f} s)"
         )
+        results.add("sla", "service through the broker", through, "events/s", "target >= 10,000")

@@ -101,6 +101,9 @@ class RoutingMetrics:
         )
 
 
+# The gauges count every agent and waiting interaction of every pool: at most this often, not per batch.
+GAUGE_SECONDS = 0.5
+
 _OFFER_OUTCOMES = {
     "interaction_offered": "offered",
     "offer_accepted": "accepted",
@@ -154,6 +157,7 @@ class EngineRunner:
         self._catch_up_to: dict[TopicPartition, int] = {}
         self._next_offset: dict[TopicPartition, int] = {}
         self._stopping = False
+        self._gauges_due = 0.0
         self._log = get_logger("vaxel.routing.engine")
 
     def engine(self, pool: str) -> RoutingEngine:
@@ -257,6 +261,8 @@ class EngineRunner:
                 continue
             if not batches:
                 self._check_caught_up()
+                if self.ready.is_set() and time.monotonic() >= self._gauges_due:
+                    self._publish_gauges()  # the last changes before a quiet spell
                 continue
             await self._process(batches)
 
@@ -286,7 +292,7 @@ class EngineRunner:
                 else:
                     future.set_result(result)
         self._check_caught_up()
-        if self.ready.is_set():
+        if self.ready.is_set() and time.monotonic() >= self._gauges_due:
             self._publish_gauges()
 
     async def _apply(
@@ -449,6 +455,7 @@ class EngineRunner:
         return state
 
     def _publish_gauges(self) -> None:
+        self._gauges_due = time.monotonic() + GAUGE_SECONDS
         for pool, engine in self.engines.items():
             snapshot = engine.snapshot()
             self._metrics.waiting.labels(pool).set(snapshot["waiting"])
