@@ -121,6 +121,11 @@ class SqlInteractionStore:
     def dialect(self) -> str:
         return self._db.dialect
 
+    @property
+    def database(self) -> Database:
+        """The connection, for the report and survey queries (same thread, same database)."""
+        return self._db
+
     def add(self, event: events_pb2.Event) -> bool:
         """Buffer one event for the next flush; False for events about no interaction (not kept)."""
         if not event.interaction_id or not event.event_id.strip():
