@@ -18,9 +18,8 @@ DAY = timedelta(hours=24)
 
 
 def ev(n: int, kind: str, seconds: float, interaction: str = "i1", **fields: object) -> LoggedEvent:
-    return LoggedEvent(
-        f"{interaction}-e{n}", kind, "t1", interaction, T0 + timedelta(seconds=seconds), **fields
-    )  # type: ignore[arg-type]
+    at = T0 + timedelta(seconds=seconds)
+    return LoggedEvent(f"{interaction}-e{n}", kind, "t1", interaction, at, **fields)  # type: ignore[arg-type]
 
 
 def answered(interaction: str = "i1") -> list[LoggedEvent]:
