@@ -197,6 +197,7 @@ def price(
                 amount_minor=amount,
             )
         )
+    lines.sort(key=lambda line: (line.start_date, line.channel, line.end_date))
     return UsageReport(
         first_day=first_day,
         last_day=last_day,
