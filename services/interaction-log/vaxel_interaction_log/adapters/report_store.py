@@ -8,6 +8,7 @@ so SQLite and PostgreSQL group alike.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -89,17 +90,21 @@ class SqlReports:
                 (off, *params),
             )
             per_volume: dict[tuple[int, str], list[int]] = {}
+            per_disposition: dict[tuple[int, str, str], int] = defaultdict(int)
+            per_score: dict[tuple[int, str, int], int] = defaultdict(int)
             for week, queue, disposition, score, count, wrapped in rows:
                 held = per_volume.setdefault((int(week), queue), [0, 0])
                 held[0] += int(count)
                 held[1] += int(wrapped)
                 if disposition:
-                    topics.append(
-                        TopicTally(int(week), queue, TopicKind.DISPOSITION, disposition, int(count))
-                    )
+                    per_disposition[(int(week), queue, disposition)] += int(count)
                 if score:
-                    scores.append(ScoreTally(int(week), queue, int(score), int(count)))
+                    per_score[(int(week), queue, int(score))] += int(count)
             volumes.extend(WeekVolume(w, q, n, wrapped) for (w, q), (n, wrapped) in per_volume.items())
+            topics.extend(
+                TopicTally(w, q, TopicKind.DISPOSITION, d, n) for (w, q, d), n in per_disposition.items()
+            )
+            scores.extend(ScoreTally(w, q, score, n) for (w, q, score), n in per_score.items())
             where_i, params_i = self._where(tenant_id, segment, queue_id, "i")
             for week, queue, tag, count in self._db.fetchall(
                 f"SELECT {_week('i.started_us')}, i.queue_id, t.tag, COUNT(*) FROM interactions i"  # noqa: S608

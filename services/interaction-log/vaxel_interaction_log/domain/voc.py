@@ -174,7 +174,7 @@ def options(comments_per_row: int, rising_per_row: int, min_count: int) -> VocOp
 
 
 Key = tuple[str, int]  # (queue, week)
-TopicKey = tuple[TopicKind, str]
+TopicKey = tuple[str, str]  # (kind's value, name): plain strings hash fast
 
 
 class _Tallies:
@@ -197,7 +197,7 @@ class _Tallies:
                 self.volumes[key][1] += v.wrapped_up
         for t in facts.topics:
             for key in keys(t.queue_id, t.week):
-                self.topics[key][(t.kind, t.name)] += t.count
+                self.topics[key][(t.kind.value, t.name)] += t.count
         for s in facts.scores:
             if s.score in SCORES:
                 for key in keys(s.queue_id, s.week):
@@ -213,8 +213,11 @@ class _Tallies:
 
 def _shares(tallies: _Tallies, key: Key, kind: TopicKind) -> tuple[TopicShare, ...]:
     counted = tallies.topics.get(key, {})
+    wanted = kind.value
     found = [
-        TopicShare(k, name, n, tallies.share(key, (k, name))) for (k, name), n in counted.items() if k is kind
+        TopicShare(kind, name, n, tallies.share(key, (k, name)))
+        for (k, name), n in counted.items()
+        if k == wanted
     ]
     return tuple(sorted(found, key=lambda t: (-t.count, t.name)))
 
@@ -235,7 +238,7 @@ def _rising(tallies: _Tallies, key: Key, opts: VocOptions) -> tuple[RisingTopic,
         share = tallies.share(key, topic)
         baseline = sum(tallies.share(h, topic) for h in history) / len(history)
         if share > baseline:
-            found.append(RisingTopic(topic[0], topic[1], count, share, baseline))
+            found.append(RisingTopic(TopicKind(topic[0]), topic[1], count, share, baseline))
     found.sort(key=lambda r: (-r.rise, -r.count, r.kind.value, r.name))
     return tuple(found[: opts.rising_per_row])
 
