@@ -99,9 +99,13 @@ def migrations(dialect: str) -> list[Migration]:
                     score INTEGER NOT NULL,
                     answered_us BIGINT NOT NULL,
                     PRIMARY KEY (tenant_id, interaction_id))""",
-                # Voice of the customer and usage scan a tenant's period from the index alone.
+                # Voice of the customer and usage scan a tenant's period from the index alone (the
+                # interaction id for the join with the tags).
                 "CREATE INDEX interactions_reports ON interactions (tenant_id, started_us, queue_id, channel,"
-                " outcome, disposition, survey_score, connected_us, ended_us, wrapped_up_us)",
+                " outcome, disposition, survey_score, connected_us, ended_us, wrapped_up_us, interaction_id)",
+                # The latest survey comments: only the commented interactions.
+                "CREATE INDEX interactions_commented ON interactions (tenant_id, started_us)"
+                " WHERE survey_comment <> ''",
                 "CREATE INDEX interaction_tags_with_tag ON interaction_tags (tenant_id, interaction_id, tag)",
             ),
         ),
