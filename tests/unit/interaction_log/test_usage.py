@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vaxel_interaction_log.domain.calendar import day_index, day_of
 from vaxel_interaction_log.domain.usage import (
     DayUsage,
@@ -141,3 +144,44 @@ class TestTenantBook:
         assert book.zone("t1") is None
         book.set_zone("t1", "Europe/Stockholm")
         assert book.zone("t1") == "Europe/Stockholm"
+
+
+class TestInvariants:
+    @settings(max_examples=150, deadline=None)
+    @given(
+        usage=st.lists(
+            st.builds(
+                DayUsage,
+                day=st.dates(min_value=date(2025, 12, 1), max_value=date(2026, 5, 31)),
+                channel=st.sampled_from([VOICE, CHAT, EMAIL]),
+                interactions=st.integers(1, 50),
+                minutes=st.integers(1, 500),
+            ),
+            max_size=40,
+        ),
+        starts=st.sets(st.dates(min_value=date(2025, 11, 1), max_value=date(2026, 6, 30)), max_size=4),
+        granularity=st.sampled_from(list(Granularity)),
+    )
+    def test_lines_partition_the_usage_and_each_day_pays_its_versions_rate(
+        self, usage: list[DayUsage], starts: set[date], granularity: Granularity
+    ) -> None:
+        tariffs = [
+            Tariff(d, "SEK", {VOICE: Rate(MINUTE, d.day), CHAT: Rate(EACH, 100 + d.month)}) for d in starts
+        ]
+        first, last = date(2026, 1, 1), date(2026, 4, 30)
+        report = price(usage, tariffs, granularity, first, last)
+        inside = [u for u in usage if first <= u.day <= last]
+        assert sum(line.interactions for line in report.lines) == sum(u.interactions for u in inside)
+        assert sum(line.minutes for line in report.lines) == sum(u.minutes for u in inside)
+        expected = 0
+        for u in inside:
+            in_force = [t for t in tariffs if t.effective_from <= u.day]
+            tariff = max(in_force, key=lambda t: t.effective_from) if in_force else None
+            rate = tariff.rates.get(u.channel) if tariff else None
+            if rate is not None:
+                expected += (u.minutes if rate.unit is MINUTE else u.interactions) * rate.amount_minor
+        assert sum(report.amounts.values()) == expected == sum(line.amount_minor for line in report.lines)
+        for line in report.lines:
+            assert first <= line.start_date <= line.end_date <= last
+            if line.tariff is not None:
+                assert line.tariff.effective_from <= line.start_date
