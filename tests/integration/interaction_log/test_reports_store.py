@@ -162,6 +162,32 @@ class TestVoiceOfCustomer:
         )
         assert [(r.queue_id, [t.name for t in r.tags]) for r in only_sales] == [("sales", ["sales lead"])]
 
+    def test_weeks_around_the_spring_change_cut_at_local_midnight(self, store: SqlInteractionStore) -> None:
+        tenant = f"t-{uuid.uuid4().hex[:6]}"
+        # Stockholm goes to summer time on Sunday 2026-03-29; Monday 00:00 CEST is 22:00 UTC that Sunday.
+        deliver(
+            store,
+            [
+                *interaction(tenant, "sunday", datetime(2026, 3, 29, 21, 59, tzinfo=UTC), tags=("a",)),
+                *interaction(tenant, "monday", datetime(2026, 3, 29, 22, 0, tzinfo=UTC), tags=("b",)),
+                *interaction(tenant, "before", datetime(2026, 3, 23, 0, 30, tzinfo=UTC), tags=("a",)),
+            ],
+        )
+        _, weeks, rows = reports(store, tenant).voice_of_customer(
+            tenant,
+            datetime(2026, 3, 25, tzinfo=UTC),
+            datetime(2026, 3, 31, tzinfo=UTC),
+            "",
+            VocOptions(),
+            with_comments=True,
+        )
+        assert (weeks.first_day, weeks.last_day) == (date(2026, 3, 23), date(2026, 4, 5))
+        everyone = [r for r in rows if r.queue_id == ""]
+        assert [(r.monday, r.interactions, [t.name for t in r.tags]) for r in everyone] == [
+            (date(2026, 3, 23), 2, ["a"]),
+            (date(2026, 3, 30), 1, ["b"]),
+        ]
+
     def test_erasure_takes_the_comments_with_it(self, store: SqlInteractionStore) -> None:
         tenant = f"t-{uuid.uuid4().hex[:6]}"
         deliver(

@@ -1,14 +1,13 @@
 """SQL for the tenant reports and the surveys, on the interaction store's database.
 
-Reports aggregate in the database (one pass over the tenant's period per constant-offset
-segment, served by the ``interactions_reports`` covering index); local days and ISO weeks are
-integer arithmetic on the UTC microseconds (see :mod:`vaxel_interaction_log.domain.calendar`),
-so SQLite and PostgreSQL group alike.
+Reports aggregate in the database (one query per tally over the tenant's period, served by the
+``interactions_reports`` covering index); local days and ISO weeks are integer arithmetic on the
+UTC microseconds plus the zone's offset, a CASE over the period's constant-offset segments (see
+:mod:`vaxel_interaction_log.domain.calendar`), so SQLite and PostgreSQL group alike.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,14 +32,31 @@ __all__ = ["SqlReports", "SqlSurveyLedger"]
 _CHUNK = 500
 
 
-def _day(column: str = "started_us") -> str:
-    """The local day number of ``column`` (one placeholder: the segment's offset)."""
-    return f"(({column} + CAST(? AS BIGINT)) / {DAY_US})"
+class _Local:
+    """SQL for the local day and ISO week of a column over constant-offset segments: the offset is a
+    CASE over the segment bounds (a year has at most a few), so one query covers the whole period."""
 
+    def __init__(self, segments: tuple[Segment, ...]) -> None:
+        self.start_us = segments[0].start_us
+        self.end_us = segments[-1].end_us
+        self._bounds = [s.end_us for s in segments[:-1]]
+        self._offsets = [s.offset_us for s in segments]
 
-def _week(column: str = "started_us") -> str:
-    """The ISO week number (weeks since Monday 1969-12-29) of ``column``."""
-    return f"(({_day(column)} + 3) / 7)"
+    def day(self, column: str = "started_us") -> tuple[str, list[int]]:
+        """The local day number of ``column`` and the parameters of its placeholders."""
+        if not self._bounds:
+            return f"(({column} + CAST(? AS BIGINT)) / {DAY_US})", [self._offsets[0]]
+        whens = " ".join(f"WHEN {column} < ? THEN CAST(? AS BIGINT)" for _ in self._bounds)
+        params = [v for pair in zip(self._bounds, self._offsets, strict=False) for v in pair]
+        return f"(({column} + CASE {whens} ELSE CAST(? AS BIGINT) END) / {DAY_US})", [
+            *params,
+            self._offsets[-1],
+        ]
+
+    def week(self, column: str = "started_us") -> tuple[str, list[int]]:
+        """The ISO week number (weeks since Monday 1969-12-29) of ``column``."""
+        day, params = self.day(column)
+        return f"(({day} + 3) / 7)", params
 
 
 _MINUTE_US = 60_000_000
@@ -62,12 +78,11 @@ class SqlReports:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def _where(
-        self, tenant_id: str, segment: Segment, queue_id: str, alias: str = ""
-    ) -> tuple[str, list[Any]]:
+    @staticmethod
+    def _where(tenant_id: str, local: _Local, queue_id: str, alias: str = "") -> tuple[str, list[Any]]:
         p = f"{alias}." if alias else ""
         where = f"{p}tenant_id = ? AND {p}started_us >= ? AND {p}started_us < ?"
-        params: list[Any] = [tenant_id, segment.start_us, segment.end_us]
+        params: list[Any] = [tenant_id, local.start_us, local.end_us]
         if queue_id:
             where += f" AND {p}queue_id = ?"
             params.append(queue_id)
@@ -76,66 +91,65 @@ class SqlReports:
     def voc_facts(
         self, tenant_id: str, segments: tuple[Segment, ...], queue_id: str, comments_per_row: int
     ) -> VocFacts:
+        local = _Local(segments)
+        week, week_params = local.week()
+        where, params = self._where(tenant_id, local, queue_id)
+        # Per week, queue and disposition (the domain sums the volumes).
         volumes: list[WeekVolume] = []
         topics: list[TopicTally] = []
-        scores: list[ScoreTally] = []
-        comments: list[Comment] = []
-        for segment in segments:
-            where, params = self._where(tenant_id, segment, queue_id)
-            off = segment.offset_us
-            # One pass: per week, queue, disposition and score; the domain sums the rest.
-            rows = self._db.fetchall(
-                f"SELECT {_week()}, queue_id, disposition, survey_score, COUNT(*), COUNT(wrapped_up_us)"  # noqa: S608  (fixed text)
-                f" FROM interactions WHERE {where} GROUP BY 1, 2, 3, 4",
-                (off, *params),
+        for w, queue, disposition, count, wrapped in self._db.fetchall(
+            f"SELECT {week}, queue_id, disposition, COUNT(*), COUNT(wrapped_up_us)"  # noqa: S608  (fixed text)
+            f" FROM interactions WHERE {where} GROUP BY 1, 2, 3",
+            (*week_params, *params),
+        ):
+            volumes.append(WeekVolume(int(w), queue, int(count), int(wrapped)))
+            if disposition:
+                topics.append(TopicTally(int(w), queue, TopicKind.DISPOSITION, disposition, int(count)))
+        scores = [
+            ScoreTally(int(w), queue, int(score), int(count))
+            for w, queue, score, count in self._db.fetchall(
+                f"SELECT {week}, queue_id, survey_score, COUNT(*) FROM interactions"  # noqa: S608
+                f" WHERE {where} AND survey_score > 0 GROUP BY 1, 2, 3",
+                (*week_params, *params),
             )
-            per_volume: dict[tuple[int, str], list[int]] = {}
-            per_disposition: dict[tuple[int, str, str], int] = defaultdict(int)
-            per_score: dict[tuple[int, str, int], int] = defaultdict(int)
-            for week, queue, disposition, score, count, wrapped in rows:
-                held = per_volume.setdefault((int(week), queue), [0, 0])
-                held[0] += int(count)
-                held[1] += int(wrapped)
-                if disposition:
-                    per_disposition[(int(week), queue, disposition)] += int(count)
-                if score:
-                    per_score[(int(week), queue, int(score))] += int(count)
-            volumes.extend(WeekVolume(w, q, n, wrapped) for (w, q), (n, wrapped) in per_volume.items())
-            topics.extend(
-                TopicTally(w, q, TopicKind.DISPOSITION, d, n) for (w, q, d), n in per_disposition.items()
-            )
-            scores.extend(ScoreTally(w, q, score, n) for (w, q, score), n in per_score.items())
-            where_i, params_i = self._where(tenant_id, segment, queue_id, "i")
-            for week, queue, tag, count in self._db.fetchall(
-                f"SELECT {_week('i.started_us')}, i.queue_id, t.tag, COUNT(*) FROM interactions i"  # noqa: S608
+        ]
+        week_i, week_i_params = local.week("i.started_us")
+        where_i, params_i = self._where(tenant_id, local, queue_id, "i")
+        topics.extend(
+            TopicTally(int(w), queue, TopicKind.TAG, tag, int(count))
+            for w, queue, tag, count in self._db.fetchall(
+                f"SELECT {week_i}, i.queue_id, t.tag, COUNT(*) FROM interactions i"  # noqa: S608
                 " JOIN interaction_tags t ON t.tenant_id = i.tenant_id AND t.interaction_id = i.interaction_id"
                 f" WHERE {where_i} GROUP BY 1, 2, 3",
-                (off, *params_i),
-            ):
-                topics.append(TopicTally(int(week), queue, TopicKind.TAG, tag, int(count)))
-            for week, queue, interaction_id, started, score, text in self._db.fetchall(
+                (*week_i_params, *params_i),
+            )
+        )
+        comments = [
+            Comment(int(w), queue, interaction_id, int(started), int(score), text)
+            for w, queue, interaction_id, started, score, text in self._db.fetchall(
                 f"SELECT week, queue_id, interaction_id, started_us, survey_score, survey_comment FROM ("  # noqa: S608
-                f" SELECT {_week()} AS week, queue_id, interaction_id, started_us, survey_score, survey_comment,"
-                f" ROW_NUMBER() OVER (PARTITION BY queue_id, {_week()}"
+                f" SELECT {week} AS week, queue_id, interaction_id, started_us, survey_score, survey_comment,"
+                f" ROW_NUMBER() OVER (PARTITION BY queue_id, {week}"
                 " ORDER BY started_us DESC, interaction_id DESC) AS n"
                 f" FROM interactions WHERE {where} AND survey_comment <> '') ranked WHERE n <= ?",
-                (off, off, *params, comments_per_row),
-            ):
-                comments.append(Comment(int(week), queue, interaction_id, int(started), int(score), text))
+                (*week_params, *week_params, *params, comments_per_row),
+            )
+        ]
         return VocFacts(tuple(volumes), tuple(topics), tuple(scores), tuple(comments))
 
     def usage_by_day(self, tenant_id: str, segments: tuple[Segment, ...]) -> list[DayUsage]:
-        found: list[DayUsage] = []
-        for segment in segments:
-            where, params = self._where(tenant_id, segment, "")
-            for day, channel, count, minutes in self._db.fetchall(
-                f"SELECT {_day()}, channel, COUNT(*), SUM({_MINUTES}) FROM interactions"  # noqa: S608
+        local = _Local(segments)
+        day, day_params = local.day()
+        where, params = self._where(tenant_id, local, "")
+        return [
+            DayUsage(day_of(int(d)), int(channel), int(count), int(minutes))
+            for d, channel, count, minutes in self._db.fetchall(
+                f"SELECT {day}, channel, COUNT(*), SUM({_MINUTES}) FROM interactions"  # noqa: S608
                 f" WHERE {where} AND outcome = ? AND connected_us IS NOT NULL AND ended_us IS NOT NULL"
                 " GROUP BY 1, 2",
-                (segment.offset_us, *params, Outcome.ANSWERED.value),
-            ):
-                found.append(DayUsage(day_of(int(day)), int(channel), int(count), int(minutes)))
-        return found
+                (*day_params, *params, Outcome.ANSWERED.value),
+            )
+        ]
 
 
 class SqlSurveyLedger:

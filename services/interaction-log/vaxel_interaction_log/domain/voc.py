@@ -206,16 +206,17 @@ class _Tallies:
             for key in keys(c.queue_id, c.week):
                 self.comments[key].append(c)
 
-    def share(self, key: Key, topic: TopicKey) -> float:
-        wrapped = self.volumes[key][1] if key in self.volumes else 0
-        return self.topics[key].get(topic, 0) / wrapped if wrapped and key in self.topics else 0.0
+    def wrapped(self, key: Key) -> int:
+        held = self.volumes.get(key)
+        return held[1] if held else 0
 
 
 def _shares(tallies: _Tallies, key: Key, kind: TopicKind) -> tuple[TopicShare, ...]:
     counted = tallies.topics.get(key, {})
+    wrapped = tallies.wrapped(key)
     wanted = kind.value
     found = [
-        TopicShare(kind, name, n, tallies.share(key, (k, name)))
+        TopicShare(kind, name, n, n / wrapped if wrapped else 0.0)
         for (k, name), n in counted.items()
         if k == wanted
     ]
@@ -225,18 +226,19 @@ def _shares(tallies: _Tallies, key: Key, kind: TopicKind) -> tuple[TopicShare, .
 def _rising(tallies: _Tallies, key: Key, opts: VocOptions) -> tuple[RisingTopic, ...]:
     queue, week = key
     history = [
-        (queue, w)
+        (tallies.topics.get((queue, w), {}), tallies.wrapped((queue, w)))
         for w in range(week - BASELINE_WEEKS, week)
-        if (queue, w) in tallies.volumes and tallies.volumes[(queue, w)][1] > 0
+        if tallies.wrapped((queue, w)) > 0
     ]
-    if not history:
+    wrapped = tallies.wrapped(key)
+    if not history or not wrapped:
         return ()
     found = []
     for topic, count in tallies.topics.get(key, {}).items():
         if count < opts.min_count:
             continue
-        share = tallies.share(key, topic)
-        baseline = sum(tallies.share(h, topic) for h in history) / len(history)
+        share = count / wrapped
+        baseline = sum(counts.get(topic, 0) / base for counts, base in history) / len(history)
         if share > baseline:
             found.append(RisingTopic(TopicKind(topic[0]), topic[1], count, share, baseline))
     found.sort(key=lambda r: (-r.rise, -r.count, r.kind.value, r.name))
