@@ -145,9 +145,10 @@ class SqlReports:
             DayUsage(day_of(int(d)), int(channel), int(count), int(minutes))
             for d, channel, count, minutes in self._db.fetchall(
                 f"SELECT {day}, channel, COUNT(*), SUM({_MINUTES}) FROM interactions"  # noqa: S608
-                f" WHERE {where} AND outcome = ? AND connected_us IS NOT NULL AND ended_us IS NOT NULL"
-                " GROUP BY 1, 2",
-                (*day_params, *params, Outcome.ANSWERED.value),
+                # Connected is answered (the outcome column is left out: its index would win over
+                # the covering one).
+                f" WHERE {where} AND connected_us IS NOT NULL AND ended_us IS NOT NULL GROUP BY 1, 2",
+                (*day_params, *params),
             )
         ]
 
