@@ -114,6 +114,7 @@ class SqlInteractionStore:
         self._db = db
         if db.dialect == "sqlite":
             db.execute("PRAGMA secure_delete=ON")  # overwritten content is zeroed, not left in free pages
+            db.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages (not 2): the reports read wide ranges
         migrate(db, migrations(db.dialect))
         self._pending: list[tuple[Any, ...]] = []
 
