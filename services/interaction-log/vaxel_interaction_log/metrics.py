@@ -16,6 +16,8 @@ class InteractionLogMetrics:
     events_skipped: Counter
     records_written: Counter
     flush_seconds: Histogram
+    surveys_requested: Counter
+    survey_answers: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> InteractionLogMetrics:
@@ -43,6 +45,18 @@ class InteractionLogMetrics:
                 "Time to write one consumed batch (events and records, one transaction).",
                 ["database"],
                 buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+                registry=registry,
+            ),
+            surveys_requested=Counter(
+                "vaxel_interaction_log_surveys_requested_total",
+                "survey.sent events published for interactions that ended with an agent.",
+                ["channel"],
+                registry=registry,
+            ),
+            survey_answers=Counter(
+                "vaxel_interaction_log_survey_answers_total",
+                "Survey answers accepted through RecordSurveyAnswer and published.",
+                [],
                 registry=registry,
             ),
         )

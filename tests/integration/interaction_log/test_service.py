@@ -140,7 +140,7 @@ class TestThroughTheBroker:
             reply = stub(channels).GetInteraction(
                 interactions_pb2.GetInteractionRequest(interaction_id=ids[0]), metadata=key, timeout=5
             )
-            assert len(reply.interaction.timeline) == 7
+            assert len(reply.interaction.timeline) == 8  # the 7 published and the survey request
             return reply.interaction
 
         record = eventually(answered)
@@ -152,6 +152,7 @@ class TestThroughTheBroker:
             "interaction.ended",
             "interaction.wrapped_up",
             "survey.answered",
+            "survey.sent",  # sent by the log once the call ended (now, so last)
         ]
         assert record.outcome == interactions_pb2.OUTCOME_ANSWERED
         assert (record.agent_id, record.disposition, list(record.tags)) == ("agent-7", "solved", ["refund"])

@@ -2,7 +2,8 @@
 
 Times are integer microseconds since the epoch (UTC): sortable and the same in both dialects.
 ``events`` is append-only, keyed by event id; ``interactions`` and ``interaction_tags`` are the
-projection, recomputed from an interaction's events whenever a batch touches it.
+projection, recomputed from an interaction's events whenever a batch touches it;
+``survey_requests`` and ``survey_answers`` remember which surveys went out and which answer came first.
 """
 
 from __future__ import annotations
@@ -78,6 +79,34 @@ def migrations(dialect: str) -> list[Migration]:
                     interaction_id TEXT NOT NULL,
                     erased_us BIGINT NOT NULL,
                     PRIMARY KEY (tenant_id, interaction_id))""",
+            ),
+        ),
+        Migration(
+            3,
+            "voc_and_usage: survey requests and answers, a covering index for the reports",
+            (
+                # A survey.sent event was published for the interaction (not sent again).
+                """CREATE TABLE survey_requests (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    requested_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+                # The first answer's score and time, claimed before its event is published (no
+                # comment here: the comment lives in the event and the record, which erasure scrubs).
+                """CREATE TABLE survey_answers (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    score INTEGER NOT NULL,
+                    answered_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+                # Voice of the customer and usage scan a tenant's period from the index alone (the
+                # interaction id for the join with the tags).
+                "CREATE INDEX interactions_reports ON interactions (tenant_id, started_us, queue_id, channel,"
+                " outcome, disposition, survey_score, connected_us, ended_us, wrapped_up_us, interaction_id)",
+                # The latest survey comments: only the commented interactions.
+                "CREATE INDEX interactions_commented ON interactions (tenant_id, started_us)"
+                " WHERE survey_comment <> ''",
+                "CREATE INDEX interaction_tags_with_tag ON interaction_tags (tenant_id, interaction_id, tag)",
             ),
         ),
     ]

@@ -1,7 +1,9 @@
 """gRPC servicer of the interaction query API: convert, delegate to the domain, convert back.
 
-Every call needs the ``interactions:read`` scope and is scoped to the caller's tenant (the ops key
-names one). Another tenant's interaction is NOT_FOUND, as an unknown one is.
+Reads need the ``interactions:read`` scope, erasure and survey answers ``interactions:write``,
+the voice-of-the-customer and usage reports ``reports:read`` (survey comments in the report only
+with ``interactions:read`` too). Every call is scoped to the caller's tenant (the ops key names
+one). Another tenant's interaction is NOT_FOUND, as an unknown one is.
 """
 
 from __future__ import annotations
@@ -17,12 +19,23 @@ from vaxel_common.errors import InvalidArgument
 from vaxel_common.grpc_server import Context
 from vaxel_interaction_log.adapters.converters import filter_from_pb, record_to_pb
 from vaxel_interaction_log.adapters.export import csv_chunk, json_lines_chunk
+from vaxel_interaction_log.adapters.report_converters import (
+    answer_to_pb,
+    granularity_from_pb,
+    usage_to_pb,
+    voc_granularity_from_pb,
+    voc_to_pb,
+)
+from vaxel_interaction_log.adapters.surveys import SurveyAnswers
 from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
+from vaxel_interaction_log.domain.reports import Reports
+from vaxel_interaction_log.domain.voc import options
 
-__all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "InteractionLogServicer"]
+__all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "REPORTS_READ", "InteractionLogServicer"]
 
 INTERACTIONS_READ = "interactions:read"
 INTERACTIONS_WRITE = "interactions:write"
+REPORTS_READ = "reports:read"
 
 
 def _tenant(requested: str, scope: str = INTERACTIONS_READ) -> str:
@@ -39,9 +52,13 @@ def _when(message: Message, field: str) -> datetime | None:
 
 
 class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer):
-    def __init__(self, queries: InteractionQueries, privacy: Privacy) -> None:
+    def __init__(
+        self, queries: InteractionQueries, privacy: Privacy, *, surveys: SurveyAnswers, reports: Reports
+    ) -> None:
         self._queries = queries
         self._privacy = privacy
+        self._surveys = surveys
+        self._reports = reports
 
     async def GetInteraction(  # noqa: N802  (gRPC method name)
         self, request: interactions_pb2.GetInteractionRequest, context: Context
@@ -101,3 +118,38 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
         tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
         erased = self._privacy.erase_customer(tenant_id, request.customer_ref)
         return interactions_pb2.EraseCustomerResponse(interactions=erased)
+
+    async def RecordSurveyAnswer(  # noqa: N802
+        self, request: interactions_pb2.RecordSurveyAnswerRequest, context: Context
+    ) -> interactions_pb2.RecordSurveyAnswerResponse:
+        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
+        answer = await self._surveys.record(tenant_id, request.interaction_id, request.score, request.comment)
+        return answer_to_pb(answer)
+
+    async def GetVoiceOfCustomer(  # noqa: N802
+        self, request: interactions_pb2.GetVoiceOfCustomerRequest, context: Context
+    ) -> interactions_pb2.GetVoiceOfCustomerResponse:
+        tenant_id = _tenant(request.tenant_id, REPORTS_READ)
+        scopes = current_principal().scopes
+        with_comments = INTERACTIONS_READ in scopes or "*" in scopes
+        voc_granularity_from_pb(request.granularity)
+        opts = options(request.comments_per_row, request.rising_topics_per_row, request.rising_min_count)
+        zone, weeks, rows = self._reports.voice_of_customer(
+            tenant_id,
+            _when(request, "from"),
+            _when(request, "to"),
+            request.queue_id,
+            opts,
+            with_comments=with_comments,
+        )
+        return voc_to_pb(zone, weeks, rows, comments_included=with_comments)
+
+    async def GetUsage(  # noqa: N802
+        self, request: interactions_pb2.GetUsageRequest, context: Context
+    ) -> interactions_pb2.GetUsageResponse:
+        tenant_id = _tenant(request.tenant_id, REPORTS_READ)
+        granularity = granularity_from_pb(request.granularity)
+        zone, report = self._reports.usage(
+            tenant_id, _when(request, "from"), _when(request, "to"), granularity
+        )
+        return usage_to_pb(zone, report)

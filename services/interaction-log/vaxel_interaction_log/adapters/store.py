@@ -114,12 +114,18 @@ class SqlInteractionStore:
         self._db = db
         if db.dialect == "sqlite":
             db.execute("PRAGMA secure_delete=ON")  # overwritten content is zeroed, not left in free pages
+            db.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages (not 2): the reports read wide ranges
         migrate(db, migrations(db.dialect))
         self._pending: list[tuple[Any, ...]] = []
 
     @property
     def dialect(self) -> str:
         return self._db.dialect
+
+    @property
+    def database(self) -> Database:
+        """The connection, for the report and survey queries (same thread, same database)."""
+        return self._db
 
     def add(self, event: events_pb2.Event) -> bool:
         """Buffer one event for the next flush; False for events about no interaction (not kept)."""

@@ -23,46 +23,81 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from vaxel.tenant.v1 import tenant_pb2 as vaxel_dot_tenant_dot_v1_dot_tenant__pb2
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vaxel/interactions/v1/interactions.proto\x12\x15vaxel.interactions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"x\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\"\xa3\x06\n\x0bInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08queue_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08timeline\x18\x06 \x03(\x0b\x32$.vaxel.interactions.v1.TimelineEntry\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12-\n\tqueued_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\noffered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63onnected_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x62\x61ndoned_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rwrapped_up_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x0f \x01(\t\x12/\n\x07outcome\x18\x10 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x17\n\x0fwaiting_seconds\x18\x11 \x01(\x01\x12\x14\n\x0ctalk_seconds\x18\x12 \x01(\x01\x12\x16\n\x0ehandle_seconds\x18\x13 \x01(\x01\x12\x13\n\x0b\x64isposition\x18\x14 \x01(\t\x12\x0c\n\x04tags\x18\x15 \x03(\t\x12\r\n\x05notes\x18\x16 \x01(\t\x12\x14\n\x0csurvey_score\x18\x17 \x01(\r\x12\x16\n\x0esurvey_comment\x18\x18 \x01(\t\x12\x0f\n\x07subject\x18\x19 \x01(\t\"B\n\x15GetInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"Q\n\x16GetInteractionResponse\x12\x37\n\x0binteraction\x18\x01 \x01(\x0b\x32\".vaxel.interactions.v1.Interaction\"\xca\x01\n\x11InteractionFilter\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12/\n\x07outcome\x18\x03 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x0b\n\x03tag\x18\x05 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x06 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\"\xe1\x01\n\x19SearchInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x06\x66ilter\x18\x04 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"o\n\x1aSearchInteractionsResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x19GetCustomerHistoryRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"o\n\x1aGetCustomerHistoryResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xef\x01\n\x19\x45xportInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x06\x66ormat\x18\x04 \x01(\x0e\x32#.vaxel.interactions.v1.ExportFormat\x12\x38\n\x06\x66ilter\x18\x05 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\"8\n\x1a\x45xportInteractionsResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04rows\x18\x02 \x01(\r\"?\n\x14\x45raseCustomerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\"-\n\x15\x45raseCustomerResponse\x12\x14\n\x0cinteractions\x18\x01 \x01(\r*\x8f\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_WAITING\x10\x01\x12\x14\n\x10OUTCOME_ANSWERED\x10\x02\x12\x15\n\x11OUTCOME_ABANDONED\x10\x03\x12\x15\n\x11OUTCOME_DEFLECTED\x10\x04\x12\x12\n\x0eOUTCOME_CLOSED\x10\x05*b\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x1c\n\x18\x45XPORT_FORMAT_JSON_LINES\x10\x02\x32\xe5\x04\n\x15InteractionLogService\x12m\n\x0eGetInteraction\x12,.vaxel.interactions.v1.GetInteractionRequest\x1a-.vaxel.interactions.v1.GetInteractionResponse\x12y\n\x12SearchInteractions\x12\x30.vaxel.interactions.v1.SearchInteractionsRequest\x1a\x31.vaxel.interactions.v1.SearchInteractionsResponse\x12y\n\x12GetCustomerHistory\x12\x30.vaxel.interactions.v1.GetCustomerHistoryRequest\x1a\x31.vaxel.interactions.v1.GetCustomerHistoryResponse\x12{\n\x12\x45xportInteractions\x12\x30.vaxel.interactions.v1.ExportInteractionsRequest\x1a\x31.vaxel.interactions.v1.ExportInteractionsResponse0\x01\x12j\n\rEraseCustomer\x12+.vaxel.interactions.v1.EraseCustomerRequest\x1a,.vaxel.interactions.v1.EraseCustomerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vaxel/interactions/v1/interactions.proto\x12\x15vaxel.interactions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cvaxel/tenant/v1/tenant.proto\x1a\x1avaxel/types/v1/types.proto\"x\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\"\xa3\x06\n\x0bInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08queue_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08timeline\x18\x06 \x03(\x0b\x32$.vaxel.interactions.v1.TimelineEntry\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12-\n\tqueued_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\noffered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63onnected_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x62\x61ndoned_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rwrapped_up_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61gent_id\x18\x0f \x01(\t\x12/\n\x07outcome\x18\x10 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x17\n\x0fwaiting_seconds\x18\x11 \x01(\x01\x12\x14\n\x0ctalk_seconds\x18\x12 \x01(\x01\x12\x16\n\x0ehandle_seconds\x18\x13 \x01(\x01\x12\x13\n\x0b\x64isposition\x18\x14 \x01(\t\x12\x0c\n\x04tags\x18\x15 \x03(\t\x12\r\n\x05notes\x18\x16 \x01(\t\x12\x14\n\x0csurvey_score\x18\x17 \x01(\r\x12\x16\n\x0esurvey_comment\x18\x18 \x01(\t\x12\x0f\n\x07subject\x18\x19 \x01(\t\"B\n\x15GetInteractionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\"Q\n\x16GetInteractionResponse\x12\x37\n\x0binteraction\x18\x01 \x01(\x0b\x32\".vaxel.interactions.v1.Interaction\"\xca\x01\n\x11InteractionFilter\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12/\n\x07outcome\x18\x03 \x01(\x0e\x32\x1e.vaxel.interactions.v1.Outcome\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x0b\n\x03tag\x18\x05 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x06 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x07 \x01(\t\"\xe1\x01\n\x19SearchInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x06\x66ilter\x18\x04 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"o\n\x1aSearchInteractionsResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x19GetCustomerHistoryRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"o\n\x1aGetCustomerHistoryResponse\x12\x38\n\x0cinteractions\x18\x01 \x03(\x0b\x32\".vaxel.interactions.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xef\x01\n\x19\x45xportInteractionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x06\x66ormat\x18\x04 \x01(\x0e\x32#.vaxel.interactions.v1.ExportFormat\x12\x38\n\x06\x66ilter\x18\x05 \x01(\x0b\x32(.vaxel.interactions.v1.InteractionFilter\"8\n\x1a\x45xportInteractionsResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04rows\x18\x02 \x01(\r\"?\n\x14\x45raseCustomerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x02 \x01(\t\"-\n\x15\x45raseCustomerResponse\x12\x14\n\x0cinteractions\x18\x01 \x01(\r\"f\n\x19RecordSurveyAnswerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0einteraction_id\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\r\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\"_\n\x1aRecordSurveyAnswerResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0b\x61nswered_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa1\x02\n\x19GetVoiceOfCustomerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08queue_id\x18\x04 \x01(\t\x12:\n\x0bgranularity\x18\x05 \x01(\x0e\x32%.vaxel.interactions.v1.VocGranularity\x12\x18\n\x10\x63omments_per_row\x18\x06 \x01(\r\x12\x1d\n\x15rising_topics_per_row\x18\x07 \x01(\r\x12\x18\n\x10rising_min_count\x18\x08 \x01(\r\"h\n\nTopicCount\x12.\n\x04kind\x18\x01 \x01(\x0e\x32 .vaxel.interactions.v1.TopicKind\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\x12\r\n\x05share\x18\x04 \x01(\x01\"\x8f\x01\n\x0bRisingTopic\x12.\n\x04kind\x18\x01 \x01(\x0e\x32 .vaxel.interactions.v1.TopicKind\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\x12\r\n\x05share\x18\x04 \x01(\x01\x12\x16\n\x0e\x62\x61seline_share\x18\x05 \x01(\x01\x12\x0c\n\x04rise\x18\x06 \x01(\x01\"\x95\x01\n\rSurveyComment\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\r\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12:\n\x16interaction_started_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08queue_id\x18\x05 \x01(\t\"d\n\rSurveyFigures\x12\x0f\n\x07\x61nswers\x18\x01 \x01(\x04\x12\x1a\n\raverage_score\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x0cscore_counts\x18\x03 \x03(\x04\x42\x10\n\x0e_average_score\"\xdc\x03\n\x06VocRow\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x0c\n\x04week\x18\x02 \x01(\t\x12\x12\n\nweek_start\x18\x03 \x01(\t\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cinteractions\x18\x06 \x01(\x04\x12\x12\n\nwrapped_up\x18\x07 \x01(\x04\x12\x37\n\x0c\x64ispositions\x18\x08 \x03(\x0b\x32!.vaxel.interactions.v1.TopicCount\x12/\n\x04tags\x18\t \x03(\x0b\x32!.vaxel.interactions.v1.TopicCount\x12\x34\n\x06survey\x18\n \x01(\x0b\x32$.vaxel.interactions.v1.SurveyFigures\x12=\n\x0flatest_comments\x18\x0b \x03(\x0b\x32$.vaxel.interactions.v1.SurveyComment\x12\x39\n\rrising_topics\x18\x0c \x03(\x0b\x32\".vaxel.interactions.v1.RisingTopic\"w\n\x1aGetVoiceOfCustomerResponse\x12\x11\n\ttime_zone\x18\x01 \x01(\t\x12+\n\x04rows\x18\x02 \x03(\x0b\x32\x1d.vaxel.interactions.v1.VocRow\x12\x19\n\x11\x63omments_included\x18\x03 \x01(\x08\"\xb4\x01\n\x0fGetUsageRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12<\n\x0bgranularity\x18\x04 \x01(\x0e\x32\'.vaxel.interactions.v1.UsageGranularity\"\xab\x02\n\tUsageLine\x12\x12\n\nstart_date\x18\x01 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x1c\n\x14handled_interactions\x18\x04 \x01(\x04\x12\x17\n\x0fhandled_minutes\x18\x05 \x01(\x04\x12\x1f\n\x17\x63ontract_effective_from\x18\x06 \x01(\t\x12\x10\n\x08\x63urrency\x18\x07 \x01(\t\x12*\n\x04unit\x18\x08 \x01(\x0e\x32\x1c.vaxel.tenant.v1.BillingUnit\x12\x12\n\nrate_minor\x18\t \x01(\x03\x12\x14\n\x0c\x61mount_minor\x18\n \x01(\x03\x12\x0e\n\x06priced\x18\x0b \x01(\x08\"m\n\nUsageTotal\x12(\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x1c\n\x14handled_interactions\x18\x02 \x01(\x04\x12\x17\n\x0fhandled_minutes\x18\x03 \x01(\x04\"5\n\x0bMoneyAmount\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"\x83\x02\n\x10GetUsageResponse\x12\x11\n\ttime_zone\x18\x01 \x01(\t\x12\x12\n\nstart_date\x18\x02 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x03 \x01(\t\x12/\n\x05lines\x18\x04 \x03(\x0b\x32 .vaxel.interactions.v1.UsageLine\x12\x31\n\x06totals\x18\x05 \x03(\x0b\x32!.vaxel.interactions.v1.UsageTotal\x12\x33\n\x07\x61mounts\x18\x06 \x03(\x0b\x32\".vaxel.interactions.v1.MoneyAmount\x12\x1d\n\x15unpriced_interactions\x18\x07 \x01(\x04*\x8f\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_WAITING\x10\x01\x12\x14\n\x10OUTCOME_ANSWERED\x10\x02\x12\x15\n\x11OUTCOME_ABANDONED\x10\x03\x12\x15\n\x11OUTCOME_DEFLECTED\x10\x04\x12\x12\n\x0eOUTCOME_CLOSED\x10\x05*b\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x1c\n\x18\x45XPORT_FORMAT_JSON_LINES\x10\x02*K\n\x0eVocGranularity\x12\x1f\n\x1bVOC_GRANULARITY_UNSPECIFIED\x10\x00\x12\x18\n\x14VOC_GRANULARITY_WEEK\x10\x01*W\n\tTopicKind\x12\x1a\n\x16TOPIC_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16TOPIC_KIND_DISPOSITION\x10\x01\x12\x12\n\x0eTOPIC_KIND_TAG\x10\x02*m\n\x10UsageGranularity\x12!\n\x1dUSAGE_GRANULARITY_UNSPECIFIED\x10\x00\x12\x19\n\x15USAGE_GRANULARITY_DAY\x10\x01\x12\x1b\n\x17USAGE_GRANULARITY_MONTH\x10\x02\x32\xb8\x07\n\x15InteractionLogService\x12m\n\x0eGetInteraction\x12,.vaxel.interactions.v1.GetInteractionRequest\x1a-.vaxel.interactions.v1.GetInteractionResponse\x12y\n\x12SearchInteractions\x12\x30.vaxel.interactions.v1.SearchInteractionsRequest\x1a\x31.vaxel.interactions.v1.SearchInteractionsResponse\x12y\n\x12GetCustomerHistory\x12\x30.vaxel.interactions.v1.GetCustomerHistoryRequest\x1a\x31.vaxel.interactions.v1.GetCustomerHistoryResponse\x12{\n\x12\x45xportInteractions\x12\x30.vaxel.interactions.v1.ExportInteractionsRequest\x1a\x31.vaxel.interactions.v1.ExportInteractionsResponse0\x01\x12j\n\rEraseCustomer\x12+.vaxel.interactions.v1.EraseCustomerRequest\x1a,.vaxel.interactions.v1.EraseCustomerResponse\x12y\n\x12RecordSurveyAnswer\x12\x30.vaxel.interactions.v1.RecordSurveyAnswerRequest\x1a\x31.vaxel.interactions.v1.RecordSurveyAnswerResponse\x12y\n\x12GetVoiceOfCustomer\x12\x30.vaxel.interactions.v1.GetVoiceOfCustomerRequest\x1a\x31.vaxel.interactions.v1.GetVoiceOfCustomerResponse\x12[\n\x08GetUsage\x12&.vaxel.interactions.v1.GetUsageRequest\x1a\'.vaxel.interactions.v1.GetUsageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.interactions.v1.interactions_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OUTCOME']._serialized_start=2388
-  _globals['_OUTCOME']._serialized_end=2531
-  _globals['_EXPORTFORMAT']._serialized_start=2533
-  _globals['_EXPORTFORMAT']._serialized_end=2631
-  _globals['_TIMELINEENTRY']._serialized_start=128
-  _globals['_TIMELINEENTRY']._serialized_end=248
-  _globals['_INTERACTION']._serialized_start=251
-  _globals['_INTERACTION']._serialized_end=1054
-  _globals['_GETINTERACTIONREQUEST']._serialized_start=1056
-  _globals['_GETINTERACTIONREQUEST']._serialized_end=1122
-  _globals['_GETINTERACTIONRESPONSE']._serialized_start=1124
-  _globals['_GETINTERACTIONRESPONSE']._serialized_end=1205
-  _globals['_INTERACTIONFILTER']._serialized_start=1208
-  _globals['_INTERACTIONFILTER']._serialized_end=1410
-  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_start=1413
-  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_end=1638
-  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_start=1640
-  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_end=1751
-  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_start=1753
-  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_end=1860
-  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_start=1862
-  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_end=1973
-  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_start=1976
-  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_end=2215
-  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_start=2217
-  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_end=2273
-  _globals['_ERASECUSTOMERREQUEST']._serialized_start=2275
-  _globals['_ERASECUSTOMERREQUEST']._serialized_end=2338
-  _globals['_ERASECUSTOMERRESPONSE']._serialized_start=2340
-  _globals['_ERASECUSTOMERRESPONSE']._serialized_end=2385
-  _globals['_INTERACTIONLOGSERVICE']._serialized_start=2634
-  _globals['_INTERACTIONLOGSERVICE']._serialized_end=3247
+  _globals['_OUTCOME']._serialized_start=4930
+  _globals['_OUTCOME']._serialized_end=5073
+  _globals['_EXPORTFORMAT']._serialized_start=5075
+  _globals['_EXPORTFORMAT']._serialized_end=5173
+  _globals['_VOCGRANULARITY']._serialized_start=5175
+  _globals['_VOCGRANULARITY']._serialized_end=5250
+  _globals['_TOPICKIND']._serialized_start=5252
+  _globals['_TOPICKIND']._serialized_end=5339
+  _globals['_USAGEGRANULARITY']._serialized_start=5341
+  _globals['_USAGEGRANULARITY']._serialized_end=5450
+  _globals['_TIMELINEENTRY']._serialized_start=158
+  _globals['_TIMELINEENTRY']._serialized_end=278
+  _globals['_INTERACTION']._serialized_start=281
+  _globals['_INTERACTION']._serialized_end=1084
+  _globals['_GETINTERACTIONREQUEST']._serialized_start=1086
+  _globals['_GETINTERACTIONREQUEST']._serialized_end=1152
+  _globals['_GETINTERACTIONRESPONSE']._serialized_start=1154
+  _globals['_GETINTERACTIONRESPONSE']._serialized_end=1235
+  _globals['_INTERACTIONFILTER']._serialized_start=1238
+  _globals['_INTERACTIONFILTER']._serialized_end=1440
+  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_start=1443
+  _globals['_SEARCHINTERACTIONSREQUEST']._serialized_end=1668
+  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_start=1670
+  _globals['_SEARCHINTERACTIONSRESPONSE']._serialized_end=1781
+  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_start=1783
+  _globals['_GETCUSTOMERHISTORYREQUEST']._serialized_end=1890
+  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_start=1892
+  _globals['_GETCUSTOMERHISTORYRESPONSE']._serialized_end=2003
+  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_start=2006
+  _globals['_EXPORTINTERACTIONSREQUEST']._serialized_end=2245
+  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_start=2247
+  _globals['_EXPORTINTERACTIONSRESPONSE']._serialized_end=2303
+  _globals['_ERASECUSTOMERREQUEST']._serialized_start=2305
+  _globals['_ERASECUSTOMERREQUEST']._serialized_end=2368
+  _globals['_ERASECUSTOMERRESPONSE']._serialized_start=2370
+  _globals['_ERASECUSTOMERRESPONSE']._serialized_end=2415
+  _globals['_RECORDSURVEYANSWERREQUEST']._serialized_start=2417
+  _globals['_RECORDSURVEYANSWERREQUEST']._serialized_end=2519
+  _globals['_RECORDSURVEYANSWERRESPONSE']._serialized_start=2521
+  _globals['_RECORDSURVEYANSWERRESPONSE']._serialized_end=2616
+  _globals['_GETVOICEOFCUSTOMERREQUEST']._serialized_start=2619
+  _globals['_GETVOICEOFCUSTOMERREQUEST']._serialized_end=2908
+  _globals['_TOPICCOUNT']._serialized_start=2910
+  _globals['_TOPICCOUNT']._serialized_end=3014
+  _globals['_RISINGTOPIC']._serialized_start=3017
+  _globals['_RISINGTOPIC']._serialized_end=3160
+  _globals['_SURVEYCOMMENT']._serialized_start=3163
+  _globals['_SURVEYCOMMENT']._serialized_end=3312
+  _globals['_SURVEYFIGURES']._serialized_start=3314
+  _globals['_SURVEYFIGURES']._serialized_end=3414
+  _globals['_VOCROW']._serialized_start=3417
+  _globals['_VOCROW']._serialized_end=3893
+  _globals['_GETVOICEOFCUSTOMERRESPONSE']._serialized_start=3895
+  _globals['_GETVOICEOFCUSTOMERRESPONSE']._serialized_end=4014
+  _globals['_GETUSAGEREQUEST']._serialized_start=4017
+  _globals['_GETUSAGEREQUEST']._serialized_end=4197
+  _globals['_USAGELINE']._serialized_start=4200
+  _globals['_USAGELINE']._serialized_end=4499
+  _globals['_USAGETOTAL']._serialized_start=4501
+  _globals['_USAGETOTAL']._serialized_end=4610
+  _globals['_MONEYAMOUNT']._serialized_start=4612
+  _globals['_MONEYAMOUNT']._serialized_end=4665
+  _globals['_GETUSAGERESPONSE']._serialized_start=4668
+  _globals['_GETUSAGERESPONSE']._serialized_end=4927
+  _globals['_INTERACTIONLOGSERVICE']._serialized_start=5453
+  _globals['_INTERACTIONLOGSERVICE']._serialized_end=6405
 # @@protoc_insertion_point(module_scope)

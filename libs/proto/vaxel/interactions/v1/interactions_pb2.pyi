@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from vaxel.tenant.v1 import tenant_pb2 as _tenant_pb2
 from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -75,6 +76,67 @@ EXPORT_FORMAT_CSV: ExportFormat.ValueType  # 1
 EXPORT_FORMAT_JSON_LINES: ExportFormat.ValueType  # 2
 """One JSON object per line."""
 Global___ExportFormat: _TypeAlias = ExportFormat  # noqa: Y015
+
+class _VocGranularity:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _VocGranularityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_VocGranularity.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    VOC_GRANULARITY_UNSPECIFIED: _VocGranularity.ValueType  # 0
+    """Weekly."""
+    VOC_GRANULARITY_WEEK: _VocGranularity.ValueType  # 1
+    """ISO weeks (Monday to Sunday) in the tenant's zone."""
+
+class VocGranularity(_VocGranularity, metaclass=_VocGranularityEnumTypeWrapper): ...
+
+VOC_GRANULARITY_UNSPECIFIED: VocGranularity.ValueType  # 0
+"""Weekly."""
+VOC_GRANULARITY_WEEK: VocGranularity.ValueType  # 1
+"""ISO weeks (Monday to Sunday) in the tenant's zone."""
+Global___VocGranularity: _TypeAlias = VocGranularity  # noqa: Y015
+
+class _TopicKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TopicKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TopicKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TOPIC_KIND_UNSPECIFIED: _TopicKind.ValueType  # 0
+    TOPIC_KIND_DISPOSITION: _TopicKind.ValueType  # 1
+    """The wrap-up disposition (one per interaction)."""
+    TOPIC_KIND_TAG: _TopicKind.ValueType  # 2
+    """A wrap-up tag (several per interaction)."""
+
+class TopicKind(_TopicKind, metaclass=_TopicKindEnumTypeWrapper): ...
+
+TOPIC_KIND_UNSPECIFIED: TopicKind.ValueType  # 0
+TOPIC_KIND_DISPOSITION: TopicKind.ValueType  # 1
+"""The wrap-up disposition (one per interaction)."""
+TOPIC_KIND_TAG: TopicKind.ValueType  # 2
+"""A wrap-up tag (several per interaction)."""
+Global___TopicKind: _TypeAlias = TopicKind  # noqa: Y015
+
+class _UsageGranularity:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _UsageGranularityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_UsageGranularity.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    USAGE_GRANULARITY_UNSPECIFIED: _UsageGranularity.ValueType  # 0
+    """Daily."""
+    USAGE_GRANULARITY_DAY: _UsageGranularity.ValueType  # 1
+    USAGE_GRANULARITY_MONTH: _UsageGranularity.ValueType  # 2
+    """Calendar months in the tenant's zone (clipped to the period)."""
+
+class UsageGranularity(_UsageGranularity, metaclass=_UsageGranularityEnumTypeWrapper): ...
+
+USAGE_GRANULARITY_UNSPECIFIED: UsageGranularity.ValueType  # 0
+"""Daily."""
+USAGE_GRANULARITY_DAY: UsageGranularity.ValueType  # 1
+USAGE_GRANULARITY_MONTH: UsageGranularity.ValueType  # 2
+"""Calendar months in the tenant's zone (clipped to the period)."""
+Global___UsageGranularity: _TypeAlias = UsageGranularity  # noqa: Y015
 
 @_typing.final
 class TimelineEntry(_message.Message):
@@ -507,3 +569,525 @@ class EraseCustomerResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EraseCustomerResponse: _TypeAlias = EraseCustomerResponse  # noqa: Y015
+
+@_typing.final
+class RecordSurveyAnswerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    """Empty: the caller's tenant (the ops key names one)."""
+    interaction_id: _builtins.str
+    score: _builtins.int
+    """1 (worst) to 5 (best)."""
+    comment: _builtins.str
+    """Optional free text, at most 2,000 characters. Personal data: erased with the customer,
+    never exported, never logged.
+    """
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        interaction_id: _builtins.str = ...,
+        score: _builtins.int = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "interaction_id", b"interaction_id", "score", b"score", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordSurveyAnswerRequest: _TypeAlias = RecordSurveyAnswerRequest  # noqa: Y015
+
+@_typing.final
+class RecordSurveyAnswerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    ANSWERED_AT_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    """The survey.answered event's id: derived from the interaction, the same for a retry."""
+    @_builtins.property
+    def answered_at(self) -> _timestamp_pb2.Timestamp:
+        """When the (first) answer was recorded."""
+
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        answered_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answered_at", b"answered_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answered_at", b"answered_at", "event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordSurveyAnswerResponse: _TypeAlias = RecordSurveyAnswerResponse  # noqa: Y015
+
+@_typing.final
+class GetVoiceOfCustomerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    GRANULARITY_FIELD_NUMBER: _builtins.int
+    COMMENTS_PER_ROW_FIELD_NUMBER: _builtins.int
+    RISING_TOPICS_PER_ROW_FIELD_NUMBER: _builtins.int
+    RISING_MIN_COUNT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    """Empty: every queue, plus an all-queues row (queue_id "") per week."""
+    granularity: Global___VocGranularity.ValueType
+    comments_per_row: _builtins.int
+    """Latest comments per row: 0 means 5; at most 50."""
+    rising_topics_per_row: _builtins.int
+    """Rising topics per row: 0 means 5; at most 20."""
+    rising_min_count: _builtins.int
+    """A topic ranks as rising only with at least this many interactions in the week: 0 means 5."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        queue_id: _builtins.str = ...,
+        granularity: Global___VocGranularity.ValueType = ...,
+        comments_per_row: _builtins.int = ...,
+        rising_topics_per_row: _builtins.int = ...,
+        rising_min_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comments_per_row", b"comments_per_row", "from", b"from", "granularity", b"granularity", "queue_id", b"queue_id", "rising_min_count", b"rising_min_count", "rising_topics_per_row", b"rising_topics_per_row", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVoiceOfCustomerRequest: _TypeAlias = GetVoiceOfCustomerRequest  # noqa: Y015
+
+@_typing.final
+class TopicCount(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    SHARE_FIELD_NUMBER: _builtins.int
+    kind: Global___TopicKind.ValueType
+    name: _builtins.str
+    count: _builtins.int
+    """Interactions of the row's week and queue that carry it."""
+    share: _builtins.float
+    """count / wrapped_up of the row (0..1); 0 when nothing was wrapped up."""
+    def __init__(
+        self,
+        *,
+        kind: Global___TopicKind.ValueType = ...,
+        name: _builtins.str = ...,
+        count: _builtins.int = ...,
+        share: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "kind", b"kind", "name", b"name", "share", b"share"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopicCount: _TypeAlias = TopicCount  # noqa: Y015
+
+@_typing.final
+class RisingTopic(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    SHARE_FIELD_NUMBER: _builtins.int
+    BASELINE_SHARE_FIELD_NUMBER: _builtins.int
+    RISE_FIELD_NUMBER: _builtins.int
+    kind: Global___TopicKind.ValueType
+    name: _builtins.str
+    count: _builtins.int
+    share: _builtins.float
+    """This week's share."""
+    baseline_share: _builtins.float
+    """The mean share over the previous 4 weeks that had wrapped-up interactions."""
+    rise: _builtins.float
+    """share - baseline_share (a share of 0.30 against 0.10 rose by 0.20)."""
+    def __init__(
+        self,
+        *,
+        kind: Global___TopicKind.ValueType = ...,
+        name: _builtins.str = ...,
+        count: _builtins.int = ...,
+        share: _builtins.float = ...,
+        baseline_share: _builtins.float = ...,
+        rise: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["baseline_share", b"baseline_share", "count", b"count", "kind", b"kind", "name", b"name", "rise", b"rise", "share", b"share"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RisingTopic: _TypeAlias = RisingTopic  # noqa: Y015
+
+@_typing.final
+class SurveyComment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERACTION_ID_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    INTERACTION_STARTED_AT_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    interaction_id: _builtins.str
+    score: _builtins.int
+    comment: _builtins.str
+    queue_id: _builtins.str
+    @_builtins.property
+    def interaction_started_at(self) -> _timestamp_pb2.Timestamp:
+        """When the interaction began (comments are ordered by it, latest first)."""
+
+    def __init__(
+        self,
+        *,
+        interaction_id: _builtins.str = ...,
+        score: _builtins.int = ...,
+        comment: _builtins.str = ...,
+        interaction_started_at: _timestamp_pb2.Timestamp | None = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["interaction_started_at", b"interaction_started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "interaction_id", b"interaction_id", "interaction_started_at", b"interaction_started_at", "queue_id", b"queue_id", "score", b"score"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SurveyComment: _TypeAlias = SurveyComment  # noqa: Y015
+
+@_typing.final
+class SurveyFigures(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANSWERS_FIELD_NUMBER: _builtins.int
+    AVERAGE_SCORE_FIELD_NUMBER: _builtins.int
+    SCORE_COUNTS_FIELD_NUMBER: _builtins.int
+    answers: _builtins.int
+    average_score: _builtins.float
+    """Unset when nothing was answered."""
+    @_builtins.property
+    def score_counts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Answers per score: five entries, score 1 first."""
+
+    def __init__(
+        self,
+        *,
+        answers: _builtins.int = ...,
+        average_score: _builtins.float | None = ...,
+        score_counts: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_average_score", b"_average_score", "average_score", b"average_score"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_average_score", b"_average_score", "answers", b"answers", "average_score", b"average_score", "score_counts", b"score_counts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__average_score: _TypeAlias = _typing.Literal["average_score"]  # noqa: Y015
+    _WhichOneofArgType__average_score: _TypeAlias = _typing.Literal["_average_score", b"_average_score"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__average_score) -> _WhichOneofReturnType__average_score | None: ...
+
+Global___SurveyFigures: _TypeAlias = SurveyFigures  # noqa: Y015
+
+@_typing.final
+class VocRow(_message.Message):
+    """One queue (or all queues) in one week."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    WEEK_FIELD_NUMBER: _builtins.int
+    WEEK_START_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    INTERACTIONS_FIELD_NUMBER: _builtins.int
+    WRAPPED_UP_FIELD_NUMBER: _builtins.int
+    DISPOSITIONS_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    SURVEY_FIELD_NUMBER: _builtins.int
+    LATEST_COMMENTS_FIELD_NUMBER: _builtins.int
+    RISING_TOPICS_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    """Empty: all queues together."""
+    week: _builtins.str
+    """ISO week, e.g. "2026-W10"."""
+    week_start: _builtins.str
+    """The week's Monday, local date "YYYY-MM-DD"."""
+    interactions: _builtins.int
+    """Interactions that began in the week."""
+    wrapped_up: _builtins.int
+    """Of which wrapped up by an agent: the base of every share."""
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
+        """The week's bounds: local Monday 00:00 to the next Monday 00:00, as UTC instants."""
+
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def dispositions(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicCount]:
+        """Most frequent first, then by name."""
+
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicCount]: ...
+    @_builtins.property
+    def survey(self) -> Global___SurveyFigures: ...
+    @_builtins.property
+    def latest_comments(self) -> _containers.RepeatedCompositeFieldContainer[Global___SurveyComment]: ...
+    @_builtins.property
+    def rising_topics(self) -> _containers.RepeatedCompositeFieldContainer[Global___RisingTopic]:
+        """Topics whose share rose most against the previous 4 weeks, biggest rise first."""
+
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        week: _builtins.str = ...,
+        week_start: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        interactions: _builtins.int = ...,
+        wrapped_up: _builtins.int = ...,
+        dispositions: _abc.Iterable[Global___TopicCount] | None = ...,
+        tags: _abc.Iterable[Global___TopicCount] | None = ...,
+        survey: Global___SurveyFigures | None = ...,
+        latest_comments: _abc.Iterable[Global___SurveyComment] | None = ...,
+        rising_topics: _abc.Iterable[Global___RisingTopic] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "starts_at", b"starts_at", "survey", b"survey"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dispositions", b"dispositions", "ends_at", b"ends_at", "interactions", b"interactions", "latest_comments", b"latest_comments", "queue_id", b"queue_id", "rising_topics", b"rising_topics", "starts_at", b"starts_at", "survey", b"survey", "tags", b"tags", "week", b"week", "week_start", b"week_start", "wrapped_up", b"wrapped_up"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VocRow: _TypeAlias = VocRow  # noqa: Y015
+
+@_typing.final
+class GetVoiceOfCustomerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    COMMENTS_INCLUDED_FIELD_NUMBER: _builtins.int
+    time_zone: _builtins.str
+    """The tenant's IANA zone the weeks are cut in."""
+    comments_included: _builtins.bool
+    """False when the key lacks "interactions:read": latest_comments are left empty."""
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___VocRow]:
+        """By week, then queue ("" first)."""
+
+    def __init__(
+        self,
+        *,
+        time_zone: _builtins.str = ...,
+        rows: _abc.Iterable[Global___VocRow] | None = ...,
+        comments_included: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comments_included", b"comments_included", "rows", b"rows", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVoiceOfCustomerResponse: _TypeAlias = GetVoiceOfCustomerResponse  # noqa: Y015
+
+@_typing.final
+class GetUsageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    GRANULARITY_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    granularity: Global___UsageGranularity.ValueType
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        granularity: Global___UsageGranularity.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "granularity", b"granularity", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUsageRequest: _TypeAlias = GetUsageRequest  # noqa: Y015
+
+@_typing.final
+class UsageLine(_message.Message):
+    """Usage of one channel in one bucket under one contract version."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    HANDLED_INTERACTIONS_FIELD_NUMBER: _builtins.int
+    HANDLED_MINUTES_FIELD_NUMBER: _builtins.int
+    CONTRACT_EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    RATE_MINOR_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    PRICED_FIELD_NUMBER: _builtins.int
+    start_date: _builtins.str
+    """The local dates the line covers, inclusive ("YYYY-MM-DD"): the bucket, clipped to the
+    period and to the contract version's validity.
+    """
+    end_date: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    handled_interactions: _builtins.int
+    """Interactions answered by an agent whose handling has ended."""
+    handled_minutes: _builtins.int
+    """Per interaction, talk plus wrap-up (connected to wrapped up, or to ended without a
+    wrap-up) rounded up to whole minutes; every handled interaction is at least 1 minute.
+    """
+    contract_effective_from: _builtins.str
+    """The contract version applied (its effective date); empty when none was in force."""
+    currency: _builtins.str
+    """ISO 4217; empty when no contract was in force."""
+    unit: _tenant_pb2.BillingUnit.ValueType
+    rate_minor: _builtins.int
+    """Minor units per unit."""
+    amount_minor: _builtins.int
+    """handled_minutes or handled_interactions times rate_minor; 0 when not priced."""
+    priced: _builtins.bool
+    """False when no contract was in force or it has no rate for the channel."""
+    def __init__(
+        self,
+        *,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        handled_interactions: _builtins.int = ...,
+        handled_minutes: _builtins.int = ...,
+        contract_effective_from: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        unit: _tenant_pb2.BillingUnit.ValueType = ...,
+        rate_minor: _builtins.int = ...,
+        amount_minor: _builtins.int = ...,
+        priced: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "channel", b"channel", "contract_effective_from", b"contract_effective_from", "currency", b"currency", "end_date", b"end_date", "handled_interactions", b"handled_interactions", "handled_minutes", b"handled_minutes", "priced", b"priced", "rate_minor", b"rate_minor", "start_date", b"start_date", "unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UsageLine: _TypeAlias = UsageLine  # noqa: Y015
+
+@_typing.final
+class UsageTotal(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    HANDLED_INTERACTIONS_FIELD_NUMBER: _builtins.int
+    HANDLED_MINUTES_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    handled_interactions: _builtins.int
+    handled_minutes: _builtins.int
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        handled_interactions: _builtins.int = ...,
+        handled_minutes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "handled_interactions", b"handled_interactions", "handled_minutes", b"handled_minutes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UsageTotal: _TypeAlias = UsageTotal  # noqa: Y015
+
+@_typing.final
+class MoneyAmount(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    currency: _builtins.str
+    """ISO 4217."""
+    amount_minor: _builtins.int
+    def __init__(
+        self,
+        *,
+        currency: _builtins.str = ...,
+        amount_minor: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "currency", b"currency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MoneyAmount: _TypeAlias = MoneyAmount  # noqa: Y015
+
+@_typing.final
+class GetUsageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    TOTALS_FIELD_NUMBER: _builtins.int
+    AMOUNTS_FIELD_NUMBER: _builtins.int
+    UNPRICED_INTERACTIONS_FIELD_NUMBER: _builtins.int
+    time_zone: _builtins.str
+    start_date: _builtins.str
+    """The whole local days covered, inclusive."""
+    end_date: _builtins.str
+    unpriced_interactions: _builtins.int
+    """Handled interactions on lines that could not be priced (check the contract)."""
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___UsageLine]:
+        """By start date, then channel, then contract."""
+
+    @_builtins.property
+    def totals(self) -> _containers.RepeatedCompositeFieldContainer[Global___UsageTotal]:
+        """Per channel over the period."""
+
+    @_builtins.property
+    def amounts(self) -> _containers.RepeatedCompositeFieldContainer[Global___MoneyAmount]:
+        """Per currency: the sum of the priced lines."""
+
+    def __init__(
+        self,
+        *,
+        time_zone: _builtins.str = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+        lines: _abc.Iterable[Global___UsageLine] | None = ...,
+        totals: _abc.Iterable[Global___UsageTotal] | None = ...,
+        amounts: _abc.Iterable[Global___MoneyAmount] | None = ...,
+        unpriced_interactions: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amounts", b"amounts", "end_date", b"end_date", "lines", b"lines", "start_date", b"start_date", "time_zone", b"time_zone", "totals", b"totals", "unpriced_interactions", b"unpriced_interactions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUsageResponse: _TypeAlias = GetUsageResponse  # noqa: Y015

@@ -62,6 +62,21 @@ class InteractionLogServiceStub:
                 request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
                 response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
                 _registered_method=True)
+        self.RecordSurveyAnswer = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/RecordSurveyAnswer',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerResponse.FromString,
+                _registered_method=True)
+        self.GetVoiceOfCustomer = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/GetVoiceOfCustomer',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerResponse.FromString,
+                _registered_method=True)
+        self.GetUsage = channel.unary_unary(
+                '/vaxel.interactions.v1.InteractionLogService/GetUsage',
+                request_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageResponse.FromString,
+                _registered_method=True)
 
 
 class InteractionLogServiceServicer:
@@ -107,6 +122,35 @@ class InteractionLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordSurveyAnswer(self, request, context):
+        """Records the customer's answer to the survey sent when the interaction ended (scope
+        "interactions:write"). The first answer counts: a repeat of the same score is accepted
+        (a retry) and changes nothing; another score is ALREADY_EXISTS. INVALID_ARGUMENT for a
+        score outside 1-5 or a comment over 2,000 characters; FAILED_PRECONDITION when no survey
+        was sent (the interaction has not ended with an agent, or ended before the survey window).
+        The answer is published as a survey.answered event and recorded from it, like every event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVoiceOfCustomer(self, request, context):
+        """Voice of the customer for the tenant's management (scope "reports:read"): per queue and
+        ISO week in the tenant's zone, dispositions and tags with their shares, survey scores, the
+        latest survey comments (only for a key that also holds "interactions:read") and rising topics.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUsage(self, request, context):
+        """Usage for billing (scope "reports:read"): per local day or month and channel, handled
+        interactions and handled minutes, priced with the contract version in force on each day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InteractionLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +178,21 @@ def add_InteractionLogServiceServicer_to_server(servicer, server):
                     servicer.EraseCustomer,
                     request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.FromString,
                     response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.SerializeToString,
+            ),
+            'RecordSurveyAnswer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSurveyAnswer,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerResponse.SerializeToString,
+            ),
+            'GetVoiceOfCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVoiceOfCustomer,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageRequest.FromString,
+                    response_serializer=vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -274,6 +333,87 @@ class InteractionLogService:
             '/vaxel.interactions.v1.InteractionLogService/EraseCustomer',
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerRequest.SerializeToString,
             vaxel_dot_interactions_dot_v1_dot_interactions__pb2.EraseCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSurveyAnswer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/RecordSurveyAnswer',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.RecordSurveyAnswerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVoiceOfCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/GetVoiceOfCustomer',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetVoiceOfCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.interactions.v1.InteractionLogService/GetUsage',
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageRequest.SerializeToString,
+            vaxel_dot_interactions_dot_v1_dot_interactions__pb2.GetUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,23 @@ class InteractionLogServiceStub:
     subject, notes and survey comments go from the records and from the stored events, and
     stay gone when those events are delivered again. Timings and outcomes are kept.
     """
+    RecordSurveyAnswer: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.RecordSurveyAnswerRequest, _interactions_pb2.RecordSurveyAnswerResponse]
+    """Records the customer's answer to the survey sent when the interaction ended (scope
+    "interactions:write"). The first answer counts: a repeat of the same score is accepted
+    (a retry) and changes nothing; another score is ALREADY_EXISTS. INVALID_ARGUMENT for a
+    score outside 1-5 or a comment over 2,000 characters; FAILED_PRECONDITION when no survey
+    was sent (the interaction has not ended with an agent, or ended before the survey window).
+    The answer is published as a survey.answered event and recorded from it, like every event.
+    """
+    GetVoiceOfCustomer: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.GetVoiceOfCustomerRequest, _interactions_pb2.GetVoiceOfCustomerResponse]
+    """Voice of the customer for the tenant's management (scope "reports:read"): per queue and
+    ISO week in the tenant's zone, dispositions and tags with their shares, survey scores, the
+    latest survey comments (only for a key that also holds "interactions:read") and rising topics.
+    """
+    GetUsage: _grpc.UnaryUnaryMultiCallable[_interactions_pb2.GetUsageRequest, _interactions_pb2.GetUsageResponse]
+    """Usage for billing (scope "reports:read"): per local day or month and channel, handled
+    interactions and handled minutes, priced with the contract version in force on each day.
+    """
 
 @_typing.type_check_only
 class InteractionLogServiceAsyncStub(InteractionLogServiceStub):
@@ -70,6 +87,23 @@ class InteractionLogServiceAsyncStub(InteractionLogServiceStub):
     """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
     subject, notes and survey comments go from the records and from the stored events, and
     stay gone when those events are delivered again. Timings and outcomes are kept.
+    """
+    RecordSurveyAnswer: _aio.UnaryUnaryMultiCallable[_interactions_pb2.RecordSurveyAnswerRequest, _interactions_pb2.RecordSurveyAnswerResponse]  # type: ignore[assignment]
+    """Records the customer's answer to the survey sent when the interaction ended (scope
+    "interactions:write"). The first answer counts: a repeat of the same score is accepted
+    (a retry) and changes nothing; another score is ALREADY_EXISTS. INVALID_ARGUMENT for a
+    score outside 1-5 or a comment over 2,000 characters; FAILED_PRECONDITION when no survey
+    was sent (the interaction has not ended with an agent, or ended before the survey window).
+    The answer is published as a survey.answered event and recorded from it, like every event.
+    """
+    GetVoiceOfCustomer: _aio.UnaryUnaryMultiCallable[_interactions_pb2.GetVoiceOfCustomerRequest, _interactions_pb2.GetVoiceOfCustomerResponse]  # type: ignore[assignment]
+    """Voice of the customer for the tenant's management (scope "reports:read"): per queue and
+    ISO week in the tenant's zone, dispositions and tags with their shares, survey scores, the
+    latest survey comments (only for a key that also holds "interactions:read") and rising topics.
+    """
+    GetUsage: _aio.UnaryUnaryMultiCallable[_interactions_pb2.GetUsageRequest, _interactions_pb2.GetUsageResponse]  # type: ignore[assignment]
+    """Usage for billing (scope "reports:read"): per local day or month and channel, handled
+    interactions and handled minutes, priced with the contract version in force on each day.
     """
 
 class InteractionLogServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -119,6 +153,41 @@ class InteractionLogServiceServicer(metaclass=_abc_1.ABCMeta):
         """Erases one customer's personal data (scope "interactions:write"): customer_ref, contact,
         subject, notes and survey comments go from the records and from the stored events, and
         stay gone when those events are delivered again. Timings and outcomes are kept.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordSurveyAnswer(
+        self,
+        request: _interactions_pb2.RecordSurveyAnswerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.RecordSurveyAnswerResponse, _abc.Awaitable[_interactions_pb2.RecordSurveyAnswerResponse]]:
+        """Records the customer's answer to the survey sent when the interaction ended (scope
+        "interactions:write"). The first answer counts: a repeat of the same score is accepted
+        (a retry) and changes nothing; another score is ALREADY_EXISTS. INVALID_ARGUMENT for a
+        score outside 1-5 or a comment over 2,000 characters; FAILED_PRECONDITION when no survey
+        was sent (the interaction has not ended with an agent, or ended before the survey window).
+        The answer is published as a survey.answered event and recorded from it, like every event.
+        """
+
+    @_abc_1.abstractmethod
+    def GetVoiceOfCustomer(
+        self,
+        request: _interactions_pb2.GetVoiceOfCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.GetVoiceOfCustomerResponse, _abc.Awaitable[_interactions_pb2.GetVoiceOfCustomerResponse]]:
+        """Voice of the customer for the tenant's management (scope "reports:read"): per queue and
+        ISO week in the tenant's zone, dispositions and tags with their shares, survey scores, the
+        latest survey comments (only for a key that also holds "interactions:read") and rising topics.
+        """
+
+    @_abc_1.abstractmethod
+    def GetUsage(
+        self,
+        request: _interactions_pb2.GetUsageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interactions_pb2.GetUsageResponse, _abc.Awaitable[_interactions_pb2.GetUsageResponse]]:
+        """Usage for billing (scope "reports:read"): per local day or month and channel, handled
+        interactions and handled minutes, priced with the contract version in force on each day.
         """
 
 def add_InteractionLogServiceServicer_to_server(servicer: InteractionLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
