@@ -18,6 +18,7 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 from grpc import aio
 
+from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_cli.onboarding import onboard
@@ -39,6 +40,16 @@ from vaxel_simulator.scenario import (
 __all__ = ["OnboardedQueue", "OnboardedTenant", "Simulation"]
 
 Metadata = tuple[tuple[str, str], ...]
+# Of those served, how many answer the survey sent when the interaction ends, and what they give:
+# (weights of scores 1..5) by disposition.
+_SURVEY_ANSWERED = 0.3
+_SCORE_WEIGHTS = {
+    "solved": (1, 1, 3, 10, 12),
+    "follow_up": (3, 5, 8, 5, 2),
+    "complaint": (10, 8, 4, 2, 1),
+    "cancellation": (8, 6, 6, 3, 1),
+}
+_COMMENTS = {1: "Not helpful at all", 2: "Took too long", 3: "OK", 4: "Helpful agent", 5: "Excellent service"}
 _DISPOSITIONS = (
     ("solved", ("praise",)),
     ("solved", ()),
@@ -139,6 +150,7 @@ class Simulation:
         self._open: dict[str, Metadata] = {}
         self._handling: set[asyncio.Task[None]] = set()
         self._customers: set[asyncio.Task[None]] = set()
+        self._surveys: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ time
 
@@ -258,11 +270,13 @@ class Simulation:
                     )
                     if reply.state in ("done", "abandoned"):
                         del self._open[interaction_id]
+        if self._surveys:  # the last customers served answer their surveys
+            await asyncio.wait(self._surveys, timeout=max(0.1, deadline - time.monotonic()))
         await self.stop()
 
     async def stop(self) -> None:
         self._stopping.set()
-        tasks = self._tasks | self._customers
+        tasks = self._tasks | self._customers | self._surveys
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -302,11 +316,18 @@ class Simulation:
             escalate=channel in (SOCIAL, CHAT),
             idempotency_key=f"sim-{self._sim_start.timestamp():.0f}-{n}",
         )
-        try:
-            reply = await routing.SubmitInteraction(request, metadata=tenant.key, timeout=10)
-        except grpc.RpcError as err:
-            self.tally.add(f"submit_failed_{err.code().name.lower()}")
-            return
+        for attempt in range(3):
+            try:
+                reply = await routing.SubmitInteraction(request, metadata=tenant.key, timeout=10)
+                break
+            except grpc.RpcError as err:
+                # A reply lost to a deadline may hide an interaction routing took: try again with the
+                # same idempotency key, as a client should, and routing answers with the same one.
+                retry = err.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE)
+                if not retry or attempt == 2:
+                    self.tally.add(f"submit_failed_{err.code().name.lower()}")
+                    return
+                await asyncio.sleep(0.5)
         self.tally.add("submitted")
         self.tally.submitted[reply.interaction_id] = tenant.tenant_id
         self._open[reply.interaction_id] = tenant.key
@@ -331,6 +352,32 @@ class Simulation:
                 metadata=tenant.key,
                 timeout=10,
             )
+
+    async def _survey_answer(self, interaction_id: str, disposition: str) -> None:
+        """The customer answers the survey the interaction log sent when the interaction ended."""
+        tenant_id = self.tally.submitted.get(interaction_id)
+        key = next((t.key for t in self.tenants if t.tenant_id == tenant_id), None)
+        if key is None:
+            return
+        log = interactions_pb2_grpc.InteractionLogServiceStub(self.channel("interaction-log"))
+        score = self.rng.choices(range(1, 6), weights=_SCORE_WEIGHTS.get(disposition, (1, 1, 1, 1, 1)))[0]
+        request = interactions_pb2.RecordSurveyAnswerRequest(
+            interaction_id=interaction_id,
+            score=score,
+            comment=_COMMENTS[score] if self.rng.random() < 0.4 else "",
+        )
+        await asyncio.sleep(self.real(self.rng.uniform(60, 600)))
+        for _ in range(10):  # the survey goes out once the log has recorded the end
+            try:
+                await log.RecordSurveyAnswer(request, metadata=key, timeout=10)
+            except grpc.RpcError as err:
+                if err.code() not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                    self.tally.add(f"survey_failed_{err.code().name.lower()}")
+                    return
+                await asyncio.sleep(1.0)
+            else:
+                self.tally.add("survey_answered")
+                return
 
     async def _agent(self, plan: AgentPlan) -> None:  # noqa: PLR0915  (one agent's working life)
         desk = routing_pb2_grpc.AgentDeskServiceStub(self.channel("routing"))
@@ -383,6 +430,12 @@ class Simulation:
             )
             self.tally.add("wrapped_up")
             self._open.pop(offer.interaction_id, None)
+            if self.rng.random() < _SURVEY_ANSWERED:
+                survey = asyncio.get_running_loop().create_task(
+                    self._survey_answer(offer.interaction_id, disposition)
+                )
+                self._surveys.add(survey)
+                survey.add_done_callback(self._surveys.discard)
             handling.pop(offer.interaction_id, None)
 
         shift_task = asyncio.get_running_loop().create_task(shifts())

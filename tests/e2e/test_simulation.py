@@ -1,7 +1,7 @@
 """A short accelerated simulation against the running platform, closed at the end of its day: the
 services agree with what the simulated people did and with each other (every interaction submitted is
 in the interaction log with a final outcome; the SLA service's offered, answered and abandoned counts
-equal the log's; no agent held more voice calls than its capacity)."""
+and survey answers equal the log's; no agent held more voice calls than its capacity)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def _ts(at: datetime) -> Timestamp:
 
 
 Period = dict[str, Timestamp]
+SURVEYED = -1  # in the totals of outcomes: interactions with a survey answer
 
 
 def _logged(
@@ -88,17 +89,21 @@ def _services_agree(
             metadata=ops,
             timeout=10,
         )
+        surveyed = sum(1 for r in records.values() if r.survey_score)
         counted = (
             sum(q.period.offered for q in report.queues),
             sum(q.period.answered for q in report.queues),
             sum(q.period.abandoned for q in report.queues),
+            sum(q.period.survey_answers for q in report.queues),
         )
         assert counted == (
             len(records),
             outcomes[interactions_pb2.OUTCOME_ANSWERED],
             outcomes[interactions_pb2.OUTCOME_ABANDONED],
-        ), (tenant.plan.name, counted, outcomes)
+            surveyed,
+        ), (tenant.plan.name, counted, outcomes, surveyed)
         totals.update(outcomes)
+        totals[SURVEYED] += surveyed
     return totals
 
 
@@ -156,6 +161,7 @@ def test_a_short_simulation_leaves_the_services_in_agreement(
     # Both ways an interaction ends were compared, not only one.
     assert totals[interactions_pb2.OUTCOME_ANSWERED] > 0, totals
     assert totals[interactions_pb2.OUTCOME_ABANDONED] > 0, totals
+    assert totals[SURVEYED] == sim.tally.counts["survey_answered"] > 0, (totals, sim.tally.counts)
 
     events = tenant_events(platform, INTERACTION_EVENTS.name, {t.tenant_id for t in sim.tenants})
     created = {e.interaction_id for e in events if e.WhichOneof("payload") == "interaction_created"}
