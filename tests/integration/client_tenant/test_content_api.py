@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 from google.protobuf.duration_pb2 import Duration
 
-from tests.fixtures.platform import onboard_tenant
+from tests.fixtures.platform import onboard_tenant, tenant_events
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.supervisor import Platform
+from vaxel_common.topics import TENANT_CONFIG
 
 pytestmark = pytest.mark.integration
 Md = tuple[tuple[str, str], ...]
@@ -237,3 +240,50 @@ def test_every_list_pages_with_a_cursor(
         stub.ListSkills(forged, metadata=md)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert (err.value.details() or "").startswith("page_token:")
+
+
+def test_a_contract_version_set_again_travels_as_a_new_event(
+    platform: Platform,
+    tenant: tuple[str, tenant_pb2_grpc.AdminServiceStub, tenant_pb2_grpc.TenantServiceStub, Md],
+) -> None:
+    """Replacing the version of a date publishes its new state with an id of its own (a consumer that
+    drops known ids would otherwise keep the old rates), and setting the same state again the same id."""
+    tenant_id, admin, _, _ = tenant
+    for rate in (950, 990, 990):
+        admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(
+                tenant_id=tenant_id,
+                version=tenant_pb2.ContractVersion(
+                    effective_from="2026-01-01",
+                    currency="SEK",
+                    target_percent=80,
+                    threshold=Duration(seconds=20),
+                    rates=[
+                        tenant_pb2.BillingRate(
+                            channel=types_pb2.CHANNEL_VOICE,
+                            unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
+                            amount_minor=rate,
+                        )
+                    ],
+                ),
+            ),
+            metadata=platform.admin_metadata,
+        )
+    deadline = time.monotonic() + 20
+    while True:
+        changes = [
+            e
+            for e in tenant_events(platform, TENANT_CONFIG.name, {tenant_id})
+            if e.tenant_config_changed.entity_type == "contract_version"
+        ]
+        if len(changes) >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    rates = []
+    for event in changes:
+        contract = tenant_pb2.ContractVersion()
+        event.tenant_config_changed.state.Unpack(contract)
+        rates.append((event.event_id, contract.rates[0].amount_minor))
+    assert [rate for _, rate in rates] == [950, 990, 990]
+    assert rates[0][0] != rates[1][0]
+    assert rates[1][0] == rates[2][0]

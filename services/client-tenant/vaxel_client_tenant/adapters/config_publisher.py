@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
@@ -39,7 +41,12 @@ class ConfigPublisher:
         )
 
     async def _publish(self, tenant_id: str, change: events_pb2.TenantConfigChanged) -> None:
-        # The id is derived from entity and version: republishing the same change is recognisably the same.
-        event_id = deterministic_id("config", change.entity_type, change.entity_id, str(change.version))
+        # The id is derived from entity, version and state: republishing the same change is recognisably
+        # the same, and a replacement at the same version (a contract version set again for its date) is
+        # a new event that consumers deduplicating by id do not drop.
+        state = hashlib.sha256(change.SerializeToString(deterministic=True)).hexdigest()
+        event_id = deterministic_id(
+            "config", change.entity_type, change.entity_id, str(change.version), state
+        )
         event = new_event(change, tenant_id=tenant_id, producer=SERVICE_NAME, event_id=event_id)
         await self._publisher.publish(TENANT_CONFIG, event)
