@@ -53,7 +53,10 @@ INTERACTION_EVENTS = TopicSpec(
     name="vaxel.interactions.events.v1",
     partitions=6,
     key="interaction_id",
-    description="Every interaction lifecycle event; read by interaction-log and SLA.",
+    description=(
+        "Every interaction lifecycle event (routing writes them, interaction-log the survey events);"
+        " read by interaction-log and SLA."
+    ),
     retention_ms=30 * _DAY_MS,
 )
 AGENT_EVENTS = TopicSpec(
