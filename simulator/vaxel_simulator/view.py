@@ -53,6 +53,7 @@ async def render(sim: Simulation, routing_metrics_url: str) -> Group:
         "queue",
         "channel",
         "waiting",
+        "est. wait",
         "longest wait",
         "SL now",
         "target",
@@ -97,6 +98,7 @@ async def render(sim: Simulation, routing_metrics_url: str) -> Group:
                     queue.plan.name if n == 0 else "",
                     _CHANNEL.get(current.channel, "?"),
                     str(stats.waiting) if n == 0 else "",
+                    f"{stats.estimated_wait_seconds:.0f} s" if n == 0 else "",
                     f"{stats.longest_waiting_seconds:.0f} s" if n == 0 else "",
                     _level(
                         current.service_level if current.HasField("service_level") else None, current.target

@@ -103,6 +103,7 @@ def render(snapshot: Snapshot, now: datetime | None = None) -> Table:
         "AHT",
         Column("SL 1h", no_wrap=True),
         "waiting",
+        "est. wait",
         "longest",
         "alerts",
         title=(
@@ -117,7 +118,12 @@ def render(snapshot: Snapshot, now: datetime | None = None) -> Table:
             f"{sla_pb2.AlertKind.Name(a.kind).removeprefix('ALERT_KIND_').lower()} {channel_name(a.channel)}"
             for a in stats.open_alerts
         )
-        queue_cells = (f"{stats.waiting}", duration(stats.longest_waiting_seconds), alerts or "-")
+        queue_cells = (
+            f"{stats.waiting}",
+            duration(stats.estimated_wait_seconds),
+            duration(stats.longest_waiting_seconds),
+            alerts or "-",
+        )
         if not stats.current:
             table.add_row(name, "-", *["-"] * 8, *queue_cells)
         for n, figures in enumerate(stats.current):
@@ -135,7 +141,7 @@ def render(snapshot: Snapshot, now: datetime | None = None) -> Table:
                 duration(figures.asa_seconds if figures.HasField("asa_seconds") else None),
                 duration(figures.aht_seconds if figures.HasField("aht_seconds") else None),
                 percent(last.service_level if last is not None and last.HasField("service_level") else None),
-                *(queue_cells if n == 0 else ("", "", "")),
+                *(queue_cells if n == 0 else ("",) * len(queue_cells)),
             )
     return table
 

@@ -49,7 +49,9 @@ class TestHoursSummary:
 
 class TestServiceLevelTable:
     def test_rows_per_channel_and_a_breach_in_red(self) -> None:
-        stats = sla_pb2.QueueStatistics(queue_id="q-1", waiting=3, longest_waiting_seconds=95)
+        stats = sla_pb2.QueueStatistics(
+            queue_id="q-1", waiting=3, estimated_wait_seconds=40, longest_waiting_seconds=95
+        )
         stats.current.add(
             channel=types_pb2.CHANNEL_VOICE,
             offered=10,
@@ -72,7 +74,7 @@ class TestServiceLevelTable:
         voice = next(line for line in text.splitlines() if "voice" in line)
         cells = [c.strip() for c in voice.split("│")[1:-1]]
         assert cells == [
-            "Mobilsupport", "voice", "10", "6", "2", "50.0%", "80.0% in 20s", "31s", "-", "-", "3", "95s",
+            "Mobilsupport", "voice", "10", "6", "2", "50.0%", "80.0% in 20s", "31s", "-", "-", "3", "40s", "95s",
             "breach voice",
         ]  # fmt: skip
         chat = next(line for line in text.splitlines() if " chat " in line)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaxel_client_tenant.domain.business_hours import Shift, business_hours
-from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.book import ServiceLevelBook, Waiting, estimated_wait
 from vaxel_sla.domain.facts import AgentFact, InteractionFact, Step
 from vaxel_sla.domain.intervals import Formula, service_level
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
@@ -152,3 +152,12 @@ def test_another_tenant_cannot_move_an_interaction() -> None:
     stats = book.stats(TERMS, VOICE, datetime.fromtimestamp(T0, UTC), 15, now=T0 + 60)
     assert (stats.offered, stats.answered) == (1, 0)
     assert timedelta(seconds=stats.longest_wait_seconds) == timedelta(0)
+
+
+def test_estimated_wait_is_routings_estimate_for_the_newest_waiting() -> None:
+    now = 1_000_000.0
+    assert estimated_wait([], now) == 0.0
+    waiting = [Waiting("a", 1, now - 50, now + 5), Waiting("b", 1, now - 10, now + 42)]
+    assert estimated_wait(waiting, now) == 42.0
+    assert estimated_wait([Waiting("c", 1, now - 10, None)], now) == 0.0  # routing gave no estimate
+    assert estimated_wait([Waiting("d", 1, now - 90, now - 30)], now) == 0.0  # overdue: not negative

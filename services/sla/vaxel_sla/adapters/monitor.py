@@ -19,7 +19,7 @@ from vaxel_sla import SERVICE_NAME
 from vaxel_sla.adapters.converters import alert_payload
 from vaxel_sla.adapters.events import channel_label
 from vaxel_sla.domain.alerts import AlertBook, AlertChange, Assessment, assess
-from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
@@ -108,9 +108,7 @@ class Monitor:
         queue = (terms.tenant_id, terms.queue_id)
         self._metrics.waiting.labels(*queue).set(len(waiting))
         self._metrics.longest_wait.labels(*queue).set(now - waiting[0].created_at if waiting else 0)
-        newest = waiting[-1] if waiting else None
-        expected = newest.estimated_answer_at if newest and newest.estimated_answer_at else now
-        self._metrics.estimated_wait.labels(*queue).set(max(0.0, expected - now))
+        self._metrics.estimated_wait.labels(*queue).set(estimated_wait(waiting, now))
         self._metrics.agents_available.labels(*queue).set(available)
         start = interval_start(at, terms.time_zone, 15)
         required = 0

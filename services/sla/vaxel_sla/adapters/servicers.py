@@ -19,7 +19,7 @@ from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
 from vaxel_sla.domain.alerts import AlertBook
-from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_report
@@ -109,6 +109,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             time_zone=terms.time_zone,
             waiting=len(waiting),
             longest_waiting_seconds=now - waiting[0].created_at if waiting else 0.0,
+            estimated_wait_seconds=estimated_wait(waiting, now),
         )
         for channel in self._channels(terms):
             current = self._book.stats(terms, channel, start, 15, now)

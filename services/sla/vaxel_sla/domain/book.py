@@ -34,7 +34,7 @@ from vaxel_sla.domain.facts import (
 from vaxel_sla.domain.intervals import IntervalStats, Outcome, interval_start
 from vaxel_sla.domain.terms import QueueTerms
 
-__all__ = ["BUCKET_SECONDS", "AgentFigures", "ServiceLevelBook", "Waiting"]
+__all__ = ["BUCKET_SECONDS", "AgentFigures", "ServiceLevelBook", "Waiting", "estimated_wait"]
 
 BUCKET_SECONDS = 900
 QueueKey = tuple[str, str]  # tenant, queue
@@ -57,6 +57,14 @@ class Waiting:
     channel: int
     created_at: float
     estimated_answer_at: float | None  # when routing expected to answer, if it said
+
+
+def estimated_wait(waiting: list[Waiting], now: float) -> float:
+    """Seconds a customer joining the queue now can expect to wait: routing's estimate for the newest
+    waiting interaction, 0 when nobody waits (or routing gave none)."""
+    newest = waiting[-1] if waiting else None
+    expected = newest.estimated_answer_at if newest and newest.estimated_answer_at else now
+    return max(0.0, expected - now)
 
 
 @dataclass(slots=True)

@@ -212,6 +212,7 @@ class QueueStatistics(_message.Message):
     LONGEST_WAITING_SECONDS_FIELD_NUMBER: _builtins.int
     OPEN_ALERTS_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     queue_id: _builtins.str
     offered: _builtins.int
@@ -219,6 +220,10 @@ class QueueStatistics(_message.Message):
     waiting: _builtins.int
     longest_waiting_seconds: _builtins.float
     time_zone: _builtins.str
+    estimated_wait_seconds: _builtins.float
+    """What a customer joining now can expect to wait: routing's estimate for the newest waiting
+    interaction; 0 when nobody waits.
+    """
     @_builtins.property
     def current(self) -> _containers.RepeatedCompositeFieldContainer[Global___IntervalFigures]:
         """The current 15-minute interval, one entry per channel with a target or traffic."""
@@ -241,10 +246,11 @@ class QueueStatistics(_message.Message):
         longest_waiting_seconds: _builtins.float = ...,
         open_alerts: _abc.Iterable[Global___Alert] | None = ...,
         time_zone: _builtins.str = ...,
+        estimated_wait_seconds: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "longest_waiting_seconds", b"longest_waiting_seconds", "offered", b"offered", "open_alerts", b"open_alerts", "queue_id", b"queue_id", "rolling_hour", b"rolling_hour", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "waiting", b"waiting"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "estimated_wait_seconds", b"estimated_wait_seconds", "longest_waiting_seconds", b"longest_waiting_seconds", "offered", b"offered", "open_alerts", b"open_alerts", "queue_id", b"queue_id", "rolling_hour", b"rolling_hour", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "waiting", b"waiting"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
