@@ -158,6 +158,8 @@ class EngineRunner:
         self._next_offset: dict[TopicPartition, int] = {}
         self._stopping = False
         self._gauges_due = 0.0
+        self._to_commit: dict[TopicPartition, int] = {}
+        self._committing: asyncio.Task[None] | None = None
         self._log = get_logger("vaxel.routing.engine")
 
     def engine(self, pool: str) -> RoutingEngine:
@@ -180,7 +182,8 @@ class EngineRunner:
         self._pending[record.input_id] = future
         try:
             await self._append(pool, record)
-            return await asyncio.wait_for(asyncio.shield(future), timeout=self._reply_timeout)
+            async with asyncio.timeout(self._reply_timeout):
+                return await future
         except TimeoutError:
             raise Unavailable("routing did not apply the request in time; retry with the same key") from None
         finally:
@@ -280,8 +283,8 @@ class EngineRunner:
                     commits[tp] = record.offset + 1
         if events:
             await self._publish(events)
-        if commits and self._consumer is not None:
-            await self._consumer.commit(commits)
+        if commits:
+            self._commit_later(commits)
         for pool, notice in hub_work:
             self._notify_desks(pool, notice)
         for input_id, result in resolved:
@@ -363,14 +366,31 @@ class EngineRunner:
         agent = [e for t, e in events if t == AGENT_EVENTS.name]
         while True:
             try:
-                if interaction:
-                    await self._publisher.publish(INTERACTION_EVENTS, *interaction)
-                if agent:
-                    await self._publisher.publish(AGENT_EVENTS, *agent)
+                # Both topics' records go out together (one produce request), then wait for the acks.
+                await self._publisher.publish_batches(
+                    (INTERACTION_EVENTS, interaction), (AGENT_EVENTS, agent)
+                )
                 return
             except KafkaError as exc:  # keep the batch uncommitted and try again: nothing is skipped
                 self._log.warning("routing_publish_failed", error_type=type(exc).__name__)
                 await asyncio.sleep(1)
+
+    def _commit_later(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit ``offsets`` (their events are already acknowledged) without holding up the next batch:
+        one commit at a time, each with the latest offsets. A commit that is lost in a crash only means
+        more records replay their events again, with the same ids."""
+        self._to_commit.update(offsets)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_loop(), name="routing-commit")
+
+    async def _commit_loop(self) -> None:
+        while self._to_commit and self._consumer is not None:
+            offsets, self._to_commit = self._to_commit, {}
+            try:
+                await self._consumer.commit(offsets)
+            except KafkaError as exc:  # a rebalance or a broker hiccup: the next batch commits again
+                self._log.warning("routing_commit_failed", error_type=type(exc).__name__)
+                return
 
     # ------------------------------------------------------------------ timers
 
@@ -466,6 +486,8 @@ class EngineRunner:
         self._stopping = True
         for handle in self._armed.values():
             handle.cancel()
+        if self._committing is not None:
+            await asyncio.gather(self._committing, return_exceptions=True)
         if self._consumer is not None:
             await self._consumer.stop()
 
