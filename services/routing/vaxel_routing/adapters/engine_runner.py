@@ -404,6 +404,12 @@ class EngineRunner:
 
     async def _fire(self, pool: str, timer: Timer) -> None:
         self._armed.pop(timer.command.timer_id, None)
+        engine = self.engines.get(pool)
+        if engine is not None and not engine.timer_armed(timer.command.timer_id):
+            # Cancelled by what was applied since (an accepted offer's expiry, a wrap-up's timer):
+            # its record would change nothing, so it costs the log nothing. Were it armed again by a
+            # record not applied yet, applying that record arms it here again.
+            return
         record = inputs_pb2.RoutingInput(
             input_id=timer.command.timer_id,
             pool=pool,
