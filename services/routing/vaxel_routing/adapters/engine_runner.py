@@ -15,6 +15,7 @@ answers with the engine's reply or error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Iterable
@@ -103,6 +104,8 @@ class RoutingMetrics:
 
 # The gauges count every agent and waiting interaction of every pool: at most this often, not per batch.
 GAUGE_SECONDS = 0.5
+# Offsets are committed at most this often (in the background, once their batch's events are acknowledged).
+COMMIT_SECONDS = 0.1
 
 _OFFER_OUTCOMES = {
     "interaction_offered": "offered",
@@ -158,7 +161,8 @@ class EngineRunner:
         self._next_offset: dict[TopicPartition, int] = {}
         self._stopping = False
         self._gauges_due = 0.0
-        self._to_commit: dict[TopicPartition, int] = {}
+        self._to_commit: dict[TopicPartition, int] = {}  # not committed yet
+        self._applied: dict[TopicPartition, int] = {}  # the latest offsets to commit, committed or not
         self._committing: asyncio.Task[None] | None = None
         self._log = get_logger("vaxel.routing.engine")
 
@@ -220,6 +224,8 @@ class EngineRunner:
         for handle in self._armed.values():
             handle.cancel()
         self._armed.clear()
+        self._to_commit.clear()  # a new generation: records past the committed offsets replay live
+        self._applied.clear()
         self.engines.clear()
         self._replay_below.clear()
         self._catch_up_to.clear()
@@ -380,17 +386,23 @@ class EngineRunner:
         one commit at a time, each with the latest offsets. A commit that is lost in a crash only means
         more records replay their events again, with the same ids."""
         self._to_commit.update(offsets)
+        self._applied.update(offsets)
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_loop(), name="routing-commit")
 
     async def _commit_loop(self) -> None:
         while self._to_commit and self._consumer is not None:
             offsets, self._to_commit = self._to_commit, {}
+            started = time.monotonic()
             try:
                 await self._consumer.commit(offsets)
             except KafkaError as exc:  # a rebalance or a broker hiccup: the next batch commits again
                 self._log.warning("routing_commit_failed", error_type=type(exc).__name__)
                 return
+            if not self._stopping:
+                # At most one commit per COMMIT_SECONDS: a request to the broker per batch costs both
+                # sides CPU, and a crash only replays (republishes, same ids) the last moment's records.
+                await asyncio.sleep(max(0.0, started + COMMIT_SECONDS - time.monotonic()))
 
     # ------------------------------------------------------------------ timers
 
@@ -492,8 +504,14 @@ class EngineRunner:
         self._stopping = True
         for handle in self._armed.values():
             handle.cancel()
-        if self._committing is not None:
+        if self._committing is not None:  # the last offsets, without the pause between commits
+            self._committing.cancel()
             await asyncio.gather(self._committing, return_exceptions=True)
+            self._committing = None
+        if self._applied and self._consumer is not None:
+            with contextlib.suppress(KafkaError):
+                await self._consumer.commit(self._applied)
+            self._to_commit = {}
         if self._consumer is not None:
             await self._consumer.stop()
 
