@@ -54,9 +54,7 @@ class E2eSettings:
     agents_per_tenant: int = 100
     capacity: int = 1  # chats at once per agent (a desk stream applies its requests one by one)
     give_up_seconds: float = 2.0  # cut a step short when this many seconds of the rate are in flight
-    give_up_cap: int = (
-        2000  # ... or this many interactions (routing's gRPC server cancels calls beyond ~2,400)
-    )
+    give_up_cap: int = 2000  # ... or this many interactions
     log_samples_per_second: float = 5.0  # each read back every 50 ms until logged
     idle_seconds: float = 5.0  # CPU of every process with the desks connected and no load
     raw_records: int = 100_000

@@ -4,7 +4,8 @@ The interceptors, outermost first: logging (binds ``request_id`` and the method)
 metrics (request count by code, latency), authentication (the service's
 :class:`~vaxel_common.auth.Authenticator`) and error mapping (domain errors to
 status codes; anything else is INTERNAL without details). Health reports
-NOT_SERVING until :meth:`GrpcServer.set_serving` and again on shutdown.
+NOT_SERVING until :meth:`GrpcServer.set_serving` and again on shutdown. Overload: beyond
+:data:`MAX_CONCURRENT_RPCS` calls in flight a new call gets RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ from vaxel_common.errors import (
 from vaxel_common.logging import get_logger
 from vaxel_common.metrics import PlatformMetrics
 
-__all__ = ["Context", "GrpcServer", "status_code_of"]
+__all__ = ["MAX_CONCURRENT_RPCS", "Context", "GrpcServer", "status_code_of"]
 
 # grpc-stubs type the handler objects loosely; the interceptor works on them as Any.
 Context = aio.ServicerContext[Any, Any]
 Handler = Any
+
+# Calls in flight at once (long-lived desk streams included); beyond it a call is refused at once with
+# RESOURCE_EXHAUSTED ("Concurrent RPC limit exceeded!"), which a client can tell from a failure.
+MAX_CONCURRENT_RPCS = 10_000
 
 _UNAUTHENTICATED_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
@@ -212,10 +217,21 @@ class GrpcServer:
         host: str = "127.0.0.1",
         port: int = 0,
         authenticator: Authenticator | None = None,
+        max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
     ) -> None:
         self.service = service
         self._interceptor = _Interceptor(service, metrics, authenticator or AllowAll())
-        self.server = aio.server(interceptors=[self._interceptor])
+        self.server = aio.server(
+            interceptors=[self._interceptor],
+            maximum_concurrent_rpcs=max_concurrent_rpcs,
+            options=[
+                # gRPC core holds calls the event loop has not picked up yet as "pending" and cancels
+                # them silently (CANCELLED, nothing logged) beyond 1,000 (soft) / 3,000 (hard): a burst
+                # of ~2,000 calls got that. Let them wait instead; the limit below is the overload answer.
+                ("grpc.server.max_pending_requests", max_concurrent_rpcs),
+                ("grpc.server.max_pending_requests_hard_limit", max_concurrent_rpcs),
+            ],
+        )
         self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]  # untyped submodule
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._names: list[str] = []

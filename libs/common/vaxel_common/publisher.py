@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from aiokafka import AIOKafkaProducer
 
 from vaxel.events.v1 import events_pb2
@@ -40,9 +43,19 @@ class EventPublisher:
 
     async def publish(self, topic: TopicSpec, *events: events_pb2.Event) -> None:
         """Send ``events`` in order and wait until the broker has them all."""
-        futures = [
-            await self._producer.send(topic.name, encode_event(e), key=key_of(topic, e)) for e in events
-        ]
-        for event, future in zip(events, futures, strict=True):
+        await self.publish_batches((topic, events))
+
+    async def publish_batches(self, *batches: tuple[TopicSpec, Sequence[events_pb2.Event]]) -> None:
+        """Send every batch's events to its topic, in order, then wait until the broker has them all:
+        records sent together share produce requests instead of one round trip per topic."""
+        sent = []
+        for topic, events in batches:
+            for event in events:
+                future = await self._producer.send(topic.name, encode_event(event), key=key_of(topic, event))
+                sent.append((topic.name, event.event_type, future))
+        counts: Counter[tuple[str, str]] = Counter()
+        for topic_name, event_type, future in sent:
             await future
-            self._metrics.events_produced.labels(self._service, topic.name, event.event_type).inc()
+            counts[topic_name, event_type] += 1
+        for (topic_name, event_type), n in counts.items():
+            self._metrics.events_produced.labels(self._service, topic_name, event_type).inc(n)

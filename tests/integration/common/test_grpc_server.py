@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 
@@ -153,3 +154,27 @@ class TestInterceptors:
 
         text = generate_latest(registry).decode()
         assert sample(text, "vaxel_grpc_request_duration_seconds_count", service="test") >= 1
+
+
+async def test_calls_beyond_the_limit_are_refused_as_resource_exhausted() -> None:
+    """Overload is a clear RESOURCE_EXHAUSTED (long-lived streams count), never a silent CANCELLED."""
+    srv = GrpcServer("test", PlatformMetrics.create(CollectorRegistry()), max_concurrent_rpcs=3)
+    await srv.start()
+    await srv.set_serving()
+    try:
+        async with aio.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            watches = [health.Watch(health_pb2.HealthCheckRequest()) for _ in range(3)]
+            for watch in watches:
+                assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.RpcError) as refused:
+                await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            watches[0].cancel()
+            await asyncio.sleep(0.2)
+            answer = await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
+            for watch in watches[1:]:
+                watch.cancel()
+    finally:
+        await srv.stop(0)

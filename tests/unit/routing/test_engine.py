@@ -160,6 +160,24 @@ def test_accept_connects_and_wrap_up_frees_the_agent_for_the_next() -> None:
     ]
 
 
+def test_timers_cancelled_by_accept_and_wrap_up_are_no_longer_armed() -> None:
+    """The runner skips appending a timer the engine no longer holds: firing it would change nothing."""
+    w = World()
+    w.ready(agent("anna"))
+    out = w.submit("i1")
+    expiry = [t.command.timer_id for t in out.timers]
+    assert expiry
+    assert all(w.engine.timer_armed(t) for t in expiry)
+    w.do(Accept("anna", str(w.last_offer("i1").data["offer_id"])))
+    assert not any(w.engine.timer_armed(t) for t in expiry)
+    ended = w.do(End("anna", "i1"), after=10)
+    wrap = [t.command.timer_id for t in ended.timers]
+    assert wrap
+    assert all(w.engine.timer_armed(t) for t in wrap)
+    w.do(WrapUp("anna", "i1", disposition="resolved"), after=1)
+    assert not any(w.engine.timer_armed(t) for t in wrap)
+
+
 def test_reject_reoffers_to_the_next_agent_keeping_the_place() -> None:
     w = World()
     w.ready(agent("anna"), agent("bo"))

@@ -35,5 +35,12 @@ class DeskHub:
                 queue.get_nowait()
             queue.put_nowait(update)
 
+    @staticmethod
+    def wake(queue: asyncio.Queue[routing_pb2.ConnectResponse], marker: routing_pb2.ConnectResponse) -> None:
+        """Put ``marker`` on one desk's queue (dropping the oldest update when full)."""
+        if queue.full():
+            queue.get_nowait()
+        queue.put_nowait(marker)
+
     def connected(self, agent_id: str) -> bool:
         return agent_id in self._desks

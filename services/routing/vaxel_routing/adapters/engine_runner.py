@@ -15,6 +15,7 @@ answers with the engine's reply or error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Iterable
@@ -103,6 +104,8 @@ class RoutingMetrics:
 
 # The gauges count every agent and waiting interaction of every pool: at most this often, not per batch.
 GAUGE_SECONDS = 0.5
+# Offsets are committed at most this often (in the background, once their batch's events are acknowledged).
+COMMIT_SECONDS = 0.1
 
 _OFFER_OUTCOMES = {
     "interaction_offered": "offered",
@@ -158,6 +161,9 @@ class EngineRunner:
         self._next_offset: dict[TopicPartition, int] = {}
         self._stopping = False
         self._gauges_due = 0.0
+        self._to_commit: dict[TopicPartition, int] = {}  # not committed yet
+        self._applied: dict[TopicPartition, int] = {}  # the latest offsets to commit, committed or not
+        self._committing: asyncio.Task[None] | None = None
         self._log = get_logger("vaxel.routing.engine")
 
     def engine(self, pool: str) -> RoutingEngine:
@@ -180,7 +186,8 @@ class EngineRunner:
         self._pending[record.input_id] = future
         try:
             await self._append(pool, record)
-            return await asyncio.wait_for(asyncio.shield(future), timeout=self._reply_timeout)
+            async with asyncio.timeout(self._reply_timeout):
+                return await future
         except TimeoutError:
             raise Unavailable("routing did not apply the request in time; retry with the same key") from None
         finally:
@@ -217,6 +224,8 @@ class EngineRunner:
         for handle in self._armed.values():
             handle.cancel()
         self._armed.clear()
+        self._to_commit.clear()  # a new generation: records past the committed offsets replay live
+        self._applied.clear()
         self.engines.clear()
         self._replay_below.clear()
         self._catch_up_to.clear()
@@ -280,8 +289,8 @@ class EngineRunner:
                     commits[tp] = record.offset + 1
         if events:
             await self._publish(events)
-        if commits and self._consumer is not None:
-            await self._consumer.commit(commits)
+        if commits:
+            self._commit_later(commits)
         for pool, notice in hub_work:
             self._notify_desks(pool, notice)
         for input_id, result in resolved:
@@ -363,14 +372,37 @@ class EngineRunner:
         agent = [e for t, e in events if t == AGENT_EVENTS.name]
         while True:
             try:
-                if interaction:
-                    await self._publisher.publish(INTERACTION_EVENTS, *interaction)
-                if agent:
-                    await self._publisher.publish(AGENT_EVENTS, *agent)
+                # Both topics' records go out together (one produce request), then wait for the acks.
+                await self._publisher.publish_batches(
+                    (INTERACTION_EVENTS, interaction), (AGENT_EVENTS, agent)
+                )
                 return
             except KafkaError as exc:  # keep the batch uncommitted and try again: nothing is skipped
                 self._log.warning("routing_publish_failed", error_type=type(exc).__name__)
                 await asyncio.sleep(1)
+
+    def _commit_later(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit ``offsets`` (their events are already acknowledged) without holding up the next batch:
+        one commit at a time, each with the latest offsets. A commit that is lost in a crash only means
+        more records replay their events again, with the same ids."""
+        self._to_commit.update(offsets)
+        self._applied.update(offsets)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_loop(), name="routing-commit")
+
+    async def _commit_loop(self) -> None:
+        while self._to_commit and self._consumer is not None:
+            offsets, self._to_commit = self._to_commit, {}
+            started = time.monotonic()
+            try:
+                await self._consumer.commit(offsets)
+            except KafkaError as exc:  # a rebalance or a broker hiccup: the next batch commits again
+                self._log.warning("routing_commit_failed", error_type=type(exc).__name__)
+                return
+            if not self._stopping:
+                # At most one commit per COMMIT_SECONDS: a request to the broker per batch costs both
+                # sides CPU, and a crash only replays (republishes, same ids) the last moment's records.
+                await asyncio.sleep(max(0.0, started + COMMIT_SECONDS - time.monotonic()))
 
     # ------------------------------------------------------------------ timers
 
@@ -384,6 +416,12 @@ class EngineRunner:
 
     async def _fire(self, pool: str, timer: Timer) -> None:
         self._armed.pop(timer.command.timer_id, None)
+        engine = self.engines.get(pool)
+        if engine is not None and not engine.timer_armed(timer.command.timer_id):
+            # Cancelled by what was applied since (an accepted offer's expiry, a wrap-up's timer):
+            # its record would change nothing, so it costs the log nothing. Were it armed again by a
+            # record not applied yet, applying that record arms it here again.
+            return
         record = inputs_pb2.RoutingInput(
             input_id=timer.command.timer_id,
             pool=pool,
@@ -466,6 +504,14 @@ class EngineRunner:
         self._stopping = True
         for handle in self._armed.values():
             handle.cancel()
+        if self._committing is not None:  # the last offsets, without the pause between commits
+            self._committing.cancel()
+            await asyncio.gather(self._committing, return_exceptions=True)
+            self._committing = None
+        if self._applied and self._consumer is not None:
+            with contextlib.suppress(KafkaError):
+                await self._consumer.commit(self._applied)
+            self._to_commit = {}
         if self._consumer is not None:
             await self._consumer.stop()
 

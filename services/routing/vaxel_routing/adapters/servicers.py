@@ -20,6 +20,7 @@ from vaxel_routing.adapters.engine_runner import EngineRunner
 from vaxel_routing.adapters.front_door import FrontDoor
 
 INTERACTIONS_WRITE = "interactions:write"
+_END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
 INTERACTIONS_READ = "interactions:read"
 
 
@@ -136,22 +137,19 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             yield routing_pb2.ConnectResponse(reply=routing_pb2.Reply(request_id=first.request_id))
             yield routing_pb2.ConnectResponse(state=self._runner.agent_state(pool, agent_id))
             reader = asyncio.create_task(self._read(pool, agent_id, request_iterator, outbox))
-            getter: asyncio.Task[routing_pb2.ConnectResponse] | None = None
+            # The reader's end wakes the loop below (a task per message to wait on both costs more
+            # than the message); were the marker dropped from a full outbox, the check after each
+            # message still ends the stream once the reader is done and the outbox drained.
+            reader.add_done_callback(lambda _: self._hub.wake(outbox, _END))
             try:
                 while not (reader.done() and outbox.empty()):
-                    getter = asyncio.create_task(outbox.get())
-                    done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                    if getter in done:
-                        yield getter.result()
-                    else:
-                        getter.cancel()
-                    getter = None
+                    update = await outbox.get()
+                    if update is not _END:
+                        yield update
             finally:
-                for task in (reader, getter):
-                    if task is not None:
-                        task.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await task
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
         finally:
             self._hub.detach(agent_id, outbox)
 

@@ -205,6 +205,10 @@ class RoutingEngine:
         state = self.agent(agent_id)
         return [self._work[i] for i in state.work]
 
+    def timer_armed(self, timer_id: str) -> bool:
+        """Whether the timer is still armed: firing one that is not changes nothing."""
+        return timer_id in self._timers
+
     def pending_timers(self) -> list[Timer]:
         """Timers not yet fired, by due time: re-armed after a restart."""
         return sorted(self._timers.values(), key=lambda t: (t.due, type(t.command).__name__))
