@@ -95,13 +95,18 @@ class EventConsumer:
         try:
             while not self._stopping.is_set():
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
-                if not self.caught_up.is_set():
-                    await self._check_caught_up(batches)
+                # Caught up once these records are processed, not before: whoever waits for it (the
+                # SLA monitor, the readiness check) must see the state they make.
+                reaches_end = not self.caught_up.is_set() and await self._reaches_end(batches)
                 if not batches:
+                    if reaches_end:
+                        self.caught_up.set()
                     continue
                 try:
                     await self._process(batches)
                     backoff = None
+                    if reaches_end:
+                        self.caught_up.set()
                 except Exception as exc:
                     backoff = backoff or Backoff(f"{self.service} event processing", timeout=float("inf"))
                     delay = backoff.failed(exc)
@@ -111,22 +116,21 @@ class EventConsumer:
         finally:
             await self._consumer.stop()
 
-    async def _check_caught_up(
-        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> None:
+    async def _reaches_end(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> bool:
+        """Whether these records take every partition to the end offsets of the first assignment."""
         assignment = self._consumer.assignment()
         # Without a group, partitions are assigned topic by topic as metadata arrives: wait until
         # every subscribed topic is in, or a small topic would pass for the whole subscription.
         if not assignment or {tp.topic for tp in assignment} < set(self.topics):
-            return
+            return False
         if self._end_offsets is None:
             self._end_offsets = dict(await self._consumer.end_offsets(list(assignment)))
         for tp, end in self._end_offsets.items():
             records = batches.get(tp)
             position = records[-1].offset + 1 if records else await self._consumer.position(tp)
             if position < end:
-                return
-        self.caught_up.set()
+                return False
+        return True
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
         started = time.perf_counter()
