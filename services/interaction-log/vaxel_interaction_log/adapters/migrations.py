@@ -2,7 +2,8 @@
 
 Times are integer microseconds since the epoch (UTC): sortable and the same in both dialects.
 ``events`` is append-only, keyed by event id; ``interactions`` and ``interaction_tags`` are the
-projection, recomputed from an interaction's events whenever a batch touches it.
+projection, recomputed from an interaction's events whenever a batch touches it;
+``erased_interactions`` and ``purged_interactions`` remember what was erased or purged (ids only).
 """
 
 from __future__ import annotations
@@ -78,6 +79,20 @@ def migrations(dialect: str) -> list[Migration]:
                     interaction_id TEXT NOT NULL,
                     erased_us BIGINT NOT NULL,
                     PRIMARY KEY (tenant_id, interaction_id))""",
+            ),
+        ),
+        # 3 is left to the voice-of-the-customer work; migrations apply by number, each once.
+        Migration(
+            4,
+            "purged interactions: a late event of an interaction purged by retention is dropped",
+            (
+                """CREATE TABLE purged_interactions (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    purged_us BIGINT NOT NULL,
+                    horizon_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+                "CREATE INDEX purged_interactions_by_time ON purged_interactions (purged_us)",
             ),
         ),
     ]
