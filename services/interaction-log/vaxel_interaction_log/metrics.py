@@ -16,6 +16,8 @@ class InteractionLogMetrics:
     events_skipped: Counter
     records_written: Counter
     flush_seconds: Histogram
+    events_dropped: Counter
+    purged: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> InteractionLogMetrics:
@@ -43,6 +45,18 @@ class InteractionLogMetrics:
                 "Time to write one consumed batch (events and records, one transaction).",
                 ["database"],
                 buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+                registry=registry,
+            ),
+            events_dropped=Counter(
+                "vaxel_interaction_log_events_dropped_total",
+                "Consumed events of interactions already purged by retention, not kept.",
+                [],
+                registry=registry,
+            ),
+            purged=Counter(
+                "vaxel_interaction_log_purged_total",
+                "Interactions and their events purged by the tenants' data retention.",
+                ["kind"],  # interactions | events
                 registry=registry,
             ),
         )

@@ -1,9 +1,11 @@
 """Set-wise statements for the store, one per batch where the dialect allows.
 
 PostgreSQL gets each column as one array (``INSERT ... SELECT * FROM unnest(...)``, ``JOIN
-unnest(...)``): one round trip and one plan for a batch of any size, the arrays adapted by psycopg's
-C code. SQLite, in-process, gets ``executemany`` and chunked ``IN`` lists. Array element types come
-from the catalogue, so a column added by a migration needs no change here.
+unnest(...)``): one round trip and one plan for a batch of any size. The arrays travel in binary
+(:class:`_BinaryArray`): psycopg's text array format quotes each element through a regular
+expression and costs ~25 times more client time. SQLite, in-process, gets ``executemany`` and
+chunked ``IN`` lists. Array element types come from the catalogue, so a column added by a migration
+needs no change here.
 
 Table and column names are constants of the store, never input.
 """
@@ -14,12 +16,22 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+import psycopg
+from psycopg.types.array import ListBinaryDumper
+
 from vaxel_common.db import Database
 
 __all__ = ["Bulk", "Key"]
 
 Key = tuple[str, str]  # (tenant_id, interaction_id)
 _CHUNK = 500
+
+
+class _BinaryArray(list[Any]):
+    """A list that psycopg sends as a binary array for a plain ``%s`` placeholder."""
+
+
+psycopg.adapters.register_dumper(_BinaryArray, ListBinaryDumper)
 
 
 class Bulk:
@@ -49,7 +61,7 @@ class Bulk:
             arrays = ", ".join(f"?::{self._array_of(table, c)}" for c in columns)
             self._db.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}",  # noqa: S608  (constants)
-                [list(values) for values in zip(*rows, strict=True)],
+                [_BinaryArray(values) for values in zip(*rows, strict=True)],
             )
         else:
             marks = ", ".join("?" * len(columns))
@@ -98,8 +110,8 @@ class Bulk:
 
 
 def _columns(keys: Iterable[Key]) -> tuple[list[str], list[str]]:
-    tenants: list[str] = []
-    interactions: list[str] = []
+    tenants: list[str] = _BinaryArray()
+    interactions: list[str] = _BinaryArray()
     for tenant_id, interaction_id in keys:
         tenants.append(tenant_id)
         interactions.append(interaction_id)

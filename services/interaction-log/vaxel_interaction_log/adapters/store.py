@@ -63,6 +63,7 @@ _EXPIRED = (
     f" AND {_RETAINED_FROM} < ? ORDER BY started_us LIMIT ?"
 )
 ERASED = event_type_of_field("interaction_erased")
+_WRAPPED_UP = event_type_of_field("interaction_wrapped_up")
 _TIMES = ("created", "queued", "offered", "connected", "ended", "abandoned", "wrapped_up")
 
 
@@ -242,9 +243,9 @@ class SqlInteractionStore:
             try:
                 with self._writer.transaction():
                     histories = self._histories(by_key.keys())
-                    stored, dropped, changed = self._apply(by_key, histories)
+                    stored, dropped, changed, retagged = self._apply(by_key, histories)
                     records = [project(key[1], key[0], changed[key].events.values()) for key in changed]
-                    self._write_records(records, changed.keys())
+                    self._write_records(records, retagged)
             except BaseException:
                 self._cache.drop(by_key.keys())
                 raise
@@ -286,10 +287,12 @@ class SqlInteractionStore:
 
     def _apply(
         self, by_key: dict[Key, list[PendingEvent]], histories: dict[Key, History | None]
-    ) -> tuple[int, int, dict[Key, History]]:
-        """Insert the batch's new events; (stored, dropped, the histories that changed)."""
+    ) -> tuple[int, int, dict[Key, History], list[Key]]:
+        """Insert the batch's new events; (stored, dropped, the histories that changed, the interactions
+        whose tags may have changed: tags come from the last wrap-up, so only a new wrap-up changes them)."""
         new_rows: list[PendingEvent] = []
         changed: dict[Key, History] = {}
+        retagged: list[Key] = []
         erasing: list[Key] = []
         dropped = 0
         for key, rows in by_key.items():
@@ -301,6 +304,7 @@ class SqlInteractionStore:
                 history.erased = True
                 erasing.append(key)
                 changed[key] = history
+            wrapped_up = False
             for pending in rows:
                 if pending.event_id in history.events:
                     continue
@@ -308,6 +312,9 @@ class SqlInteractionStore:
                 new_rows.append(row)
                 history.events[row.event_id] = logged_event(row.event)
                 changed[key] = history
+                wrapped_up = wrapped_up or row.event_type == _WRAPPED_UP
+            if wrapped_up:
+                retagged.append(key)
         if erasing:  # what was stored before this batch loses its personal data now
             self._mark_erased(erasing)
             for key, events in self._scrub_stored(erasing).items():
@@ -315,12 +322,19 @@ class SqlInteractionStore:
         self._bulk.insert(
             "events", _EVENT_COLUMNS, [r[:7] for r in new_rows], "ON CONFLICT (event_id) DO NOTHING"
         )
-        return len(new_rows), dropped, changed
+        return len(new_rows), dropped, changed, retagged
 
-    def _write_records(self, records: list[InteractionRecord], keys: Collection[Key]) -> None:
+    def _write_records(self, records: list[InteractionRecord], retag: Collection[Key]) -> None:
+        """Upsert ``records``; rewrite the tags of those in ``retag``."""
         self._bulk.insert("interactions", _RECORD_NAMES, [_row_of(r) for r in records], _UPSERT)
-        self._bulk.delete("interaction_tags", keys)
-        tags = [(r.tenant_id, tag, r.interaction_id) for r in records for tag in r.tags]
+        self._bulk.delete("interaction_tags", retag)
+        wanted = set(retag)
+        tags = [
+            (r.tenant_id, tag, r.interaction_id)
+            for r in records
+            if (r.tenant_id, r.interaction_id) in wanted
+            for tag in r.tags
+        ]
         self._bulk.insert("interaction_tags", ("tenant_id", "tag", "interaction_id"), tags)
 
     def _mark_erased(self, keys: Collection[Key]) -> None:
@@ -507,6 +521,19 @@ class SqlInteractionStore:
             (*params, query.page_size + 1),
         )
         return [_record_of(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Rows in the store's tables: events, interactions, erased, purged (ids kept)."""
+        tables = {
+            "events": "events",
+            "interactions": "interactions",
+            "erased": "erased_interactions",
+            "purged": "purged_interactions",
+        }
+        return {
+            name: int(self._writer.fetchall(f"SELECT COUNT(*) FROM {table}")[0][0])  # noqa: S608  (constants)
+            for name, table in tables.items()
+        }
 
     def fetch_count(self) -> int:
         """Events stored (distinct ids)."""

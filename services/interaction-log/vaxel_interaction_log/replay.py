@@ -1,0 +1,152 @@
+"""``python -m vaxel_interaction_log replay``: rebuild the store from the Kafka topics.
+
+Reads ``vaxel.interactions.events.v1`` and ``vaxel.tenants.config.v1`` from their beginning up to
+the end offsets found at start, without a consumer group (the service's committed offsets are
+untouched), and writes every interaction event through the service's own write path (batches,
+one transaction each): events kept by event id, records recomputed from each interaction's
+history, ``interaction.erased`` events erasing again, events of interactions purged before
+dropped. Then it purges what the tenants' retention expired (their settings come from the
+configuration topic) and, when the database held events before, recomputes every record from
+the stored events (so history older than the topics' retention is rebuilt too). It prints counts.
+
+Into a fresh database (``--database-url``) the result equals the live store for everything the
+topics still hold; into the configured one, stop the service first: the store assumes it is the
+database's only writer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import dataclass, field
+
+from aiokafka.structs import TopicPartition
+
+from vaxel_common.errors import ConfigurationError, DecodeError
+from vaxel_common.events import decode_event
+from vaxel_common.kafka import aio_consumer
+from vaxel_common.logging import configure_logging
+from vaxel_common.settings import load_settings
+from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
+from vaxel_interaction_log import SERVICE_NAME
+from vaxel_interaction_log.adapters.ingest import WriterThread
+from vaxel_interaction_log.adapters.retention import Purger, apply_retention_change
+from vaxel_interaction_log.adapters.store import PendingEvent, SqlInteractionStore, open_store
+from vaxel_interaction_log.domain.retention import RetentionPolicy
+from vaxel_interaction_log.settings import InteractionLogSettings
+
+__all__ = ["ReplayCounts", "main", "replay"]
+
+
+@dataclass
+class ReplayCounts:
+    read: dict[str, int] = field(default_factory=dict)
+    undecodable: int = 0
+    stored: int = 0
+    dropped: int = 0
+    purged_interactions: int = 0
+    purged_events: int = 0
+    recomputed: int = 0
+    interactions: int = 0
+    events: int = 0
+    erased: int = 0
+
+    def lines(self) -> list[str]:
+        read = ", ".join(f"{topic} {n}" for topic, n in sorted(self.read.items()))
+        return [
+            f"records read: {read} (undecodable, skipped: {self.undecodable})",
+            f"events new to the store: {self.stored}",
+            f"events of interactions purged before, dropped: {self.dropped}",
+            f"purged by retention now: {self.purged_interactions} interactions, {self.purged_events} events",
+            f"records recomputed from stored events: {self.recomputed}",
+            f"store now: {self.interactions} interactions ({self.erased} erased), {self.events} events",
+        ]
+
+
+async def replay(store: SqlInteractionStore, bootstrap: str, policy: RetentionPolicy) -> ReplayCounts:
+    """Replay the topics into ``store`` up to their current end; the counts."""
+    counts = ReplayCounts()
+    rebuild_all = store.fetch_count() > 0
+    writer = WriterThread()
+    consumer = aio_consumer(bootstrap, None, max_poll_records=1000)
+    await consumer.start()
+    try:
+        await consumer.topics()  # metadata for every topic
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in (TENANT_CONFIG.name, INTERACTION_EVENTS.name)
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=1000)
+            batch: list[PendingEvent] = []
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset >= ends[tp]:
+                        break
+                    counts.read[tp.topic] = counts.read.get(tp.topic, 0) + 1
+                    try:
+                        event = decode_event(record.value)
+                    except DecodeError:
+                        counts.undecodable += 1
+                        continue
+                    if tp.topic == TENANT_CONFIG.name:
+                        apply_retention_change(policy, event)
+                    elif (pending := PendingEvent.of(event)) is not None:
+                        batch.append(pending)
+            for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+            written = await writer.run(store.write, batch)
+            counts.stored += written.stored
+            counts.dropped += written.dropped
+        purged = await Purger(store, writer, policy, None).purge()
+        counts.purged_interactions, counts.purged_events = purged.interactions, purged.events
+        if rebuild_all:
+            counts.recomputed = await writer.run(store.recompute_all)
+        stored = await writer.run(store.counts)
+        counts.interactions, counts.events, counts.erased = (
+            stored["interactions"],
+            stored["events"],
+            stored["erased"],
+        )
+    finally:
+        await consumer.stop()
+        writer.close()
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vaxel_interaction_log replay",
+        description="Rebuild the interaction log's store from the Kafka topics (see docs/interaction-log.md).",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="the store to write (sqlite:///PATH or postgresql://...; a fresh one is migrated first);"
+        " default: the configured VAXEL_INTERACTION_LOG_DATABASE_URL / SQLITE_PATH",
+    )
+    parser.add_argument("--kafka-bootstrap", help="default: VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(InteractionLogSettings)
+        bootstrap = args.kafka_bootstrap or settings.kafka_bootstrap
+        if not bootstrap:
+            raise ConfigurationError("VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP or --kafka-bootstrap: required")
+    except ConfigurationError as exc:
+        print(f"{SERVICE_NAME} replay: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(f"{SERVICE_NAME}-replay", settings.log_level, settings.log_format)
+    store = open_store(args.database_url or settings.store_url, timeout=settings.dependency_timeout_seconds)
+    try:
+        counts = asyncio.run(replay(store, bootstrap, RetentionPolicy(settings.retention_days)))
+    finally:
+        store.close()
+    for line in counts.lines():
+        print(line)
+    return 0
