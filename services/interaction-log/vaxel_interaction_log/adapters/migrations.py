@@ -95,4 +95,15 @@ def migrations(dialect: str) -> list[Migration]:
                 "CREATE INDEX purged_interactions_by_time ON purged_interactions (purged_us)",
             ),
         ),
+        Migration(
+            5,
+            "tags carry their interaction's start: a tag search reads only its pages' rows",
+            (
+                "ALTER TABLE interaction_tags ADD COLUMN started_us BIGINT NOT NULL DEFAULT 0",
+                """UPDATE interaction_tags SET started_us = COALESCE((SELECT i.started_us FROM interactions i
+                    WHERE i.tenant_id = interaction_tags.tenant_id
+                    AND i.interaction_id = interaction_tags.interaction_id), 0)""",
+                "CREATE INDEX interaction_tags_by_start ON interaction_tags (tenant_id, tag, started_us, interaction_id)",
+            ),
+        ),
     ]

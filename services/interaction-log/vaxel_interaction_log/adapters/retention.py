@@ -93,6 +93,7 @@ class Purger:
             interactions += mine.interactions
             events += mine.events
         await self._writer.run(self._store.forget_purged, now - KEEP_PURGED_IDS)
+        await self._writer.run(self._store.maintain)
         return PurgeResult(interactions, events)
 
     async def run(self) -> None:

@@ -45,6 +45,7 @@ _RECORD_COLUMNS = (
     " survey_score, survey_comment"
 )
 _RECORD_NAMES = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
+_RECORD_SELECT = ", ".join(f"i.{c}" for c in _RECORD_NAMES)
 _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_NAMES[2:])
 _UPSERT = f"ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET {_UPDATE}"
 _EVENT_COLUMNS = (
@@ -63,7 +64,9 @@ _EXPIRED = (
     f" AND {_RETAINED_FROM} < ? ORDER BY started_us LIMIT ?"
 )
 ERASED = event_type_of_field("interaction_erased")
-_WRAPPED_UP = event_type_of_field("interaction_wrapped_up")
+# Tags come from the last wrap-up and carry the start (created, else the first event): only these
+# events, or any event of an interaction without a created event, change an interaction's tag rows.
+_RETAG = frozenset(event_type_of_field(f) for f in ("interaction_wrapped_up", "interaction_created"))
 _TIMES = ("created", "queued", "offered", "connected", "ended", "abandoned", "wrapped_up")
 
 
@@ -245,6 +248,7 @@ class SqlInteractionStore:
                     histories = self._histories(by_key.keys())
                     stored, dropped, changed, retagged = self._apply(by_key, histories)
                     records = [project(key[1], key[0], changed[key].events.values()) for key in changed]
+                    retagged += [(r.tenant_id, r.interaction_id) for r in records if r.created_at is None]
                     self._write_records(records, retagged)
             except BaseException:
                 self._cache.drop(by_key.keys())
@@ -289,7 +293,7 @@ class SqlInteractionStore:
         self, by_key: dict[Key, list[PendingEvent]], histories: dict[Key, History | None]
     ) -> tuple[int, int, dict[Key, History], list[Key]]:
         """Insert the batch's new events; (stored, dropped, the histories that changed, the interactions
-        whose tags may have changed: tags come from the last wrap-up, so only a new wrap-up changes them)."""
+        whose tag rows may have changed, see _RETAG)."""
         new_rows: list[PendingEvent] = []
         changed: dict[Key, History] = {}
         retagged: list[Key] = []
@@ -304,7 +308,7 @@ class SqlInteractionStore:
                 history.erased = True
                 erasing.append(key)
                 changed[key] = history
-            wrapped_up = False
+            retag = False
             for pending in rows:
                 if pending.event_id in history.events:
                     continue
@@ -312,8 +316,8 @@ class SqlInteractionStore:
                 new_rows.append(row)
                 history.events[row.event_id] = logged_event(row.event)
                 changed[key] = history
-                wrapped_up = wrapped_up or row.event_type == _WRAPPED_UP
-            if wrapped_up:
+                retag = retag or row.event_type in _RETAG
+            if retag:
                 retagged.append(key)
         if erasing:  # what was stored before this batch loses its personal data now
             self._mark_erased(erasing)
@@ -330,12 +334,12 @@ class SqlInteractionStore:
         self._bulk.delete("interaction_tags", retag)
         wanted = set(retag)
         tags = [
-            (r.tenant_id, tag, r.interaction_id)
+            (r.tenant_id, tag, r.interaction_id, to_micros(r.started_at) if r.started_at else 0)
             for r in records
             if (r.tenant_id, r.interaction_id) in wanted
             for tag in r.tags
         ]
-        self._bulk.insert("interaction_tags", ("tenant_id", "tag", "interaction_id"), tags)
+        self._bulk.insert("interaction_tags", ("tenant_id", "tag", "interaction_id", "started_us"), tags)
 
     def _mark_erased(self, keys: Collection[Key]) -> None:
         now = to_micros(datetime.now(UTC))
@@ -441,6 +445,14 @@ class SqlInteractionStore:
                 "DELETE FROM purged_interactions WHERE purged_us < ?", (to_micros(before),)
             )
 
+    def maintain(self) -> None:
+        """Keep the query planner's statistics current. SQLite has no autovacuum: a sampled ANALYZE
+        (a bounded number of rows per index, milliseconds at any size); PostgreSQL's autovacuum does it."""
+        if self._writer.dialect == "sqlite":
+            with self._lock:
+                self._writer.execute("PRAGMA analysis_limit=1000")
+                self._writer.execute("ANALYZE")
+
     # -- replay -----------------------------------------------------------------------------------
 
     def recompute_all(self, chunk: int = 1000) -> int:
@@ -482,15 +494,28 @@ class SqlInteractionStore:
         return self._load(tenant_id, [interaction_id])
 
     def search(self, query: Search) -> list[InteractionRecord]:
-        where = ["tenant_id = ?"]
+        # Pages run along (started_us, interaction_id), the cursor a row-value bound that the
+        # indexes seek to. A tag filter runs along interaction_tags (tenant, tag, started_us,
+        # interaction_id) instead: only the pages' rows are read, however rare the tag.
+        f = query.filter
+        key = "t" if f.tag else "i"
+        source = (
+            "interaction_tags t JOIN interactions i"
+            " ON i.tenant_id = t.tenant_id AND i.interaction_id = t.interaction_id"
+            if f.tag
+            else "interactions i"
+        )
+        where = [f"{key}.tenant_id = ?"]
         params: list[Any] = [query.tenant_id]
+        if f.tag:
+            where.append("t.tag = ?")
+            params.append(f.tag)
         if query.start is not None:
-            where.append("started_us >= ?")
+            where.append(f"{key}.started_us >= ?")
             params.append(to_micros(query.start))
         if query.end is not None:
-            where.append("started_us < ?")
+            where.append(f"{key}.started_us < ?")
             params.append(to_micros(query.end))
-        f = query.filter
         for column, value in (
             ("queue_id", f.queue_id),
             ("agent_id", f.agent_id),
@@ -498,26 +523,20 @@ class SqlInteractionStore:
             ("customer_ref", f.customer_ref),
         ):
             if value:
-                where.append(f"{column} = ?")
+                where.append(f"i.{column} = ?")
                 params.append(value)
         if f.channel:
-            where.append("channel = ?")
+            where.append("i.channel = ?")
             params.append(f.channel)
         if f.outcome is not None:
-            where.append("outcome = ?")
+            where.append("i.outcome = ?")
             params.append(f.outcome.value)
-        if f.tag:
-            where.append(
-                "EXISTS (SELECT 1 FROM interaction_tags t WHERE t.tenant_id = interactions.tenant_id"
-                " AND t.tag = ? AND t.interaction_id = interactions.interaction_id)"
-            )
-            params.append(f.tag)
         if query.after is not None:
-            where.append("(started_us > ? OR (started_us = ? AND interaction_id > ?))")
-            params.extend([query.after[0], query.after[0], query.after[1]])
+            where.append(f"({key}.started_us, {key}.interaction_id) > (?, ?)")
+            params.extend(query.after)
         rows = self._db.fetchall(
-            f"SELECT {_RECORD_COLUMNS} FROM interactions WHERE {' AND '.join(where)}"  # noqa: S608  (placeholders only)
-            " ORDER BY started_us, interaction_id LIMIT ?",
+            f"SELECT {_RECORD_SELECT} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608  (placeholders only)
+            f" ORDER BY {key}.started_us, {key}.interaction_id LIMIT ?",
             (*params, query.page_size + 1),
         )
         return [_record_of(r) for r in rows]
