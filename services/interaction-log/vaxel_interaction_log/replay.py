@@ -81,13 +81,17 @@ async def replay(store: SqlInteractionStore, bootstrap: str, policy: RetentionPo
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
+        # The end of a partition: its end offset at start, or the high watermark of the first fetch
+        # answer when that is higher (the embedded Tansu broker reports the last batch's base offset
+        # + 1 as the end offset; fetch answers carry the true high watermark).
+        targets: dict[TopicPartition, int] = {}
         remaining = {tp for tp in partitions if ends[tp] > 0}
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=1000)
             batch: list[PendingEvent] = []
             for tp, records in batches.items():
                 for record in records:
-                    if record.offset >= ends[tp]:
+                    if record.offset >= targets.get(tp, max(ends[tp], consumer.highwater(tp) or 0)):
                         break
                     counts.read[tp.topic] = counts.read.get(tp.topic, 0) + 1
                     try:
@@ -100,7 +104,10 @@ async def replay(store: SqlInteractionStore, bootstrap: str, policy: RetentionPo
                     elif (pending := PendingEvent.of(event)) is not None:
                         batch.append(pending)
             for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
-                if await consumer.position(tp) >= ends[tp]:
+                highwater = consumer.highwater(tp)
+                if tp not in targets and highwater is not None:
+                    targets[tp] = max(ends[tp], highwater)
+                if tp in targets and await consumer.position(tp) >= targets[tp]:
                     remaining.discard(tp)
             written = await writer.run(store.write, batch)
             counts.stored += written.stored
