@@ -29,7 +29,7 @@ from vaxel_interaction_log.domain import project
 from vaxel_interaction_log.domain.queries import InteractionQueries
 
 pytestmark = pytest.mark.e2e
-INTERACTIONS = 6000
+INTERACTIONS = 3000
 
 
 def burst(tenant: str) -> list[events_pb2.Event]:
