@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -376,8 +377,11 @@ def _pct(values: list[float], q: float) -> float:
 # -- report ------------------------------------------------------------------------------------
 
 
-def report(platform: Platform | None = None, stored: int = 1_000_000, interactions: int = 10_000) -> None:
-    """Print the figures (the platform is not needed: each figure starts what it measures)."""
+def report(platform: Platform | None = None, stored: int | None = None, interactions: int = 10_000) -> None:
+    """Print the figures (the platform is not needed: each figure starts what it measures). ``stored``
+    defaults to ``VAXEL_BENCH_STORED`` or 1,000,000 (loading takes about a minute per database here)."""
+    if stored is None:
+        stored = int(os.environ.get("VAXEL_BENCH_STORED", "1000000"))
     shapes = {
         "grouped": [encode_event(e) for e in grouped_traffic(interactions, tenants=10)],
         "interleaved": [encode_event(e) for e in interleaved_traffic(interactions)],

@@ -182,6 +182,18 @@ class TestErasureEvents:
         assert queries.get(tenant, "k1").customer_ref == "cust-keep"
         assert store.counts()["erased"] == 2
 
+    def test_the_erasure_of_an_interaction_not_held_makes_no_record(self, store: SqlInteractionStore) -> None:
+        tenant = f"t-{uuid.uuid4().hex[:6]}"
+        deliver(store, [erased_event(tenant, "gone")], batch=1)
+        with pytest.raises(NotFound):
+            InteractionQueries(store).get(tenant, "gone")
+        assert (store.fetch_count(), store.counts()["erased"]) == (0, 1)
+        helper = TestErasure()
+        deliver(
+            store, helper.events(tenant, "gone", TestErasure.PERSONAL[0], NOW), batch=3
+        )  # stored scrubbed
+        assert InteractionQueries(store).get(tenant, "gone").customer_ref == ""
+
     def test_replaying_everything_into_a_fresh_store_gives_the_live_records(
         self, store: SqlInteractionStore
     ) -> None:

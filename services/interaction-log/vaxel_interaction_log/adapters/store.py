@@ -308,6 +308,12 @@ class SqlInteractionStore:
                 history.erased = True
                 erasing.append(key)
                 changed[key] = history
+            if not history.events and all(r.event_type == ERASED for r in rows):
+                # The erasure of an interaction the store does not hold (its events left the topic before
+                # a replay): remembered, so that none of its events is stored with personal data, but no
+                # record made of the erasure alone.
+                changed.pop(key, None)
+                continue
             retag = False
             for pending in rows:
                 if pending.event_id in history.events:
