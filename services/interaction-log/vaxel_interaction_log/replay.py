@@ -21,12 +21,16 @@ import asyncio
 import sys
 from dataclasses import dataclass, field
 
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from vaxel_common.errors import ConfigurationError, DecodeError
+from vaxel.events.v1 import events_pb2
+from vaxel_common.errors import ConfigurationError, DecodeError, Unavailable
 from vaxel_common.events import decode_event
 from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import configure_logging
+from vaxel_common.retry import retry_async
 from vaxel_common.settings import load_settings
 from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_interaction_log import SERVICE_NAME
@@ -64,54 +68,24 @@ class ReplayCounts:
         ]
 
 
-async def replay(store: SqlInteractionStore, bootstrap: str, policy: RetentionPolicy) -> ReplayCounts:
-    """Replay the topics into ``store`` up to their current end; the counts."""
+async def replay(
+    store: SqlInteractionStore, bootstrap: str, policy: RetentionPolicy, timeout: float = 60.0
+) -> ReplayCounts:
+    """Replay the topics into ``store`` up to their current end; the counts. An unreachable broker is
+    retried for ``timeout`` seconds, then :class:`~vaxel_common.errors.Unavailable`."""
     counts = ReplayCounts()
     rebuild_all = store.fetch_count() > 0
-    writer = WriterThread()
     consumer = aio_consumer(bootstrap, None, max_poll_records=1000)
-    await consumer.start()
     try:
-        await consumer.topics()  # metadata for every topic
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in (TENANT_CONFIG.name, INTERACTION_EVENTS.name)
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        # The end of a partition: its end offset at start, or the high watermark of the first fetch
-        # answer when that is higher (the embedded Tansu broker reports the last batch's base offset
-        # + 1 as the end offset; fetch answers carry the true high watermark).
-        targets: dict[TopicPartition, int] = {}
-        remaining = {tp for tp in partitions if ends[tp] > 0}
-        while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=1000)
-            batch: list[PendingEvent] = []
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= targets.get(tp, max(ends[tp], consumer.highwater(tp) or 0)):
-                        break
-                    counts.read[tp.topic] = counts.read.get(tp.topic, 0) + 1
-                    try:
-                        event = decode_event(record.value)
-                    except DecodeError:
-                        counts.undecodable += 1
-                        continue
-                    if tp.topic == TENANT_CONFIG.name:
-                        apply_retention_change(policy, event)
-                    elif (pending := PendingEvent.of(event)) is not None:
-                        batch.append(pending)
-            for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
-                highwater = consumer.highwater(tp)
-                if tp not in targets and highwater is not None:
-                    targets[tp] = max(ends[tp], highwater)
-                if tp in targets and await consumer.position(tp) >= targets[tp]:
-                    remaining.discard(tp)
-            written = await writer.run(store.write, batch)
-            counts.stored += written.stored
-            counts.dropped += written.dropped
+        await retry_async(
+            f"Kafka at {bootstrap}", consumer.start, timeout=timeout, retry_on=(KafkaError, OSError)
+        )
+    except Unavailable:
+        await consumer.stop()
+        raise
+    writer = WriterThread()
+    try:
+        await _read_topics(consumer, store, writer, policy, counts)
         purged = await Purger(store, writer, policy, None).purge()
         counts.purged_interactions, counts.purged_events = purged.interactions, purged.events
         if rebuild_all:
@@ -126,6 +100,63 @@ async def replay(store: SqlInteractionStore, bootstrap: str, policy: RetentionPo
         await consumer.stop()
         writer.close()
     return counts
+
+
+async def _read_topics(
+    consumer: AIOKafkaConsumer,
+    store: SqlInteractionStore,
+    writer: WriterThread,
+    policy: RetentionPolicy,
+    counts: ReplayCounts,
+) -> None:
+    """Every partition from its beginning to its end, one store transaction per fetched batch."""
+    await consumer.topics()  # metadata for every topic
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in (TENANT_CONFIG.name, INTERACTION_EVENTS.name)
+        for p in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    ends = await consumer.end_offsets(partitions)
+    # The end of a partition: its end offset at start, or the high watermark of the first fetch
+    # answer when that is higher (the embedded Tansu broker reports the last batch's base offset
+    # + 1 as the end offset; fetch answers carry the true high watermark).
+    targets: dict[TopicPartition, int] = {}
+    remaining = {tp for tp in partitions if ends[tp] > 0}
+    while remaining:
+        batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=1000)
+        batch: list[PendingEvent] = []
+        for tp, records in batches.items():
+            end = targets.get(tp, max(ends[tp], consumer.highwater(tp) or 0))
+            for record in records:
+                if record.offset >= end:
+                    break
+                counts.read[tp.topic] = counts.read.get(tp.topic, 0) + 1
+                event = _decoded(record.value, counts)
+                if event is None:
+                    continue
+                if tp.topic == TENANT_CONFIG.name:
+                    apply_retention_change(policy, event)
+                elif (pending := PendingEvent.of(event)) is not None:
+                    batch.append(pending)
+        for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
+            highwater = consumer.highwater(tp)
+            if tp not in targets and highwater is not None:
+                targets[tp] = max(ends[tp], highwater)
+            if tp in targets and await consumer.position(tp) >= targets[tp]:
+                remaining.discard(tp)
+        written = await writer.run(store.write, batch)
+        counts.stored += written.stored
+        counts.dropped += written.dropped
+
+
+def _decoded(value: bytes | None, counts: ReplayCounts) -> events_pb2.Event | None:
+    try:
+        return decode_event(value)
+    except DecodeError:
+        counts.undecodable += 1
+        return None
 
 
 def main(argv: list[str]) -> int:
@@ -149,11 +180,18 @@ def main(argv: list[str]) -> int:
         print(f"{SERVICE_NAME} replay: {exc}", file=sys.stderr)
         return 2
     configure_logging(f"{SERVICE_NAME}-replay", settings.log_level, settings.log_format)
-    store = open_store(args.database_url or settings.store_url, timeout=settings.dependency_timeout_seconds)
     try:
-        counts = asyncio.run(replay(store, bootstrap, RetentionPolicy(settings.retention_days)))
-    finally:
-        store.close()
+        store = open_store(
+            args.database_url or settings.store_url, timeout=settings.dependency_timeout_seconds
+        )
+        try:
+            policy = RetentionPolicy(settings.retention_days)
+            counts = asyncio.run(replay(store, bootstrap, policy, settings.dependency_timeout_seconds))
+        finally:
+            store.close()
+    except Unavailable as exc:
+        print(f"{SERVICE_NAME} replay: {exc}", file=sys.stderr)
+        return 3
     for line in counts.lines():
         print(line)
     return 0
