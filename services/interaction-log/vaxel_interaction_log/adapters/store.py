@@ -48,6 +48,12 @@ _RECORD_NAMES = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
 _RECORD_SELECT = ", ".join(f"i.{c}" for c in _RECORD_NAMES)
 _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_NAMES[2:])
 _UPSERT = f"ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET {_UPDATE}"
+# Both marks in one round trip (each side is read by its primary key).
+_MARKS_TABLE = (
+    "(SELECT tenant_id, interaction_id, 'purged' AS mark FROM purged_interactions"
+    " UNION ALL SELECT tenant_id, interaction_id, 'erased' AS mark FROM erased_interactions)"
+)
+_MARKS = ("tenant_id", "interaction_id", "mark")
 _EVENT_COLUMNS = (
     "event_id",
     "tenant_id",
@@ -246,10 +252,10 @@ class SqlInteractionStore:
             try:
                 with self._writer.transaction():
                     histories = self._histories(by_key.keys())
-                    stored, dropped, changed, retagged = self._apply(by_key, histories)
+                    stored, dropped, changed, retagged, untagged = self._apply(by_key, histories)
                     records = [project(key[1], key[0], changed[key].events.values()) for key in changed]
                     retagged += [(r.tenant_id, r.interaction_id) for r in records if r.created_at is None]
-                    self._write_records(records, retagged)
+                    self._write_records(records, retagged, untagged)
             except BaseException:
                 self._cache.drop(by_key.keys())
                 raise
@@ -270,14 +276,10 @@ class SqlInteractionStore:
                 found[key] = held
         if not missing:
             return found
-        purged = {
-            (r[0], r[1])
-            for r in self._bulk.select("purged_interactions", ("tenant_id", "interaction_id"), missing)
-        }
-        erased = {
-            (r[0], r[1])
-            for r in self._bulk.select("erased_interactions", ("tenant_id", "interaction_id"), missing)
-        }
+        purged: set[Key] = set()
+        erased: set[Key] = set()
+        for tenant_id, interaction_id, mark in self._bulk.select(_MARKS_TABLE, _MARKS, missing):
+            (purged if mark == "purged" else erased).add((tenant_id, interaction_id))
         live = [k for k in missing if k not in purged]
         loaded: dict[Key, dict[str, LoggedEvent]] = defaultdict(dict)
         for tenant_id, interaction_id, payload in self._bulk.select(
@@ -291,12 +293,13 @@ class SqlInteractionStore:
 
     def _apply(
         self, by_key: dict[Key, list[PendingEvent]], histories: dict[Key, History | None]
-    ) -> tuple[int, int, dict[Key, History], list[Key]]:
+    ) -> tuple[int, int, dict[Key, History], list[Key], set[Key]]:
         """Insert the batch's new events; (stored, dropped, the histories that changed, the interactions
-        whose tag rows may have changed, see _RETAG)."""
+        whose tag rows may have changed (see _RETAG), those of them with no tag rows yet)."""
         new_rows: list[PendingEvent] = []
         changed: dict[Key, History] = {}
         retagged: list[Key] = []
+        untagged: set[Key] = set()
         erasing: list[Key] = []
         dropped = 0
         for key, rows in by_key.items():
@@ -315,6 +318,7 @@ class SqlInteractionStore:
                 changed.pop(key, None)
                 continue
             retag = False
+            known_before = bool(history.events)
             for pending in rows:
                 if pending.event_id in history.events:
                     continue
@@ -325,6 +329,8 @@ class SqlInteractionStore:
                 retag = retag or row.event_type in _RETAG
             if retag:
                 retagged.append(key)
+                if not known_before:
+                    untagged.add(key)  # no tag rows yet: nothing to delete
         if erasing:  # what was stored before this batch loses its personal data now
             self._mark_erased(erasing)
             for key, events in self._scrub_stored(erasing).items():
@@ -332,12 +338,14 @@ class SqlInteractionStore:
         self._bulk.insert(
             "events", _EVENT_COLUMNS, [r[:7] for r in new_rows], "ON CONFLICT (event_id) DO NOTHING"
         )
-        return len(new_rows), dropped, changed, retagged
+        return len(new_rows), dropped, changed, retagged, untagged
 
-    def _write_records(self, records: list[InteractionRecord], retag: Collection[Key]) -> None:
-        """Upsert ``records``; rewrite the tags of those in ``retag``."""
+    def _write_records(
+        self, records: list[InteractionRecord], retag: Collection[Key], untagged: Collection[Key] = ()
+    ) -> None:
+        """Upsert ``records``; rewrite the tags of those in ``retag`` (``untagged`` have none yet)."""
         self._bulk.insert("interactions", _RECORD_NAMES, [_row_of(r) for r in records], _UPSERT)
-        self._bulk.delete("interaction_tags", retag)
+        self._bulk.delete("interaction_tags", [k for k in retag if k not in untagged])
         wanted = set(retag)
         tags = [
             (r.tenant_id, tag, r.interaction_id, to_micros(r.started_at) if r.started_at else 0)
