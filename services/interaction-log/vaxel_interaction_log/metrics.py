@@ -18,6 +18,8 @@ class InteractionLogMetrics:
     flush_seconds: Histogram
     surveys_requested: Counter
     survey_answers: Counter
+    events_dropped: Counter
+    purged: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> InteractionLogMetrics:
@@ -57,6 +59,18 @@ class InteractionLogMetrics:
                 "vaxel_interaction_log_survey_answers_total",
                 "Survey answers accepted through RecordSurveyAnswer and published.",
                 [],
+                registry=registry,
+            ),
+            events_dropped=Counter(
+                "vaxel_interaction_log_events_dropped_total",
+                "Consumed events of interactions already purged by retention, not kept.",
+                [],
+                registry=registry,
+            ),
+            purged=Counter(
+                "vaxel_interaction_log_purged_total",
+                "Interactions and their events purged by the tenants' data retention.",
+                ["kind"],  # interactions | events
                 registry=registry,
             ),
         )

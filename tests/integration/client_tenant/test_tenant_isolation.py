@@ -162,6 +162,9 @@ def cross_tenant_calls(
         "TenantService/GetEffectiveContract": lambda md: tenants.GetEffectiveContract(
             tenant_pb2.GetEffectiveContractRequest(tenant_id=b), metadata=md
         ),
+        "TenantService/SetDataRetention": lambda md: tenants.SetDataRetention(
+            tenant_pb2.SetDataRetentionRequest(tenant_id=b, days=1), metadata=md
+        ),
         "TenantService/GetEffectiveConfiguration": lambda md: tenants.GetEffectiveConfiguration(
             tenant_pb2.GetEffectiveConfigurationRequest(tenant_id=b), metadata=md
         ),

@@ -18,7 +18,7 @@ from vaxel_common.errors import InvalidArgument, NotFound
 from vaxel_common.events import new_event
 from vaxel_interaction_log.adapters.store import SqlInteractionStore
 from vaxel_interaction_log.domain import Outcome
-from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
+from vaxel_interaction_log.domain.queries import InteractionQueries
 from vaxel_interaction_log.domain.search import Filter
 
 pytestmark = pytest.mark.integration
@@ -302,8 +302,7 @@ class TestErasure:
 
         assert set(leaks(every_cell(store_url))) == set(self.PERSONAL)  # there to be found before
 
-        privacy = Privacy(store)
-        assert privacy.erase_customer(tenant, self.PERSONAL[0]) == 2
+        assert store.erase_customer(tenant, self.PERSONAL[0]) == 2
         deliver(store, [*mine, late_survey], batch=5)  # redelivered and late events of erased interactions
 
         assert leaks(every_cell(store_url)) == []
@@ -324,9 +323,4 @@ class TestErasure:
         assert queries.customer_history(tenant, self.PERSONAL[0], 10, "") == ([], "")
         kept = queries.get(tenant, "k1")
         assert (kept.customer_ref, kept.subject, kept.survey_comment) == ("cust-keep", "other subject", "ok")
-        assert privacy.erase_customer(tenant, "nobody-known") == 0
-
-    def test_erasure_needs_a_customer(self, store: SqlInteractionStore) -> None:
-        with pytest.raises(InvalidArgument) as err:
-            Privacy(store).erase_customer("t", "")
-        assert err.value.field == "customer_ref"
+        assert store.erase_customer(tenant, "nobody-known") == 0

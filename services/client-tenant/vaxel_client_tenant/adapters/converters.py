@@ -61,6 +61,7 @@ def tenant_to_pb(tenant: Tenant) -> tenant_pb2.Tenant:
         time_zone=tenant.time_zone,
         languages=list(tenant.languages),
         status=_STATUS_TO_PB[tenant.status],
+        data_retention_days=tenant.data_retention_days,
     )
     message.created_at.FromDatetime(tenant.created_at)
     return message

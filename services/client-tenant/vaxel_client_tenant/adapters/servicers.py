@@ -338,6 +338,16 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         contract = self._directory.contract_on(tenant_id, on)
         return tenant_pb2.GetEffectiveContractResponse(contract=contract_to_pb(contract))
 
+    async def SetDataRetention(  # noqa: N802
+        self, request: tenant_pb2.SetDataRetentionRequest, context: Context
+    ) -> tenant_pb2.SetDataRetentionResponse:
+        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant = self._directory.set_data_retention(tenant_id, request.days)
+        message = tenant_to_pb(tenant)
+        # The tenant's full state, as for suspension: interaction-log reads it from the configuration topic.
+        await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
+        return tenant_pb2.SetDataRetentionResponse(tenant=message)
+
     async def GetEffectiveConfiguration(  # noqa: N802
         self, request: tenant_pb2.GetEffectiveConfigurationRequest, context: Context
     ) -> tenant_pb2.GetEffectiveConfigurationResponse:

@@ -102,9 +102,16 @@ MIGRATIONS = (
             " document TEXT NOT NULL, PRIMARY KEY (tenant_id, effective_from))",
         ),
     ),
+    Migration(
+        7,
+        "data retention per tenant (days; 0: the platform's default)",
+        ("ALTER TABLE tenants ADD COLUMN data_retention_days INTEGER NOT NULL DEFAULT 0",),
+    ),
 )
 
-_TENANT_COLUMNS = "tenant_id, name, country, time_zone, languages, status, created_at, version"
+_TENANT_COLUMNS = (
+    "tenant_id, name, country, time_zone, languages, status, created_at, version, data_retention_days"
+)
 _QUEUE_COLUMNS = "queue_id, tenant_id, name, channels, language, time_zone, priority, version, routing"
 
 
@@ -116,7 +123,7 @@ class SqlTenantRepository:
     def add_tenant(self, tenant: Tenant) -> None:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608  (constant columns)
+                f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608  (constant columns)
                 (
                     tenant.tenant_id,
                     tenant.name,
@@ -126,14 +133,15 @@ class SqlTenantRepository:
                     tenant.status.value,
                     tenant.created_at.isoformat(),
                     tenant.version,
+                    tenant.data_retention_days,
                 ),
             )
 
     def update_tenant(self, tenant: Tenant) -> None:
         with self._db.transaction():
             self._db.execute(
-                "UPDATE tenants SET name = ?, country = ?, time_zone = ?, languages = ?, status = ?, version = ?"
-                " WHERE tenant_id = ?",
+                "UPDATE tenants SET name = ?, country = ?, time_zone = ?, languages = ?, status = ?, version = ?,"
+                " data_retention_days = ? WHERE tenant_id = ?",
                 (
                     tenant.name,
                     tenant.country,
@@ -141,6 +149,7 @@ class SqlTenantRepository:
                     json.dumps(list(tenant.languages)),
                     tenant.status.value,
                     tenant.version,
+                    tenant.data_retention_days,
                     tenant.tenant_id,
                 ),
             )
@@ -158,6 +167,7 @@ class SqlTenantRepository:
             status=TenantStatus(row[5]),
             created_at=datetime.fromisoformat(row[6]),
             version=int(row[7]),
+            data_retention_days=int(row[8]),
         )
 
     def add_queue(self, queue: Queue) -> None:

@@ -22,7 +22,14 @@ from vaxel_client_tenant.domain.content import (
     validate_faq,
     validate_guidelines,
 )
-from vaxel_client_tenant.domain.model import Channel, Queue, Skill, Tenant, TenantStatus
+from vaxel_client_tenant.domain.model import (
+    MAX_DATA_RETENTION_DAYS,
+    Channel,
+    Queue,
+    Skill,
+    Tenant,
+    TenantStatus,
+)
 from vaxel_client_tenant.domain.pagination import decode_token, encode_token, page_size_of, paginate
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_client_tenant.domain.queue_rules import validate_queue
@@ -84,6 +91,17 @@ class TenantDirectory:
         tenant = self.tenant(tenant_id)
         if tenant.status is not status:
             tenant = replace(tenant, status=status, version=tenant.version + 1)
+            self._repository.update_tenant(tenant)
+        return tenant
+
+    def set_data_retention(self, tenant_id: str, days: int) -> Tenant:
+        """How many days the tenant's interactions are kept after they end (0: the platform's default);
+        the version grows only when the setting changes."""
+        if not 0 <= days <= MAX_DATA_RETENTION_DAYS:
+            raise InvalidArgument("days", f"0 (the platform's default) or 1 to {MAX_DATA_RETENTION_DAYS}")
+        tenant = self.tenant(tenant_id)
+        if tenant.data_retention_days != days:
+            tenant = replace(tenant, data_retention_days=days, version=tenant.version + 1)
             self._repository.update_tenant(tenant)
         return tenant
 

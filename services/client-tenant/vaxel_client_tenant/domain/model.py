@@ -31,6 +31,12 @@ class Tenant:
     status: TenantStatus
     created_at: datetime
     version: int = 1
+    # Days interaction-log keeps the tenant's interactions after they end; 0: the platform's default.
+    data_retention_days: int = 0
+
+
+# The longest retention a tenant may set (ten years); interaction-log's default applies at 0.
+MAX_DATA_RETENTION_DAYS = 3650
 
 
 class ServiceLevelFormula(Enum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -10,7 +10,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2
 from vaxel_common.errors import InvalidArgument
 from vaxel_interaction_log.domain import InteractionRecord, LoggedEvent, Outcome
-from vaxel_interaction_log.domain.search import Filter, channel_filter, text_filter
+from vaxel_interaction_log.domain.search import Filter, channel_filter, from_micros, text_filter
 
 __all__ = ["filter_from_pb", "logged_event", "outcome_from_pb", "record_to_pb", "scrub"]
 
@@ -63,7 +63,7 @@ def logged_event(event: events_pb2.Event) -> LoggedEvent:
         event_type=event.event_type,
         tenant_id=event.tenant_id,
         interaction_id=event.interaction_id,
-        occurred_at=event.occurred_at.ToDatetime(UTC),
+        occurred_at=from_micros(event.occurred_at.seconds * 1_000_000 + event.occurred_at.nanos // 1000),
         **fields,  # type: ignore[arg-type]
     )
 

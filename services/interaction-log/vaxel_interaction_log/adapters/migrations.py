@@ -4,6 +4,7 @@ Times are integer microseconds since the epoch (UTC): sortable and the same in b
 ``events`` is append-only, keyed by event id; ``interactions`` and ``interaction_tags`` are the
 projection, recomputed from an interaction's events whenever a batch touches it;
 ``survey_requests`` and ``survey_answers`` remember which surveys went out and which answer came first.
+``erased_interactions`` and ``purged_interactions`` remember what was erased or purged (ids only).
 """
 
 from __future__ import annotations
@@ -107,6 +108,30 @@ def migrations(dialect: str) -> list[Migration]:
                 "CREATE INDEX interactions_commented ON interactions (tenant_id, started_us)"
                 " WHERE survey_comment <> ''",
                 "CREATE INDEX interaction_tags_with_tag ON interaction_tags (tenant_id, interaction_id, tag)",
+            ),
+        ),
+        Migration(
+            4,
+            "purged interactions: a late event of an interaction purged by retention is dropped",
+            (
+                """CREATE TABLE purged_interactions (
+                    tenant_id TEXT NOT NULL,
+                    interaction_id TEXT NOT NULL,
+                    purged_us BIGINT NOT NULL,
+                    horizon_us BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, interaction_id))""",
+                "CREATE INDEX purged_interactions_by_time ON purged_interactions (purged_us)",
+            ),
+        ),
+        Migration(
+            5,
+            "tags carry their interaction's start: a tag search reads only its pages' rows",
+            (
+                "ALTER TABLE interaction_tags ADD COLUMN started_us BIGINT NOT NULL DEFAULT 0",
+                """UPDATE interaction_tags SET started_us = COALESCE((SELECT i.started_us FROM interactions i
+                    WHERE i.tenant_id = interaction_tags.tenant_id
+                    AND i.interaction_id = interaction_tags.interaction_id), 0)""",
+                "CREATE INDEX interaction_tags_by_start ON interaction_tags (tenant_id, tag, started_us, interaction_id)",
             ),
         ),
     ]

@@ -116,7 +116,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
         self, request: interactions_pb2.EraseCustomerRequest, context: Context
     ) -> interactions_pb2.EraseCustomerResponse:
         tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
-        erased = self._privacy.erase_customer(tenant_id, request.customer_ref)
+        erased = await self._privacy.erase_customer(tenant_id, request.customer_ref)
         return interactions_pb2.EraseCustomerResponse(interactions=erased)
 
     async def RecordSurveyAnswer(  # noqa: N802

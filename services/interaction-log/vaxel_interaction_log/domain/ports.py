@@ -7,7 +7,7 @@ from typing import Protocol
 from vaxel_interaction_log.domain.search import Search
 from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent
 
-__all__ = ["InteractionReader", "PersonalDataEraser", "SurveyLedger"]
+__all__ = ["ErasureJournal", "InteractionReader", "PersonalDataEraser", "SurveyLedger"]
 
 
 class InteractionReader(Protocol):
@@ -21,8 +21,19 @@ class InteractionReader(Protocol):
 
 
 class PersonalDataEraser(Protocol):
-    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
-        """Erase the customer's personal data from records and stored events; the interactions erased."""
+    async def customer_interactions(self, tenant_id: str, customer_ref: str) -> list[str]:
+        """The ids of the customer's interactions of this tenant."""
+        ...
+
+    async def erase_interactions(self, tenant_id: str, interaction_ids: list[str]) -> int:
+        """Erase the personal data of these interactions from records and stored events (and of their
+        later events); the interactions erased."""
+        ...
+
+
+class ErasureJournal(Protocol):
+    async def erased(self, tenant_id: str, interaction_ids: list[str]) -> None:
+        """Record durably that these interactions are erased, where a rebuild from history sees it."""
         ...
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from vaxel_common.errors import InvalidArgument, NotFound
-from vaxel_interaction_log.domain.ports import InteractionReader, PersonalDataEraser
+from vaxel_interaction_log.domain.ports import ErasureJournal, InteractionReader, PersonalDataEraser
 from vaxel_interaction_log.domain.search import (
     Filter,
     Search,
@@ -82,12 +82,22 @@ class InteractionQueries:
 
 
 class Privacy:
-    """A data subject's erasure (GDPR art. 17): the store forgets the customer's personal data."""
+    """A data subject's erasure (GDPR art. 17): the store forgets the customer's personal data.
 
-    def __init__(self, eraser: PersonalDataEraser) -> None:
+    The erasure is journaled first (an ``interaction.erased`` event per interaction on the
+    interactions' topic, after the interaction's own events), then applied: a rebuild of the store
+    from the topic erases again, and if the store's part fails, consuming the journal finishes it.
+    """
+
+    def __init__(self, eraser: PersonalDataEraser, journal: ErasureJournal) -> None:
         self._eraser = eraser
+        self._journal = journal
 
-    def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
+    async def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
         if not customer_ref:
             raise InvalidArgument("customer_ref", "required")
-        return self._eraser.erase_customer(tenant_id, text_filter("customer_ref", customer_ref))
+        ids = await self._eraser.customer_interactions(tenant_id, text_filter("customer_ref", customer_ref))
+        if not ids:
+            return 0
+        await self._journal.erased(tenant_id, ids)
+        return await self._eraser.erase_interactions(tenant_id, ids)

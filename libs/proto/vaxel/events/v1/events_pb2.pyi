@@ -57,6 +57,7 @@ class Event(_message.Message):
     DEFLECTED_BY_FAQ_FIELD_NUMBER: _builtins.int
     SURVEY_SENT_FIELD_NUMBER: _builtins.int
     SURVEY_ANSWERED_FIELD_NUMBER: _builtins.int
+    INTERACTION_ERASED_FIELD_NUMBER: _builtins.int
     AGENT_LOGGED_IN_FIELD_NUMBER: _builtins.int
     AGENT_LOGGED_OUT_FIELD_NUMBER: _builtins.int
     AGENT_PRESENCE_CHANGED_FIELD_NUMBER: _builtins.int
@@ -118,6 +119,8 @@ class Event(_message.Message):
     @_builtins.property
     def survey_answered(self) -> Global___SurveyAnswered: ...
     @_builtins.property
+    def interaction_erased(self) -> Global___InteractionErased: ...
+    @_builtins.property
     def agent_logged_in(self) -> Global___AgentLoggedIn: ...
     @_builtins.property
     def agent_logged_out(self) -> Global___AgentLoggedOut: ...
@@ -156,17 +159,18 @@ class Event(_message.Message):
         deflected_by_faq: Global___DeflectedByFaq | None = ...,
         survey_sent: Global___SurveySent | None = ...,
         survey_answered: Global___SurveyAnswered | None = ...,
+        interaction_erased: Global___InteractionErased | None = ...,
         agent_logged_in: Global___AgentLoggedIn | None = ...,
         agent_logged_out: Global___AgentLoggedOut | None = ...,
         agent_presence_changed: Global___AgentPresenceChanged | None = ...,
         tenant_config_changed: Global___TenantConfigChanged | None = ...,
         service_level_alert: Global___ServiceLevelAlert | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed", "service_level_alert"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "interaction_erased", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed", "service_level_alert"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -604,6 +608,26 @@ class SurveyAnswered(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SurveyAnswered: _TypeAlias = SurveyAnswered  # noqa: Y015
+
+@_typing.final
+class InteractionErased(_message.Message):
+    """The interaction's personal data was erased (interaction-log's EraseCustomer, a data subject's
+    request). Published on the interactions' topic after the interaction's own events, so that a
+    replay of the topic erases again; it carries no personal data itself.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InteractionErased: _TypeAlias = InteractionErased  # noqa: Y015
 
 @_typing.final
 class AgentLoggedIn(_message.Message):

@@ -144,6 +144,7 @@ class Tenant(_message.Message):
     LANGUAGES_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    DATA_RETENTION_DAYS_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     name: _builtins.str
     country: _builtins.str
@@ -151,6 +152,10 @@ class Tenant(_message.Message):
     time_zone: _builtins.str
     """IANA zone, e.g. "Europe/Stockholm"."""
     status: Global___TenantStatus.ValueType
+    data_retention_days: _builtins.int
+    """How many days interaction-log keeps the tenant's interactions after they end; 0: the platform's
+    default (interaction-log's RETENTION_DAYS). Set with TenantService.SetDataRetention.
+    """
     @_builtins.property
     def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """BCP 47 tags."""
@@ -167,10 +172,11 @@ class Tenant(_message.Message):
         languages: _abc.Iterable[_builtins.str] | None = ...,
         status: Global___TenantStatus.ValueType = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
+        data_retention_days: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["country", b"country", "created_at", b"created_at", "languages", b"languages", "name", b"name", "status", b"status", "tenant_id", b"tenant_id", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country", b"country", "created_at", b"created_at", "data_retention_days", b"data_retention_days", "languages", b"languages", "name", b"name", "status", b"status", "tenant_id", b"tenant_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -682,6 +688,48 @@ class GetTenantResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetTenantResponse: _TypeAlias = GetTenantResponse  # noqa: Y015
+
+@_typing.final
+class SetDataRetentionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    days: _builtins.int
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        days: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetDataRetentionRequest: _TypeAlias = SetDataRetentionRequest  # noqa: Y015
+
+@_typing.final
+class SetDataRetentionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def tenant(self) -> Global___Tenant: ...
+    def __init__(
+        self,
+        *,
+        tenant: Global___Tenant | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["tenant", b"tenant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetDataRetentionResponse: _TypeAlias = SetDataRetentionResponse  # noqa: Y015
 
 @_typing.final
 class GetEffectiveConfigurationRequest(_message.Message):

@@ -480,6 +480,11 @@ class TenantServiceStub:
                 request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.SerializeToString,
                 response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.FromString,
                 _registered_method=True)
+        self.SetDataRetention = channel.unary_unary(
+                '/vaxel.tenant.v1.TenantService/SetDataRetention',
+                request_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionRequest.SerializeToString,
+                response_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -622,6 +627,14 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetDataRetention(self, request, context):
+        """How long the tenant's interactions are kept (1-3650 days after they end; 0: the platform's default).
+        Older interactions and their events are purged by interaction-log.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -729,6 +742,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetEffectiveConfiguration,
                     request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.FromString,
                     response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.SerializeToString,
+            ),
+            'SetDataRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDataRetention,
+                    request_deserializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionRequest.FromString,
+                    response_serializer=vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1299,6 +1317,33 @@ class TenantService:
             '/vaxel.tenant.v1.TenantService/GetEffectiveConfiguration',
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationRequest.SerializeToString,
             vaxel_dot_tenant_dot_v1_dot_tenant__pb2.GetEffectiveConfigurationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDataRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.tenant.v1.TenantService/SetDataRetention',
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionRequest.SerializeToString,
+            vaxel_dot_tenant_dot_v1_dot_tenant__pb2.SetDataRetentionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -166,6 +166,10 @@ class TenantServiceStub:
     """Everything that applies to the tenant now, in one read: queues with their hours, open state,
     guidelines and contact points; skills; the contract in force today.
     """
+    SetDataRetention: _grpc.UnaryUnaryMultiCallable[_tenant_pb2.SetDataRetentionRequest, _tenant_pb2.SetDataRetentionResponse]
+    """How long the tenant's interactions are kept (1-3650 days after they end; 0: the platform's default).
+    Older interactions and their events are purged by interaction-log.
+    """
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
@@ -204,6 +208,10 @@ class TenantServiceAsyncStub(TenantServiceStub):
     GetEffectiveConfiguration: _aio.UnaryUnaryMultiCallable[_tenant_pb2.GetEffectiveConfigurationRequest, _tenant_pb2.GetEffectiveConfigurationResponse]  # type: ignore[assignment]
     """Everything that applies to the tenant now, in one read: queues with their hours, open state,
     guidelines and contact points; skills; the contract in force today.
+    """
+    SetDataRetention: _aio.UnaryUnaryMultiCallable[_tenant_pb2.SetDataRetentionRequest, _tenant_pb2.SetDataRetentionResponse]  # type: ignore[assignment]
+    """How long the tenant's interactions are kept (1-3650 days after they end; 0: the platform's default).
+    Older interactions and their events are purged by interaction-log.
     """
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -366,6 +374,16 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_tenant_pb2.GetEffectiveConfigurationResponse, _abc.Awaitable[_tenant_pb2.GetEffectiveConfigurationResponse]]:
         """Everything that applies to the tenant now, in one read: queues with their hours, open state,
         guidelines and contact points; skills; the contract in force today.
+        """
+
+    @_abc_1.abstractmethod
+    def SetDataRetention(
+        self,
+        request: _tenant_pb2.SetDataRetentionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenant_pb2.SetDataRetentionResponse, _abc.Awaitable[_tenant_pb2.SetDataRetentionResponse]]:
+        """How long the tenant's interactions are kept (1-3650 days after they end; 0: the platform's default).
+        Older interactions and their events are purged by interaction-log.
         """
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

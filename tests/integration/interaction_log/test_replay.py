@@ -1,0 +1,277 @@
+"""The running service and the replay command, through the real broker and gRPC.
+
+A tenant shortens its retention in client-tenant: the live interaction log purges what expired
+and drops a late event of a purged interaction. A customer is erased over the API. Then
+``python -m vaxel_interaction_log replay`` rebuilds a fresh SQLite and a fresh PostgreSQL from the
+topics: every record of the tenant, timeline included, equals the live store's, the erased
+customer's personal data is nowhere in the rebuilt database and the purged interactions are not back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import grpc
+import pytest
+
+from tests.fixtures.platform import Metadata, onboard_tenant, sample, scrape
+from vaxel.events.v1 import events_pb2
+from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
+from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel.types.v1 import types_pb2
+from vaxel_common.events import encode_event, new_event
+from vaxel_common.kafka import sync_producer
+from vaxel_common.pgcluster import TemporaryPostgres
+from vaxel_common.supervisor import Platform
+from vaxel_common.topics import INTERACTION_EVENTS
+from vaxel_interaction_log.adapters.store import SqlInteractionStore, open_store
+from vaxel_interaction_log.domain.queries import InteractionQueries
+from vaxel_interaction_log.domain.search import Filter
+
+pytestmark = pytest.mark.integration
+T = TypeVar("T")
+NOW = datetime.now(UTC).replace(microsecond=0)
+PHONE = "+46701112233"  # the erased customer's number: must be nowhere after a replay
+
+
+def eventually(check: Callable[[], T], timeout: float = 60.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except (AssertionError, grpc.RpcError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def history(tenant: str, interaction_id: str, start: datetime, customer: str) -> list[events_pb2.Event]:
+    contact = types_pb2.Contact(phone_number=PHONE if customer == "cust-erase" else "+46700000000")
+    steps: list[tuple[object, float, str]] = [
+        (
+            events_pb2.InteractionCreated(
+                queue_id="support", channel=types_pb2.CHANNEL_VOICE, customer_ref=customer, contact=contact
+            ),
+            0,
+            "",
+        ),
+        (events_pb2.InteractionQueued(queue_id="support", position=1), 1, ""),
+        (events_pb2.InteractionConnected(offer_id="o"), 16, "agent-3"),
+        (events_pb2.InteractionEnded(reason="done"), 76, "agent-3"),
+        (events_pb2.InteractionWrappedUp(disposition="solved", tags=["refund"], notes="n"), 96, "agent-3"),
+    ]
+    return [
+        new_event(
+            payload,  # type: ignore[arg-type]
+            tenant_id=tenant,
+            producer="test",
+            interaction_id=interaction_id,
+            agent_id=agent,
+            occurred_at=start + timedelta(seconds=offset),
+        )
+        for payload, offset, agent in steps
+    ]
+
+
+def publish(platform: Platform, events: list[events_pb2.Event]) -> None:
+    producer = sync_producer(platform.kafka_bootstrap, "interaction-log-replay-test")
+    for event in events:
+        producer.send(INTERACTION_EVENTS.name, key=event.interaction_id.encode(), value=encode_event(event))
+    producer.flush()
+    producer.close()
+
+
+def stub(channels: dict[str, grpc.Channel]) -> interactions_pb2_grpc.InteractionLogServiceStub:
+    return interactions_pb2_grpc.InteractionLogServiceStub(channels["interaction-log"])
+
+
+def get(
+    channels: dict[str, grpc.Channel], key: Metadata, interaction_id: str
+) -> interactions_pb2.Interaction:
+    request = interactions_pb2.GetInteractionRequest(interaction_id=interaction_id)
+    return stub(channels).GetInteraction(request, metadata=key, timeout=5).interaction
+
+
+def not_found(channels: dict[str, grpc.Channel], key: Metadata, interaction_id: str) -> None:
+    try:
+        get(channels, key, interaction_id)
+    except grpc.RpcError as err:
+        code = err.code()
+    else:
+        raise AssertionError(f"{interaction_id} is still there")
+    assert code == grpc.StatusCode.NOT_FOUND
+
+
+class Story:
+    tenant: str
+    key: Metadata
+    recent: list[str]
+    expired: list[str]
+    erased: list[str]
+
+
+@pytest.fixture(scope="module")
+def story(platform: Platform, channels: dict[str, grpc.Channel]) -> Story:
+    """Recent and 20-day-old interactions stored; the tenant then keeps 7 days; one customer erased."""
+    s = Story()
+    s.tenant, s.key = onboard_tenant(
+        platform,
+        channels,
+        f"Replay {uuid.uuid4().hex[:6]}",
+        "SE",
+        "Europe/Stockholm",
+        "sv-SE",
+        ("config:write", "interactions:read", "interactions:write"),
+    )
+    s.recent = [f"r-{uuid.uuid4().hex[:8]}" for _ in range(9)]
+    s.expired = [f"x-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    events = [
+        e
+        for n, i in enumerate(s.recent)
+        for e in history(
+            s.tenant, i, NOW - timedelta(hours=3, minutes=n), "cust-erase" if n % 3 == 0 else "cust-x"
+        )
+    ]
+    events += [
+        e
+        for n, i in enumerate(s.expired)
+        for e in history(s.tenant, i, NOW - timedelta(days=20, minutes=n), "cust-x")
+    ]
+    publish(platform, events)
+    for i in s.recent + s.expired:
+        eventually(lambda i=i: get(channels, s.key, i))  # type: ignore[misc]
+
+    dropped = sample(
+        scrape(platform.processes["interaction-log"].metrics_url),
+        "vaxel_interaction_log_events_dropped_total",
+    )
+    tenants = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
+    tenants.SetDataRetention(tenant_pb2.SetDataRetentionRequest(days=7), metadata=s.key)
+    for i in s.expired:
+        eventually(lambda i=i: not_found(channels, s.key, i))  # type: ignore[misc]
+    late = new_event(
+        events_pb2.SurveyAnswered(score=1, comment="late"),
+        tenant_id=s.tenant,
+        producer="test",
+        interaction_id=s.expired[0],
+        occurred_at=NOW - timedelta(minutes=1),
+    )
+    publish(platform, [late])
+
+    def late_dropped() -> None:
+        text = scrape(platform.processes["interaction-log"].metrics_url)
+        assert sample(text, "vaxel_interaction_log_events_dropped_total") >= dropped + 1
+
+    eventually(late_dropped)
+
+    reply = stub(channels).EraseCustomer(
+        interactions_pb2.EraseCustomerRequest(customer_ref="cust-erase"), metadata=s.key, timeout=10
+    )
+    s.erased = s.recent[0::3]
+    assert reply.interactions == len(s.erased)
+    for i in s.erased:  # the journal came back through the topic into the live store
+        eventually(lambda i=i: _journaled(get(channels, s.key, i)))  # type: ignore[misc]
+    return s
+
+
+def _journaled(record: interactions_pb2.Interaction) -> None:
+    assert "interaction.erased" in [e.event_type for e in record.timeline]
+
+
+class TestLiveRetention:
+    def test_expired_interactions_are_purged_and_stay_purged(
+        self, platform: Platform, channels: dict[str, grpc.Channel], story: Story
+    ) -> None:
+        for i in story.expired:
+            not_found(channels, story.key, i)
+        assert all(get(channels, story.key, i).interaction_id == i for i in story.recent)
+        text = scrape(platform.processes["interaction-log"].metrics_url)
+        assert sample(text, "vaxel_interaction_log_purged_total", kind="interactions") >= len(story.expired)
+        log = Path(platform.processes["interaction-log"].log_path).read_text()
+        assert "retention_purged" in log
+        assert "cust-erase" not in log  # no personal data in the log
+        assert PHONE not in log
+
+
+def replay_into(platform: Platform, url: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "vaxel_interaction_log", "replay", "--database-url", url],
+        env={
+            **os.environ,
+            "VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
+            "VAXEL_INTERACTION_LOG_LOG_FORMAT": "json",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def records(store: SqlInteractionStore, tenant: str, ids: list[str]) -> dict[str, object]:
+    queries = InteractionQueries(store)
+    found: dict[str, object] = {}
+    for i in ids:
+        try:
+            found[i] = queries.get(tenant, i)
+        except Exception:  # NotFound: compared as None
+            found[i] = None
+    found["search"] = queries.search(tenant, NOW - timedelta(days=30), NOW, Filter(), 1000, "")
+    found["history"] = queries.customer_history(tenant, "cust-x", 1000, "")
+    return found
+
+
+class TestReplay:
+    @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+    def test_a_fresh_database_gets_the_live_records(
+        self,
+        platform: Platform,
+        story: Story,
+        target: str,
+        tmp_path: Path,
+        postgres_cluster: TemporaryPostgres,
+    ) -> None:
+        url = (
+            f"sqlite:///{tmp_path / 'replayed.sqlite3'}"
+            if target == "sqlite"
+            else postgres_cluster.create_database()
+        )
+        out = replay_into(platform, url)
+        assert "events new to the store" in out
+        ids = story.recent + story.expired
+        live = open_store(f"sqlite:///{platform.data_dir / 'interaction-log.sqlite3'}")
+        rebuilt = open_store(url)
+        try:
+            expected = records(live, story.tenant, ids)
+            assert [expected[i] for i in story.expired] == [None] * len(story.expired)
+            got = records(rebuilt, story.tenant, ids)
+            assert {k: v is None for k, v in got.items()} == {k: v is None for k, v in expected.items()}, out
+            assert got == expected
+            erased = InteractionQueries(rebuilt).get(story.tenant, story.erased[0])
+            assert (erased.customer_ref, erased.notes) == ("", "")
+        finally:
+            live.close()
+            rebuilt.close()
+        if target == "sqlite":
+            raw = b"".join(p.read_bytes() for p in tmp_path.glob("replayed.sqlite3*"))
+            assert PHONE.encode() not in raw
+            assert b"cust-erase" not in raw
+            # again into the same, now full, database: nothing new, every record recomputed, nothing changed
+            out = replay_into(platform, url)
+            assert "events new to the store: 0" in out
+            assert "records recomputed from stored events: 0" not in out
+            again = open_store(url)
+            try:
+                assert records(again, story.tenant, ids) == expected
+            finally:
+                again.close()
