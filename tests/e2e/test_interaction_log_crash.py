@@ -34,7 +34,8 @@ INTERACTIONS = 3000
 
 def burst(tenant: str) -> list[events_pb2.Event]:
     rng = random.Random(17)  # noqa: S311  (reproducible load)
-    start = datetime.now(UTC) - timedelta(hours=6)
+    # Ended days ago: past the survey window, so the service adds no survey.sent events of its own.
+    start = datetime.now(UTC) - timedelta(days=3)
     events = []
     for n in range(INTERACTIONS):
         created = start + timedelta(seconds=n * 3)
