@@ -3,14 +3,12 @@ API, and the events seen in every service over Kafka."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import TypeVar
 
 import grpc
 import pytest
 
-from tests.fixtures.platform import sample, scrape
+from tests.fixtures.platform import eventually, sample, scrape
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
@@ -20,18 +18,6 @@ from vaxel_common.supervisor import Platform
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
-    """Retry ``check`` until it returns without raising (events cross Kafka asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def test_interaction_reaches_every_service(platform: Platform, channels: dict[str, grpc.Channel]) -> None:

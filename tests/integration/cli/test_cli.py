@@ -9,7 +9,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
+from tests.fixtures.platform import eventually
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
@@ -34,17 +34,6 @@ pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "nordtel.yaml"
 T = TypeVar("T")
 _rng = random.Random()  # noqa: S311  (unique test addresses, not secrets)
-
-
-def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 def fresh_number(prefix: str, region: str, digits: int) -> str:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -22,7 +20,7 @@ from typing import TypeVar
 import grpc
 import pytest
 
-from tests.fixtures.platform import Metadata, onboard_tenant, sample, scrape
+from tests.fixtures.platform import Metadata, eventually, onboard_tenant, sample, scrape
 from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -40,17 +38,6 @@ pytestmark = pytest.mark.integration
 T = TypeVar("T")
 NOW = datetime.now(UTC).replace(microsecond=0)
 PHONE = "+46701112233"  # the erased customer's number: must be nowhere after a replay
-
-
-def eventually(check: Callable[[], T], timeout: float = 60.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 def history(tenant: str, interaction_id: str, start: datetime, customer: str) -> list[events_pb2.Event]:

@@ -8,9 +8,7 @@ import csv
 import io
 import json
 import random
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -18,7 +16,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.fixtures.platform import Metadata, onboard_tenant
+from tests.fixtures.platform import Metadata, eventually, onboard_tenant
 from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.types.v1 import types_pb2
@@ -36,17 +34,6 @@ def ts(when: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(when)
     return stamp
-
-
-def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 def history(tenant: str, interaction_id: str, start: datetime, n: int) -> list[events_pb2.Event]:

@@ -5,7 +5,6 @@ report priced by the tenant's contract, and the SLA service's survey figures."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.fixtures.platform import Metadata, onboard_tenant, tenant_events
+from tests.fixtures.platform import Metadata, eventually, onboard_tenant, tenant_events
 from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
@@ -39,17 +38,6 @@ def ts(when: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(when)
     return stamp
-
-
-def eventually(check: Callable[[], T], timeout: float = 40.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 class Tenant:

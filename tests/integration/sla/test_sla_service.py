@@ -17,7 +17,7 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.fixtures.platform import onboard_tenant, sample, scrape, tenant_events
+from tests.fixtures.platform import eventually, onboard_tenant, sample, scrape, tenant_events
 from vaxel.events.v1 import events_pb2
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -113,17 +113,6 @@ def publish(platform: Platform, events: list[events_pb2.Event], duplicates: int 
     producer.close()
 
 
-def eventually(check: object, timeout: float = 30.0) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()  # type: ignore[operator]
-        except (AssertionError, StopIteration, grpc.RpcError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 @pytest.fixture
 def sla_tenant(platform: Platform, channels: dict[str, grpc.Channel]) -> SlaTenant:
     return SlaTenant(platform, channels)
@@ -179,7 +168,7 @@ def test_breach_raised_once_survives_a_restart_and_clears_on_recovery(
 
     raised = eventually(one_breach_alert)
     listed = t.sla.ListAlerts(sla_pb2.ListAlertsRequest(), metadata=t.key, timeout=5).alerts
-    assert [a.alert_id for a in listed if a.kind == sla_pb2.ALERT_KIND_BREACH] == [raised.alert_id]  # type: ignore[attr-defined]
+    assert [a.alert_id for a in listed if a.kind == sla_pb2.ALERT_KIND_BREACH] == [raised.alert_id]
     metrics = scrape(platform.processes["sla"].metrics_url)
     assert sample(metrics, "vaxel_sla_alerts_open", tenant=t.tenant_id, kind="breach") == 1.0
     assert sample(metrics, "vaxel_sla_offered_total", tenant=t.tenant_id, channel="voice") == 6.0
@@ -234,7 +223,7 @@ def test_the_contract_report_is_the_same_by_replay_of_the_log(
         return report
 
     report = eventually(live)
-    row = report.queues[0]  # type: ignore[attr-defined]
+    row = report.queues[0]
     assert (row.intervals_with_traffic, row.intervals_met) == (3, 2)
     assert row.period.service_level == pytest.approx(21 / 27)
     assert not row.met
@@ -287,9 +276,9 @@ def test_the_staffing_plan_forecasts_from_last_weeks(platform: Platform, sla_ten
         return ten
 
     ten = eventually(plan)
-    assert ten.aht_seconds == 200  # type: ignore[attr-defined]
-    assert ten.agents >= 7  # type: ignore[attr-defined]  # 30 x 200 s / 900 s = 6.7 Erlangs
-    assert ten.scheduled >= ten.agents / 0.7 - 1  # type: ignore[attr-defined]
+    assert ten.aht_seconds == 200
+    assert ten.agents >= 7  # 30 x 200 s / 900 s = 6.7 Erlangs
+    assert ten.scheduled >= ten.agents / 0.7 - 1
 
 
 def test_bad_input_and_other_tenants(
