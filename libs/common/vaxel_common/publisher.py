@@ -22,7 +22,10 @@ def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
     elif topic is AGENT_EVENTS:
         key = event.agent_id
     elif topic is TENANT_CONFIG:
-        key = event.tenant_config_changed.entity_id
+        # Compaction keeps one record per key: a queue, its business hours and its call guidelines
+        # share the queue's id, so the entity type is part of the key.
+        change = event.tenant_config_changed
+        key = f"{change.entity_type}/{change.entity_id}" if change.entity_id else ""
     elif topic is SLA_ALERTS:
         queue = event.service_level_alert.queue_id
         key = f"{event.tenant_id}/{queue}" if event.tenant_id and queue else ""

@@ -79,7 +79,7 @@ ROUTING_INPUTS = TopicSpec(
 TENANT_CONFIG = TopicSpec(
     name="vaxel.tenants.config.v1",
     partitions=3,
-    key="entity_id",
+    key="entity_type/entity_id",
     description="Full state of every tenant configuration entity; compacted, replicated by the others.",
     compacted=True,
 )

@@ -30,9 +30,26 @@ class TestKeys:
         event = new_event(events_pb2.AgentLoggedIn(), tenant_id="t", producer="p", agent_id="a7")
         assert key_of(AGENT_EVENTS, event) == b"a7"
 
-    def test_config_keyed_by_entity(self) -> None:
-        event = new_event(events_pb2.TenantConfigChanged(entity_id="q3"), tenant_id="t", producer="p")
-        assert key_of(TENANT_CONFIG, event) == b"q3"
+    def test_config_keyed_by_entity_type_and_id(self) -> None:
+        # A queue, its business hours and its guidelines share the queue's id; compaction keeps one
+        # record per key, so each needs a key of its own.
+        keys = {
+            key_of(
+                TENANT_CONFIG,
+                new_event(
+                    events_pb2.TenantConfigChanged(entity_type=kind, entity_id="q3"),
+                    tenant_id="t",
+                    producer="p",
+                ),
+            )
+            for kind in ("queue", "business_hours", "call_guidelines")
+        }
+        assert keys == {b"queue/q3", b"business_hours/q3", b"call_guidelines/q3"}
+
+    def test_config_without_entity_is_refused(self) -> None:
+        event = new_event(events_pb2.TenantConfigChanged(entity_type="queue"), tenant_id="t", producer="p")
+        with pytest.raises(ValueError, match="entity_type/entity_id"):
+            key_of(TENANT_CONFIG, event)
 
     def test_missing_key_is_refused(self) -> None:
         event = new_event(events_pb2.InteractionEnded(), tenant_id="t", producer="p")

@@ -15,6 +15,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import inputs_pb2, routing_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
+from vaxel_client_tenant.domain.business_hours import is_open, next_opening
 from vaxel_client_tenant.domain.contact_points import ContactKind, normalise
 from vaxel_common.errors import InvalidArgument, PermissionDenied
 from vaxel_common.events import deterministic_id, new_event
@@ -196,6 +197,24 @@ class FrontDoor:
             queue_id=work.queue_id,
         )
         response.estimated_wait.FromNanoseconds(round(engine.estimated_wait(work) * 1e9))
+        return response
+
+    def routed_queue(self, tenant_id: str, queue_id: str) -> routing_pb2.GetRoutedQueueResponse:
+        if not queue_id:
+            raise InvalidArgument("queue_id", "required")
+        queue = self._replica.queue(tenant_id, queue_id)
+        hours = self._replica.hours(queue_id)
+        now = datetime.now(UTC)
+        response = routing_pb2.GetRoutedQueueResponse(
+            queue_id=queue_id,
+            queue_version=queue.version,
+            business_hours_version=self._replica.hours_version(queue_id),
+            call_guidelines_version=self._replica.guidelines_version(queue_id),
+            open=hours is None or is_open(hours, now),
+        )
+        opening = None if response.open or hours is None else next_opening(hours, now)
+        if opening is not None:
+            response.next_opening.FromDatetime(opening)
         return response
 
     async def abandon(self, tenant_id: str, interaction_id: str) -> None:

@@ -22,6 +22,7 @@ from vaxel_routing.adapters.front_door import FrontDoor
 INTERACTIONS_WRITE = "interactions:write"
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
 INTERACTIONS_READ = "interactions:read"
+CONFIG_READ = "config:read"
 
 
 def _caller_tenant(requested: str, scope: str) -> str:
@@ -64,6 +65,11 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         response = routing_pb2.RequestCallbackResponse()
         response.scheduled_for.FromDatetime(when)
         return response
+
+    async def GetRoutedQueue(  # noqa: N802
+        self, request: routing_pb2.GetRoutedQueueRequest, context: Context
+    ) -> routing_pb2.GetRoutedQueueResponse:
+        return self._door.routed_queue(_caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
 
 
 def _ops_only() -> None:

@@ -106,6 +106,14 @@ class ConfigReplica:
         held = self._guidelines.get(queue_id)
         return held[0] if held else ""
 
+    def hours_version(self, queue_id: str) -> int:
+        held = self._hours.get(queue_id)
+        return held[1] if held else 0
+
+    def guidelines_version(self, queue_id: str) -> int:
+        held = self._guidelines.get(queue_id)
+        return held[1] if held else 0
+
     def faq(self, tenant_id: str) -> list[FaqEntry]:
         return list(self._faq.get(tenant_id, {}).values())
 

@@ -303,6 +303,67 @@ class RequestCallbackResponse(_message.Message):
 Global___RequestCallbackResponse: _TypeAlias = RequestCallbackResponse  # noqa: Y015
 
 @_typing.final
+class GetRoutedQueueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    queue_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        queue_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRoutedQueueRequest: _TypeAlias = GetRoutedQueueRequest  # noqa: Y015
+
+@_typing.final
+class GetRoutedQueueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    QUEUE_VERSION_FIELD_NUMBER: _builtins.int
+    BUSINESS_HOURS_VERSION_FIELD_NUMBER: _builtins.int
+    CALL_GUIDELINES_VERSION_FIELD_NUMBER: _builtins.int
+    OPEN_FIELD_NUMBER: _builtins.int
+    NEXT_OPENING_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    queue_version: _builtins.int
+    """Versions as client-tenant numbers them; 0: routing holds none."""
+    business_hours_version: _builtins.int
+    call_guidelines_version: _builtins.int
+    open: _builtins.bool
+    """By the queue's business hours at the time of the call (open without any)."""
+    @_builtins.property
+    def next_opening(self) -> _timestamp_pb2.Timestamp:
+        """When closed: the next opening, if there is one."""
+
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        queue_version: _builtins.int = ...,
+        business_hours_version: _builtins.int = ...,
+        call_guidelines_version: _builtins.int = ...,
+        open: _builtins.bool = ...,
+        next_opening: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["next_opening", b"next_opening"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_hours_version", b"business_hours_version", "call_guidelines_version", b"call_guidelines_version", "next_opening", b"next_opening", "open", b"open", "queue_id", b"queue_id", "queue_version", b"queue_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRoutedQueueResponse: _TypeAlias = GetRoutedQueueResponse  # noqa: Y015
+
+@_typing.final
 class SkillLevel(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -56,6 +56,11 @@ class RoutingServiceStub:
                 request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.SerializeToString,
                 response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.FromString,
                 _registered_method=True)
+        self.GetRoutedQueue = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/GetRoutedQueue',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
+                _registered_method=True)
 
 
 class RoutingServiceServicer:
@@ -91,6 +96,14 @@ class RoutingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRoutedQueue(self, request, context):
+        """What routing applies to a queue now (scope config:read): the configuration versions it holds,
+        to confirm a change made through the tenant API is live, and whether the queue is open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoutingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +126,11 @@ def add_RoutingServiceServicer_to_server(servicer, server):
                     servicer.RequestCallback,
                     request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.FromString,
                     response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.SerializeToString,
+            ),
+            'GetRoutedQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRoutedQueue,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -225,6 +243,33 @@ class RoutingService:
             '/vaxel.routing.v1.RoutingService/RequestCallback',
             vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackRequest.SerializeToString,
             vaxel_dot_routing_dot_v1_dot_routing__pb2.RequestCallbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRoutedQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/GetRoutedQueue',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,10 @@ class RoutingServiceStub:
     """The customer left (hung up, closed the chat)."""
     RequestCallback: _grpc.UnaryUnaryMultiCallable[_routing_pb2.RequestCallbackRequest, _routing_pb2.RequestCallbackResponse]
     """The customer takes the callback offer: leave the live queue, keep the place in line."""
+    GetRoutedQueue: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetRoutedQueueRequest, _routing_pb2.GetRoutedQueueResponse]
+    """What routing applies to a queue now (scope config:read): the configuration versions it holds,
+    to confirm a change made through the tenant API is live, and whether the queue is open.
+    """
 
 @_typing.type_check_only
 class RoutingServiceAsyncStub(RoutingServiceStub):
@@ -59,6 +63,10 @@ class RoutingServiceAsyncStub(RoutingServiceStub):
     """The customer left (hung up, closed the chat)."""
     RequestCallback: _aio.UnaryUnaryMultiCallable[_routing_pb2.RequestCallbackRequest, _routing_pb2.RequestCallbackResponse]  # type: ignore[assignment]
     """The customer takes the callback offer: leave the live queue, keep the place in line."""
+    GetRoutedQueue: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetRoutedQueueRequest, _routing_pb2.GetRoutedQueueResponse]  # type: ignore[assignment]
+    """What routing applies to a queue now (scope config:read): the configuration versions it holds,
+    to confirm a change made through the tenant API is live, and whether the queue is open.
+    """
 
 class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
     """Interactions enter routing here (telephony adapters, chat, e-mail, social), with a tenant key
@@ -96,6 +104,16 @@ class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_routing_pb2.RequestCallbackResponse, _abc.Awaitable[_routing_pb2.RequestCallbackResponse]]:
         """The customer takes the callback offer: leave the live queue, keep the place in line."""
+
+    @_abc_1.abstractmethod
+    def GetRoutedQueue(
+        self,
+        request: _routing_pb2.GetRoutedQueueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetRoutedQueueResponse, _abc.Awaitable[_routing_pb2.GetRoutedQueueResponse]]:
+        """What routing applies to a queue now (scope config:read): the configuration versions it holds,
+        to confirm a change made through the tenant API is live, and whether the queue is open.
+        """
 
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
