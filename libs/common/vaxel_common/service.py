@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import uvloop
 from prometheus_client import CollectorRegistry
 
 from vaxel_common.auth import Authenticator
@@ -179,7 +180,10 @@ def run_main(
     try:
         settings = load_settings(settings_cls)
         configure_logging(name, settings.log_level, settings.log_format)
-        asyncio.run(serve(settings))
+        if getattr(settings, "event_loop", "asyncio") == "uvloop":
+            uvloop.run(serve(settings))
+        else:
+            asyncio.run(serve(settings))
     except ConfigurationError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2

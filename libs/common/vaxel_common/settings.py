@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000, le=300_000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="uvloop (libuv) is faster; asyncio is the standard library's loop"
+    )
     shutdown_grace_seconds: float = Field(default=5.0, ge=0, le=120)
     dependency_timeout_seconds: float = Field(
         default=60.0, gt=0, description="how long to retry an unreachable broker or database before giving up"

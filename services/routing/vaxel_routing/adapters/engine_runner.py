@@ -209,8 +209,8 @@ class EngineRunner:
             GROUP,
             session_timeout_ms=self._session_timeout_ms,
             max_poll_records=1000,
-            # Decisions wait on this fetch: return as soon as a record is there (the default
-            # holds an empty fetch for 500 ms, which every offer would then wait for).
+            # Decisions wait on this fetch: every offer waits up to this long for its input (the
+            # broker answers at the wait, or sooner with the minimum bytes there).
             fetch_max_wait_ms=5,
         )
         self._consumer.subscribe([ROUTING_INPUTS.name], listener=_Assignments(self))
