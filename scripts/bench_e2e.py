@@ -96,8 +96,19 @@ async def _until(done: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
+def _behind(run: _Run) -> dict[str, float]:
+    """Each service's consumer lag in the latest sample (records), where there is any."""
+    latest = run.watch.samples[-1].lag if run.watch.samples else {}
+    behind = {name: sum(topics.values()) for name, topics in latest.items()}
+    return {name: n for name, n in behind.items() if n > 0}
+
+
 async def _step(run: _Run, rate: float, kind: str) -> dict[str, Any]:
     settings = run.settings
+    # A step starts on a quiet platform: what an overloaded step left behind must not count against
+    # the next one.
+    if not await _until(lambda: not _behind(run), settings.settle_seconds):
+        print(f"     (starting {rate:g}/s with consumers still behind: {_behind(run)})", flush=True)
     stamps = Stamps()
     for agent in run.agents:
         agent.stamps = stamps
