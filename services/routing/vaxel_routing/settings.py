@@ -23,6 +23,9 @@ class RoutingSettings(ServiceSettings):
     last_agent_wait_seconds: float = Field(default=0.0, ge=0, le=600)
     # Seconds an API call waits for the engine to apply its request.
     reply_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a fetch of the routing log waits for records appended by other replicas (those appended
+    # by this one are applied on their acknowledgement): their latency, against idle fetches.
+    log_fetch_wait_ms: int = Field(default=20, ge=1, le=1000)
 
     def policy(self) -> RoutingPolicy:
         return RoutingPolicy(

@@ -9,7 +9,11 @@ ids. Per batch: apply, publish the events and wait for the broker, then commit. 
 any point therefore loses nothing, and what it repeats is recognisable by event id.
 
 The front door waits for its own record to be applied (:meth:`EngineRunner.execute`) and
-answers with the engine's reply or error.
+answers with the engine's reply or error. A record this process appended to a partition it
+owns is applied as soon as the broker acknowledges it, at the offset the broker gave it, when
+it is the partition's next record: the log's order and contents are the same as if the fetch
+had brought it, without waiting for the fetch. The fetch brings it too and it is skipped; the
+fetch is what brings records appended elsewhere (other replicas' front doors) and fills gaps.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ class EngineRunner:
         dead_letters: DeadLetterPublisher,
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
+        fetch_wait_ms: int = 20,
     ) -> None:
         self._bootstrap = bootstrap
         self._producer = producer
@@ -151,6 +156,7 @@ class EngineRunner:
         self._dead_letters = dead_letters
         self._session_timeout_ms = session_timeout_ms
         self._reply_timeout = reply_timeout_seconds
+        self._fetch_wait_ms = fetch_wait_ms
         self.engines: dict[str, RoutingEngine] = {}
         self.ready = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -164,6 +170,9 @@ class EngineRunner:
         self._to_commit: dict[TopicPartition, int] = {}  # not committed yet
         self._applied: dict[TopicPartition, int] = {}  # the latest offsets to commit, committed or not
         self._committing: asyncio.Task[None] | None = None
+        # Records this process appended, acknowledged, not applied yet; the run loop's wake-up.
+        self._own: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+        self._own_arrived: asyncio.Future[None] | None = None
         self._log = get_logger("vaxel.routing.engine")
 
     def engine(self, pool: str) -> RoutingEngine:
@@ -194,12 +203,19 @@ class EngineRunner:
             self._pending.pop(record.input_id, None)
 
     async def _append(self, pool: str, record: inputs_pb2.RoutingInput) -> None:
+        key, value = pool.encode(), record.SerializeToString()
         try:
-            await self._producer.send_and_wait(
-                ROUTING_INPUTS.name, record.SerializeToString(), key=pool.encode()
-            )
+            written = await self._producer.send_and_wait(ROUTING_INPUTS.name, value, key=key)
         except KafkaError as exc:
             raise Unavailable(f"routing log unavailable: {type(exc).__name__}") from exc
+        if written.topic_partition in self._next_offset:  # a partition this process owns
+            own = ConsumerRecord(
+                written.topic, written.partition, written.offset, written.timestamp,
+                written.timestamp_type, key, value, None, len(key), len(value), (),
+            )  # fmt: skip
+            self._own.setdefault(written.topic_partition, []).append(own)
+            if self._own_arrived is not None and not self._own_arrived.done():
+                self._own_arrived.set_result(None)
 
     # ------------------------------------------------------------------ the log's side
 
@@ -209,9 +225,9 @@ class EngineRunner:
             GROUP,
             session_timeout_ms=self._session_timeout_ms,
             max_poll_records=1000,
-            # Decisions wait on this fetch: every offer waits up to this long for its input (the
-            # broker answers at the wait, or sooner with the minimum bytes there).
-            fetch_max_wait_ms=5,
+            # Records appended here are applied on their acknowledgement; those appended by other
+            # replicas wait up to this long for the fetch.
+            fetch_max_wait_ms=self._fetch_wait_ms,
         )
         self._consumer.subscribe([ROUTING_INPUTS.name], listener=_Assignments(self))
         await self._consumer.start()
@@ -225,6 +241,7 @@ class EngineRunner:
             handle.cancel()
         self._armed.clear()
         self._to_commit.clear()  # a new generation: records past the committed offsets replay live
+        self._own.clear()  # the replay brings them
         self._applied.clear()
         self.engines.clear()
         self._replay_below.clear()
@@ -261,19 +278,58 @@ class EngineRunner:
         consumer = self._consumer
         if consumer is None:
             raise RuntimeError("start() first")
-        while not self._stopping:
-            try:
-                batches = await consumer.getmany(timeout_ms=200)
-            except KafkaError as exc:
-                self._log.warning("routing_log_read_failed", error_type=type(exc).__name__)
-                await asyncio.sleep(1)
-                continue
-            if not batches:
+        loop = asyncio.get_running_loop()
+        fetch: asyncio.Future[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]] | None = None
+        try:
+            while not self._stopping:
+                if fetch is None:
+                    fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=200))
+                if not self._own:  # wait for the fetch or for a record appended here
+                    self._own_arrived = loop.create_future()
+                    await asyncio.wait((fetch, self._own_arrived), return_when=asyncio.FIRST_COMPLETED)
+                batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+                if fetch.done():
+                    try:
+                        batches = fetch.result()
+                    except KafkaError as exc:
+                        self._log.warning("routing_log_read_failed", error_type=type(exc).__name__)
+                        await asyncio.sleep(1)
+                        continue
+                    finally:
+                        fetch = None
+                batches = self._with_own(batches)
+                if batches:
+                    await self._process(batches)
+                    continue
                 self._check_caught_up()
                 if self.ready.is_set() and time.monotonic() >= self._gauges_due:
                     self._publish_gauges()  # the last changes before a quiet spell
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+
+    def _with_own(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
+        """The fetched records followed by those appended here that come right after them: a record
+        with one not here yet before it waits for the fetch, which brings both in order."""
+        own, self._own = self._own, {}
+        for tp, records in own.items():
+            if tp not in self._next_offset:  # revoked since
                 continue
-            await self._process(batches)
+            fetched = batches.get(tp, [])
+            expected = fetched[-1].offset + 1 if fetched else self._next_offset[tp]
+            following = []
+            for record in sorted(records, key=lambda r: r.offset):
+                if record.offset < expected:  # fetched or applied already
+                    continue
+                if record.offset > expected:
+                    break
+                following.append(record)
+                expected += 1
+            if following:
+                batches[tp] = fetched + following
+        return batches
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
         events: list[tuple[str, events_pb2.Event]] = []
@@ -282,6 +338,8 @@ class EngineRunner:
         commits: dict[TopicPartition, int] = {}
         for tp, records in batches.items():
             for record in records:
+                if record.offset < self._next_offset.get(tp, 0):
+                    continue  # applied already: appended here and applied on its acknowledgement
                 live = record.offset >= self._replay_below.get(tp, 0)
                 self._next_offset[tp] = record.offset + 1
                 await self._apply(record, live, events, hub_work, resolved)
