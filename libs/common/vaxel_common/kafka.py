@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import murmur2
+from aiokafka.producer.message_accumulator import MessageAccumulator
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -32,7 +33,7 @@ __all__ = [
 SESSION_TIMEOUT_MS = 6000
 HEARTBEAT_INTERVAL_MS = 2000
 FETCH_MIN_BYTES = 64 * 1024
-FETCH_MAX_WAIT_MS = 100
+FETCH_MAX_WAIT_MS = 250
 
 
 # A request costs the broker and the client more than the records in it: under load a producer sends
@@ -60,8 +61,28 @@ class KeyHashPartitioner:
         return all_partitions[hashed % len(all_partitions)]
 
 
+class _BrokerWideLinger(MessageAccumulator):  # type: ignore[misc]
+    """aiokafka sends a partition's batch when that batch's own linger is over: a producer writing to
+    many partitions, each batch on its own clock, sends a request whenever any one is due, as often as
+    the round trip allows, with a record or two in it. Kafka's Java producer sends with the batch that
+    is due every other batch bound for the same broker; so does this (aiokafka 0.14's accumulator, the
+    linger of its waiting batches ended early when a request goes out anyway)."""
+
+    def drain_by_nodes(self, ignore_nodes: Any, muted_partitions: Any = frozenset()) -> Any:
+        sendable = [
+            (tp, queued[0]) for tp, queued in self._batches.items() if queued and tp not in muted_partitions
+        ]
+        due = {self._cluster.leader_for_partition(tp) for tp, b in sendable if b.remaining_linger() is None}
+        if due:
+            for tp, batch in sendable:
+                if self._cluster.leader_for_partition(tp) in due:
+                    batch._linger_time = 0  # the one attribute that holds a batch back
+        return super().drain_by_nodes(ignore_nodes, muted_partitions)
+
+
 def aio_producer(bootstrap: str, client_id: str, **overrides: Any) -> AIOKafkaProducer:
-    """An aiokafka producer: acks=all, idempotent where the broker supports it, ``LINGER_MS`` linger."""
+    """An aiokafka producer: acks=all, idempotent where the broker supports it, ``LINGER_MS`` linger
+    counted from the first record waiting for a broker, not per partition."""
     options: dict[str, Any] = {
         "bootstrap_servers": bootstrap,
         "client_id": client_id,
@@ -71,7 +92,10 @@ def aio_producer(bootstrap: str, client_id: str, **overrides: Any) -> AIOKafkaPr
         "partitioner": KeyHashPartitioner(),
     }
     options.update(overrides)
-    return AIOKafkaProducer(**options)
+    producer = AIOKafkaProducer(**options)
+    # The producer and its sender share this accumulator: change its class, not the object.
+    producer._message_accumulator.__class__ = _BrokerWideLinger
+    return producer
 
 
 def aio_consumer(

@@ -25,7 +25,7 @@ class RoutingSettings(ServiceSettings):
     reply_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a fetch of the routing log waits for records appended by other replicas (those appended
     # by this one are applied on their acknowledgement): their latency, against idle fetches.
-    log_fetch_wait_ms: int = Field(default=20, ge=1, le=1000)
+    log_fetch_wait_ms: int = Field(default=100, ge=1, le=1000)
 
     def policy(self) -> RoutingPolicy:
         return RoutingPolicy(

@@ -144,7 +144,7 @@ class EngineRunner:
         dead_letters: DeadLetterPublisher,
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
-        fetch_wait_ms: int = 20,
+        fetch_wait_ms: int = 100,
     ) -> None:
         self._bootstrap = bootstrap
         self._producer = producer
