@@ -32,7 +32,7 @@ from grpc import aio
 
 from scripts import bench_interaction_log, bench_routing, bench_sla
 from scripts._bench_results import Results
-from scripts.bench_e2e import E2eSettings, run_e2e
+from scripts.bench_e2e import E2eSettings, run_load
 from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
@@ -326,7 +326,7 @@ def end_to_end(results: Results, settings: E2eSettings, out: Path) -> None:
         platform = Platform(Path(tmp))
         platform.start()
         try:
-            results.e2e = asyncio.run(run_e2e(platform, settings, out))
+            results.e2e = run_load(platform, settings, out)
         finally:
             platform.stop()
 
