@@ -76,6 +76,23 @@ def queue_spec_from_pb(queue: tenant_pb2.Queue) -> QueueSpec:
     )
 
 
+_SUBMITTED_QUEUES: dict[tuple[str, str, int], QueueSpec] = {}
+
+
+def _submitted_queue(queue: tenant_pb2.Queue) -> QueueSpec:
+    """The spec of the queue a submission carries: every submission carries its queue, and a queue's
+    version names its content (client-tenant bumps it on every change), so it is converted once."""
+    if not queue.version:  # unversioned: nothing names its content
+        return queue_spec_from_pb(queue)
+    key = (queue.tenant_id, queue.queue_id, queue.version)
+    spec = _SUBMITTED_QUEUES.get(key)
+    if spec is None:
+        if len(_SUBMITTED_QUEUES) >= 10_000:
+            _SUBMITTED_QUEUES.clear()
+        spec = _SUBMITTED_QUEUES[key] = queue_spec_from_pb(queue)
+    return spec
+
+
 def queue_config_from_pb(queue: tenant_pb2.Queue) -> QueueConfig:
     return QueueConfig(
         spec=queue_spec_from_pb(queue),
@@ -203,7 +220,7 @@ def command_of(record: inputs_pb2.RoutingInput) -> c.Command:
             s = record.submit
             return c.Submit(
                 interaction_id=s.interaction_id,
-                queue=queue_spec_from_pb(s.queue),
+                queue=_submitted_queue(s.queue),
                 channel=channel_of("channel", s.channel),
                 language=s.language,
                 customer_ref=s.customer_ref,
