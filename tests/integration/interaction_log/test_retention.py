@@ -21,11 +21,13 @@ from vaxel_common.errors import NotFound
 from vaxel_common.events import new_event
 from vaxel_interaction_log.adapters.ingest import WriterThread
 from vaxel_interaction_log.adapters.privacy import erased_event
+from vaxel_interaction_log.adapters.report_store import SqlSurveyLedger
 from vaxel_interaction_log.adapters.retention import Purger
 from vaxel_interaction_log.adapters.store import SqlInteractionStore, open_store
 from vaxel_interaction_log.domain.queries import InteractionQueries
 from vaxel_interaction_log.domain.retention import RetentionPolicy
-from vaxel_interaction_log.domain.search import Filter
+from vaxel_interaction_log.domain.search import Filter, to_micros
+from vaxel_interaction_log.domain.surveys import SurveyRequest
 from vaxel_interaction_log.metrics import InteractionLogMetrics
 
 pytestmark = pytest.mark.integration
@@ -106,6 +108,31 @@ class TestPurge:
 
         assert store.forget_purged(datetime.now(UTC) + timedelta(days=1)) == 2
         assert store.counts()["purged"] == 0
+
+    def test_the_survey_ledger_rows_of_a_purged_interaction_go_with_it(
+        self, store: SqlInteractionStore
+    ) -> None:
+        tenant = f"t-{uuid.uuid4().hex[:6]}"
+        deliver(
+            store,
+            call(tenant, "old", NOW - timedelta(days=40)) + call(tenant, "new", NOW - timedelta(days=1)),
+            batch=5,
+        )
+        ledger = SqlSurveyLedger(store.database)
+        ledger.mark_requested([SurveyRequest(tenant, i, 1, "agent-1") for i in ("old", "new")], NOW)
+        for interaction_id in ("old", "new"):
+            ledger.claim_answer(tenant, interaction_id, 4, to_micros(NOW))
+
+        assert store.purge_expired(tenant, NOW - timedelta(days=30)).interactions == 1
+        for table in ("survey_requests", "survey_answers"):
+            rows = store.database.fetchall(
+                f"SELECT interaction_id FROM {table} WHERE tenant_id = ?", (tenant,)
+            )  # noqa: S608
+            assert [r[0] for r in rows] == ["new"], table
+        assert (ledger.survey_requested(tenant, "old"), ledger.survey_requested(tenant, "new")) == (
+            False,
+            True,
+        )
 
     def test_a_purge_between_two_batches_of_one_interaction(self, store: SqlInteractionStore) -> None:
         """The write path's in-memory history of the interaction goes with it."""

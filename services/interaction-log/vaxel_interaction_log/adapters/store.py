@@ -440,7 +440,7 @@ class SqlInteractionStore:
 
     def purge_expired(self, tenant_id: str, horizon: datetime, limit: int = 1000) -> PurgeResult:
         """Purge up to ``limit`` of the tenant's interactions that ended before ``horizon``, with their
-        events, tags and erasure marks, and remember their ids; one transaction."""
+        events, tags, erasure marks and survey ledger rows, and remember their ids; one transaction."""
         horizon_us = to_micros(horizon)
         with self._lock:
             with self._writer.transaction():
@@ -449,7 +449,13 @@ class SqlInteractionStore:
                 if not keys:
                     return PurgeResult(0, 0)
                 events = self._bulk.delete("events", keys)
-                for table in ("interaction_tags", "erased_interactions", "interactions"):
+                for table in (
+                    "interaction_tags",
+                    "erased_interactions",
+                    "survey_requests",
+                    "survey_answers",
+                    "interactions",
+                ):
                     self._bulk.delete(table, keys)
                 now = to_micros(datetime.now(UTC))
                 self._bulk.insert(
