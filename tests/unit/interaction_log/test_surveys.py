@@ -86,6 +86,21 @@ class TestAnswer:
         with pytest.raises(AlreadyExists):
             desk.answer("t1", "i1", 1, "changed my mind", T0 + timedelta(hours=3))
 
+    def test_an_answer_in_the_history_counts_though_the_ledger_forgot_it(self) -> None:
+        """A store rebuilt from the topics has the answer's event, not the ledger row of its claim."""
+        given = ev(10, "survey.answered", 3600, survey_score=4, survey_comment="kind")
+        memory = Memory([*answered(), ev(9, "survey.sent", 80), given])
+        desk = SurveyDesk(memory, memory)
+        retry = desk.answer("t1", "i1", 4, "kind", T0 + timedelta(hours=5))
+        assert (retry.event_id, retry.answered_at, retry.comment) == (
+            survey_answered_id("t1", "i1"),
+            given.occurred_at,
+            "kind",
+        )
+        with pytest.raises(AlreadyExists):
+            desk.answer("t1", "i1", 1, "changed my mind", T0 + timedelta(hours=6))
+        assert memory.claims == {}
+
     def test_a_survey_event_in_the_history_counts_as_sent(self) -> None:
         memory = Memory([*answered(), ev(9, "survey.sent", 80)])
         assert SurveyDesk(memory, memory).answer("t1", "i1", 5, "", T0).score == 5

@@ -117,6 +117,14 @@ class SurveyDesk:
         sent = any(e.event_type == "survey.sent" for e in record.timeline)
         if not sent and not self._ledger.survey_requested(tenant_id, interaction_id):
             raise FailedPrecondition("no survey was sent for this interaction")
+        logged = [e for e in record.timeline if e.event_type == "survey.answered"]
+        if logged:  # answered before, as the history says (a store rebuilt by replay has no ledger rows)
+            first = min(logged, key=lambda e: (e.occurred_at, e.event_id))
+            if first.survey_score != score:
+                raise AlreadyExists("the survey was answered already; the first answer counts")
+            return SurveyAnswer(
+                tenant_id, interaction_id, score, first.survey_comment, first.occurred_at, record.agent_id
+            )
         held_score, held_us = self._ledger.claim_answer(tenant_id, interaction_id, score, to_micros(now))
         if held_score != score:
             raise AlreadyExists("the survey was answered already; the first answer counts")
