@@ -126,8 +126,9 @@ class TestPurge:
         assert store.purge_expired(tenant, NOW - timedelta(days=30)).interactions == 1
         for table in ("survey_requests", "survey_answers"):
             rows = store.database.fetchall(
-                f"SELECT interaction_id FROM {table} WHERE tenant_id = ?", (tenant,)
-            )  # noqa: S608
+                f"SELECT interaction_id FROM {table} WHERE tenant_id = ?",  # noqa: S608
+                (tenant,),
+            )
             assert [r[0] for r in rows] == ["new"], table
         assert (ledger.survey_requested(tenant, "old"), ledger.survey_requested(tenant, "new")) == (
             False,
