@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from scripts._e2e_load import BenchQueue, DeskAgent, LogSampler, Stamps, onboard
 from scripts._e2e_watch import Watch, broker_records, profile, raw_ceiling, record_bytes
 from vaxel.interactions.v1 import interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2_grpc
-from vaxel_common.service import GC_THRESHOLDS
+from vaxel_common.service import tune_collector
 from vaxel_common.supervisor import Platform
 
 __all__ = ["RATIO", "E2eSettings", "run_e2e", "run_load"]
@@ -217,8 +216,7 @@ async def _ceiling(run: _Run, best: dict[str, Any] | None) -> dict[str, Any]:
 def run_load(platform: Platform, settings: E2eSettings, out: Path | None) -> dict[str, Any]:
     """:func:`run_e2e` on the event loop and collector settings of the services: the load shares the
     platform's cores, so it should cost them no more than a client has to."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    tune_collector()
     return uvloop.run(run_e2e(platform, settings, out))
 
 

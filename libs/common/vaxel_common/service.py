@@ -31,7 +31,7 @@ from vaxel_common.publisher import EventPublisher
 from vaxel_common.retry import retry_async
 from vaxel_common.settings import ServiceSettings, load_settings
 
-__all__ = ["ServiceRuntime", "run_main"]
+__all__ = ["GC_THRESHOLDS", "ServiceRuntime", "run_main", "tune_collector"]
 
 Hook = Callable[[], Awaitable[None]]
 S = TypeVar("S", bound=ServiceSettings)
@@ -165,6 +165,13 @@ class ServiceRuntime:
 GC_THRESHOLDS = (20_000, 20, 20)
 
 
+def tune_collector() -> None:
+    """Call once what lives as long as the process is built: the cycle collector need not scan it
+    again, and requests and events make many short-lived objects and few cycles, so it runs less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run_main(
     name: str,
     settings_cls: type[S],
@@ -176,10 +183,7 @@ def run_main(
     async def serve(settings: S) -> None:
         # aiokafka and grpc.aio bind to the running loop: build inside it.
         runtime = build(settings)
-        # What is built now lives as long as the process: the cycle collector need not scan it again.
-        # Requests and events make many short-lived objects and few cycles: collect less often.
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        tune_collector()
         try:
             await runtime.run()
         except Unavailable as exc:

@@ -96,6 +96,9 @@ def _check_answer(interaction_id: str, score: int, comment: str) -> None:
         raise InvalidArgument("comment", "no control characters")
 
 
+_ANSWERED_ALREADY = "the survey was answered already; the first answer counts"
+
+
 class SurveyDesk:
     """Records answers against the interaction whose survey was sent."""
 
@@ -121,11 +124,11 @@ class SurveyDesk:
         if logged:  # answered before, as the history says (a store rebuilt by replay has no ledger rows)
             first = min(logged, key=lambda e: (e.occurred_at, e.event_id))
             if first.survey_score != score:
-                raise AlreadyExists("the survey was answered already; the first answer counts")
+                raise AlreadyExists(_ANSWERED_ALREADY)
             return SurveyAnswer(
                 tenant_id, interaction_id, score, first.survey_comment, first.occurred_at, record.agent_id
             )
         held_score, held_us = self._ledger.claim_answer(tenant_id, interaction_id, score, to_micros(now))
         if held_score != score:
-            raise AlreadyExists("the survey was answered already; the first answer counts")
+            raise AlreadyExists(_ANSWERED_ALREADY)
         return SurveyAnswer(tenant_id, interaction_id, score, comment, from_micros(held_us), record.agent_id)
