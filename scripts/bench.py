@@ -37,12 +37,12 @@ from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
-from vaxel_client_tenant.domain.business_hours import Shift, business_hours, is_open
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
 from vaxel_common.supervisor import Platform
 from vaxel_sla.domain.erlang import agents_for
+from vaxel_vocabulary.business_hours import Shift, business_hours, is_open
 
 RESULTS = Path("results/bench")
 

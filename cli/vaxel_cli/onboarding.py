@@ -19,8 +19,8 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_cli._metadata import Metadata, bearer
 from vaxel_cli.errors import OnboardingError
 from vaxel_cli.spec import TenantSpec
-from vaxel_client_tenant.adapters.converters import contract_to_pb, hours_to_pb, queue_to_pb
-from vaxel_client_tenant.domain.model import AfterHoursAction, Queue
+from vaxel_vocabulary.converters import contract_to_pb, hours_to_pb, queue_to_pb
+from vaxel_vocabulary.model import AfterHoursAction, Queue
 
 __all__ = ["Metadata", "Onboarded", "bearer", "onboard"]
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -24,16 +24,17 @@ from pydantic import model_validator as _model_validator
 from pydantic.functional_validators import PlainValidator
 
 from vaxel_cli.errors import SpecError, UsageError
-from vaxel_client_tenant.domain.business_hours import MIDNIGHT, DateException, Shift, business_hours
-from vaxel_client_tenant.domain.business_hours import BusinessHours as DomainHours
-from vaxel_client_tenant.domain.contact_points import ContactKind, normalise
-from vaxel_client_tenant.domain.content import (
+from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.business_hours import MIDNIGHT, DateException, Shift, business_hours
+from vaxel_vocabulary.business_hours import BusinessHours as DomainHours
+from vaxel_vocabulary.contact_points import ContactKind, normalise
+from vaxel_vocabulary.content import (
     BillingRate,
     BillingUnit,
     ContractVersion,
     validate_contract,
 )
-from vaxel_client_tenant.domain.model import (
+from vaxel_vocabulary.model import (
     AfterHoursAction,
     Channel,
     OverflowRule,
@@ -42,9 +43,9 @@ from vaxel_client_tenant.domain.model import (
     ServiceLevelTarget,
     SkillRequirement,
 )
-from vaxel_client_tenant.domain.queue_rules import validate_queue
-from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
-from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.queue_rules import validate_queue
+from vaxel_vocabulary.scopes import ALL_SCOPES, Scope
+from vaxel_vocabulary.validation import COUNTRY, validate_language, validate_time_zone
 
 __all__ = [
     "ALL_SCOPES",
@@ -65,14 +66,6 @@ __all__ = [
     "parse_spec",
 ]
 
-Scope = Literal["config:read", "config:write", "interactions:read", "interactions:write", "reports:read"]
-ALL_SCOPES: tuple[Scope, ...] = (
-    "config:read",
-    "config:write",
-    "interactions:read",
-    "interactions:write",
-    "reports:read",
-)
 _DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
 _DAYS = {

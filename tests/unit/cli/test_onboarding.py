@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vaxel_cli.onboarding import _resolved
 from vaxel_cli.spec import load_spec
-from vaxel_client_tenant.domain.model import AfterHoursAction
+from vaxel_vocabulary.model import AfterHoursAction
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "nordtel.yaml"
 SKILLS = {"mobil": "s-1", "bredband": "s-2", "faktura": "s-3", "english": "s-4"}

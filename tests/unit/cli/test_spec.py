@@ -13,9 +13,9 @@ import yaml
 
 from vaxel_cli.errors import SpecError, UsageError
 from vaxel_cli.spec import ALL_SCOPES, TenantSpec, load_spec, parse_spec
-from vaxel_client_tenant.domain.business_hours import MIDNIGHT, is_open
-from vaxel_client_tenant.domain.contact_points import ContactKind
-from vaxel_client_tenant.domain.model import AfterHoursAction, Channel
+from vaxel_vocabulary.business_hours import MIDNIGHT, is_open
+from vaxel_vocabulary.contact_points import ContactKind
+from vaxel_vocabulary.model import AfterHoursAction, Channel
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "nordtel.yaml"
 

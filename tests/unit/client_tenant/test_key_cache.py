@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vaxel_client_tenant.domain import InMemoryTenantRepository, TenantDirectory
-from vaxel_client_tenant.domain.keys import CONFIG_READ, ApiKeys
+from vaxel_client_tenant.domain.keys import ApiKeys
 from vaxel_common.errors import Unauthenticated
+from vaxel_vocabulary.scopes import CONFIG_READ
 
 
 class Clock:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from vaxel_client_tenant.domain import InMemoryTenantRepository, TenantDirectory, TenantStatus
-from vaxel_client_tenant.domain.keys import CONFIG_READ, ApiKeys
+from vaxel_client_tenant.domain.keys import ApiKeys
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from vaxel_vocabulary.scopes import CONFIG_READ
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaxel_client_tenant.domain.business_hours import Shift, business_hours
 from vaxel_sla.domain.book import ServiceLevelBook, Waiting, estimated_wait
 from vaxel_sla.domain.facts import AgentFact, InteractionFact, Step
 from vaxel_sla.domain.intervals import Formula, service_level
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
+from vaxel_vocabulary.business_hours import Shift, business_hours
 
 VOICE, EMAIL = 1, 3
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp()  # Monday 09:00 in Stockholm

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
-from vaxel_client_tenant.adapters.converters import (
+from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
+from vaxel_client_tenant.domain.keys import ApiKey, ApiKeys
+from vaxel_common.auth import current_principal
+from vaxel_common.errors import NotFound
+from vaxel_common.grpc_server import Context
+from vaxel_vocabulary.content import FaqEntry, effective_contract
+from vaxel_vocabulary.converters import (
     channels_from_pb,
     contact_kind_from_pb,
     contact_point_to_pb,
@@ -25,12 +31,7 @@ from vaxel_client_tenant.adapters.converters import (
     skill_to_pb,
     tenant_to_pb,
 )
-from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
-from vaxel_client_tenant.domain.content import FaqEntry, effective_contract
-from vaxel_client_tenant.domain.keys import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ, ApiKey, ApiKeys
-from vaxel_common.auth import current_principal
-from vaxel_common.errors import NotFound
-from vaxel_common.grpc_server import Context
+from vaxel_vocabulary.scopes import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ
 
 
 def _caller_tenant(requested: str, scope: str) -> str:

@@ -6,17 +6,18 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours, DateException, Shift, business_hours
-from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
-from vaxel_client_tenant.domain.content import (
+from vaxel_client_tenant.domain.keys import ApiKey
+from vaxel_common.db import Database, Migration, migrate
+from vaxel_vocabulary.business_hours import BusinessHours, DateException, Shift, business_hours
+from vaxel_vocabulary.contact_points import ContactKind, ContactPoint
+from vaxel_vocabulary.content import (
     BillingRate,
     BillingUnit,
     CallGuidelines,
     ContractVersion,
     FaqEntry,
 )
-from vaxel_client_tenant.domain.keys import ApiKey
-from vaxel_client_tenant.domain.model import (
+from vaxel_vocabulary.model import (
     AfterHoursAction,
     Channel,
     OverflowRule,
@@ -28,7 +29,6 @@ from vaxel_client_tenant.domain.model import (
     Tenant,
     TenantStatus,
 )
-from vaxel_common.db import Database, Migration, migrate
 
 MIGRATIONS = (
     Migration(

@@ -1,7 +1,8 @@
 """The pure core of client-tenant: tenants, queues and their validation rules."""
 
 from vaxel_client_tenant.domain.directory import TenantDirectory
-from vaxel_client_tenant.domain.model import (
+from vaxel_client_tenant.domain.ports import InMemoryTenantRepository, TenantRepository
+from vaxel_vocabulary.model import (
     AfterHoursAction,
     Channel,
     OverflowRule,
@@ -13,7 +14,6 @@ from vaxel_client_tenant.domain.model import (
     Tenant,
     TenantStatus,
 )
-from vaxel_client_tenant.domain.ports import InMemoryTenantRepository, TenantRepository
 
 __all__ = [
     "AfterHoursAction",

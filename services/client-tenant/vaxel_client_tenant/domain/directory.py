@@ -11,9 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_closing, next_opening
-from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint, new_contact_point
-from vaxel_client_tenant.domain.content import (
+from vaxel_client_tenant.domain.ports import TenantRepository
+from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from vaxel_vocabulary.business_hours import BusinessHours, is_open, next_closing, next_opening
+from vaxel_vocabulary.contact_points import ContactKind, ContactPoint, new_contact_point
+from vaxel_vocabulary.content import (
     CallGuidelines,
     ContractVersion,
     FaqEntry,
@@ -22,7 +24,7 @@ from vaxel_client_tenant.domain.content import (
     validate_faq,
     validate_guidelines,
 )
-from vaxel_client_tenant.domain.model import (
+from vaxel_vocabulary.model import (
     MAX_DATA_RETENTION_DAYS,
     Channel,
     Queue,
@@ -30,11 +32,9 @@ from vaxel_client_tenant.domain.model import (
     Tenant,
     TenantStatus,
 )
-from vaxel_client_tenant.domain.pagination import decode_token, encode_token, page_size_of, paginate
-from vaxel_client_tenant.domain.ports import TenantRepository
-from vaxel_client_tenant.domain.queue_rules import validate_queue
-from vaxel_client_tenant.domain.validation import COUNTRY, validate_language, validate_time_zone
-from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from vaxel_vocabulary.pagination import decode_token, encode_token, page_size_of, paginate
+from vaxel_vocabulary.queue_rules import validate_queue
+from vaxel_vocabulary.validation import COUNTRY, validate_language, validate_time_zone
 
 UPDATABLE_QUEUE_FIELDS = frozenset(
     {

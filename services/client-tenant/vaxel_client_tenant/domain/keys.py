@@ -13,19 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from vaxel_client_tenant.domain.model import TenantStatus
 from vaxel_client_tenant.domain.ports import TenantRepository
 from vaxel_common.api_keys import digest
 from vaxel_common.auth import Principal
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-
-CONFIG_READ = "config:read"
-CONFIG_WRITE = "config:write"
-INTERACTIONS_READ = "interactions:read"
-INTERACTIONS_WRITE = "interactions:write"
-REPORTS_READ = "reports:read"
-SCOPES = frozenset({CONFIG_READ, CONFIG_WRITE, INTERACTIONS_READ, INTERACTIONS_WRITE, REPORTS_READ})
-ADMIN = "admin"
+from vaxel_vocabulary.model import TenantStatus
+from vaxel_vocabulary.scopes import SCOPES
 
 
 @dataclass(frozen=True, slots=True)

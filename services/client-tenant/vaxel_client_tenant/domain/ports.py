@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from vaxel_client_tenant.domain.model import Queue, Skill, Tenant
+from vaxel_vocabulary.model import Queue, Skill, Tenant
 
 if TYPE_CHECKING:
-    from vaxel_client_tenant.domain.business_hours import BusinessHours
-    from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
-    from vaxel_client_tenant.domain.content import CallGuidelines, ContractVersion, FaqEntry
     from vaxel_client_tenant.domain.keys import ApiKey
+    from vaxel_vocabulary.business_hours import BusinessHours
+    from vaxel_vocabulary.contact_points import ContactKind, ContactPoint
+    from vaxel_vocabulary.content import CallGuidelines, ContractVersion, FaqEntry
 
 
 class TenantRepository(Protocol):

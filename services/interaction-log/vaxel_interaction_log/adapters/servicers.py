@@ -30,12 +30,9 @@ from vaxel_interaction_log.adapters.surveys import SurveyAnswers
 from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
 from vaxel_interaction_log.domain.reports import Reports
 from vaxel_interaction_log.domain.voc import options
+from vaxel_vocabulary.scopes import INTERACTIONS_READ, INTERACTIONS_WRITE, REPORTS_READ
 
 __all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "REPORTS_READ", "InteractionLogServicer"]
-
-INTERACTIONS_READ = "interactions:read"
-INTERACTIONS_WRITE = "interactions:write"
-REPORTS_READ = "reports:read"
 
 
 def _tenant(requested: str, scope: str = INTERACTIONS_READ) -> str:

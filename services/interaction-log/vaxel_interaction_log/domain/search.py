@@ -2,7 +2,7 @@
 
 A page token carries the sort key (start time in microseconds, interaction id) of the last
 record handed out, so a page is stable while new interactions arrive (the token format and page
-size rules are client-tenant's, shared through :mod:`vaxel_client_tenant.domain.pagination`).
+size rules are client-tenant's, shared through :mod:`vaxel_vocabulary.pagination`).
 Errors name the field and never echo the value: filters may hold personal data.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from vaxel_client_tenant.domain.pagination import decode_token, encode_token, page_size_of
 from vaxel_common.errors import InvalidArgument
 from vaxel_interaction_log.domain.timeline import InteractionRecord, Outcome
+from vaxel_vocabulary.pagination import decode_token, encode_token, page_size_of
 
 __all__ = [
     "MAX_PERIOD",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
-from vaxel_client_tenant.adapters.converters import hours_from_pb
-from vaxel_client_tenant.domain.content import FaqEntry
 from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
 from vaxel_routing.adapters.converters import queue_config_from_pb
 from vaxel_routing.domain.replica import ConfigReplica
+from vaxel_vocabulary.content import FaqEntry
+from vaxel_vocabulary.converters import hours_from_pb
 
 
 class ConfigReplicaHandler:

@@ -15,8 +15,6 @@ from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import inputs_pb2, routing_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
-from vaxel_client_tenant.domain.business_hours import is_open, next_opening
-from vaxel_client_tenant.domain.contact_points import ContactKind, normalise
 from vaxel_common.errors import InvalidArgument, PermissionDenied
 from vaxel_common.events import deterministic_id, new_event
 from vaxel_common.publisher import EventPublisher
@@ -27,6 +25,8 @@ from vaxel_routing.adapters.engine_runner import EngineRunner
 from vaxel_routing.domain.admission import admit, callback_time, match_faq, urgency_of
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.replica import ConfigReplica
+from vaxel_vocabulary.business_hours import is_open, next_opening
+from vaxel_vocabulary.contact_points import ContactKind, normalise
 
 # Seconds of deadline per urgency point: an angry mention (10) jumps ten minutes of the queue.
 URGENCY_PRIORITY = 60

@@ -18,11 +18,9 @@ from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presen
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.engine_runner import EngineRunner
 from vaxel_routing.adapters.front_door import FrontDoor
+from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
-INTERACTIONS_WRITE = "interactions:write"
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
-INTERACTIONS_READ = "interactions:read"
-CONFIG_READ = "config:read"
 
 
 def _caller_tenant(requested: str, scope: str) -> str:

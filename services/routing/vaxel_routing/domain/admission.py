@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours, is_open, next_opening
-from vaxel_client_tenant.domain.content import FaqEntry
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.replica import ConfigReplica, QueueConfig
+from vaxel_vocabulary.business_hours import BusinessHours, is_open, next_opening
+from vaxel_vocabulary.content import FaqEntry
 
 FAQ_CONFIDENCE = 0.6
 

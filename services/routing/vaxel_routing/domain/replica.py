@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours
-from vaxel_client_tenant.domain.content import FaqEntry
 from vaxel_common.errors import NotFound
 from vaxel_routing.domain.model import QueueSpec
+from vaxel_vocabulary.business_hours import BusinessHours
+from vaxel_vocabulary.content import FaqEntry
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from datetime import UTC
 
 from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
-from vaxel_client_tenant.adapters.converters import hours_from_pb
 from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
 from vaxel_sla.adapters.converters import KIND_OF_EVENT, fact_of, terms_from_pb
 from vaxel_sla.domain.alerts import Alert, AlertBook, AlertKey
@@ -14,6 +13,7 @@ from vaxel_sla.domain.book import ServiceLevelBook
 from vaxel_sla.domain.facts import AgentFact, WaitState
 from vaxel_sla.domain.terms import TermsReplica
 from vaxel_sla.metrics import SlaMetrics
+from vaxel_vocabulary.converters import hours_from_pb
 
 __all__ = ["AlertEventHandler", "ConfigHandler", "InteractionEventHandler"]
 

@@ -13,7 +13,6 @@ from datetime import time as clock
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
-from vaxel_client_tenant.domain.validation import validate_time_zone
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
@@ -24,11 +23,12 @@ from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
+from vaxel_vocabulary.scopes import REPORTS_READ
+from vaxel_vocabulary.validation import validate_time_zone
 
 __all__ = ["SlaServicer"]
 
 _MAX_PERIOD = timedelta(days=366)
-REPORTS_READ = "reports:read"
 
 
 def _tenant(requested: str, *, all_allowed: bool = False) -> str:

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours, business_seconds_between
 from vaxel_sla.domain.facts import (
     PRESENCE_AVAILABLE,
     PRESENCE_OFFLINE,
@@ -33,6 +32,7 @@ from vaxel_sla.domain.facts import (
 )
 from vaxel_sla.domain.intervals import IntervalStats, Outcome, interval_start
 from vaxel_sla.domain.terms import QueueTerms
+from vaxel_vocabulary.business_hours import BusinessHours, business_seconds_between
 
 __all__ = ["BUCKET_SECONDS", "AgentFigures", "ServiceLevelBook", "Waiting", "estimated_wait"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from vaxel_client_tenant.domain.business_hours import BusinessHours
 from vaxel_sla.domain.intervals import Formula
+from vaxel_vocabulary.business_hours import BusinessHours
 
 __all__ = ["ChannelTarget", "QueueTerms", "TermsReplica"]
 

@@ -9,22 +9,23 @@ from google.protobuf import duration_pb2
 
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
-from vaxel_client_tenant.domain.business_hours import (
+from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.business_hours import (
     MIDNIGHT,
     BusinessHours,
     DateException,
     Shift,
     business_hours,
 )
-from vaxel_client_tenant.domain.contact_points import ContactKind, ContactPoint
-from vaxel_client_tenant.domain.content import (
+from vaxel_vocabulary.contact_points import ContactKind, ContactPoint
+from vaxel_vocabulary.content import (
     BillingRate,
     BillingUnit,
     CallGuidelines,
     ContractVersion,
     FaqEntry,
 )
-from vaxel_client_tenant.domain.model import (
+from vaxel_vocabulary.model import (
     AfterHoursAction,
     Channel,
     OverflowRule,
@@ -36,7 +37,6 @@ from vaxel_client_tenant.domain.model import (
     Tenant,
     TenantStatus,
 )
-from vaxel_common.errors import InvalidArgument
 
 _CHANNEL_TO_PB = {c: types_pb2.Channel.Value(f"CHANNEL_{c.name}") for c in Channel}
 _CHANNEL_FROM_PB = {v: k for k, v in _CHANNEL_TO_PB.items()}

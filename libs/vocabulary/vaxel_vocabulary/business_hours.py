@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 
-from vaxel_client_tenant.domain.validation import validate_time_zone
 from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.validation import validate_time_zone
 
 __all__ = [
     "BusinessHours",

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaxel_client_tenant.domain.pagination import decode_token, encode_token, paginate
 from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.pagination import decode_token, encode_token, paginate
 
 
 def _key(item: str) -> tuple[str, ...]:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaxel_client_tenant.domain.business_hours import (
+from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.business_hours import (
     BusinessHours,
     DateException,
     Shift,
@@ -21,7 +22,6 @@ from vaxel_client_tenant.domain.business_hours import (
     next_closing,
     next_opening,
 )
-from vaxel_common.errors import InvalidArgument
 
 STHLM, NY, SYD = ZoneInfo("Europe/Stockholm"), ZoneInfo("America/New_York"), ZoneInfo("Australia/Sydney")
 WEEKDAYS_8_17 = {d: [Shift(time(8), time(17))] for d in range(5)}

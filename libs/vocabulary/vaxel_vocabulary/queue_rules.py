@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from vaxel_client_tenant.domain.model import AfterHoursAction, Channel, Queue
-from vaxel_client_tenant.domain.validation import validate_language, validate_time_zone
 from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.model import AfterHoursAction, Channel, Queue
+from vaxel_vocabulary.validation import validate_language, validate_time_zone
 
 MAX_THRESHOLD_SECONDS = 30 * 24 * 3600
 TEXT_CHANNELS = frozenset({Channel.EMAIL, Channel.SOCIAL})

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from vaxel_client_tenant.domain.model import Channel, ServiceLevelFormula
-from vaxel_client_tenant.domain.validation import validate_language
 from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.model import Channel, ServiceLevelFormula
+from vaxel_vocabulary.validation import validate_language
 
 MAX_TEXT = 20_000
 
