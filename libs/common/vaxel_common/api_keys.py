@@ -13,12 +13,10 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vaxel.events.v1 import events_pb2
-from vaxel.tenant.v1 import tenant_pb2
 from vaxel_common.auth import Principal, api_key_of
 from vaxel_common.errors import PermissionDenied, Unauthenticated
 
-__all__ = ["OPS", "KeyRecord", "ReplicatedKeys", "apply_config_change", "digest", "split_key"]
+__all__ = ["OPS", "KeyRecord", "ReplicatedKeys", "digest", "split_key"]
 
 OPS = Principal(subject="ops", tenant_id=None, scopes=frozenset({"*"}))
 
@@ -80,23 +78,3 @@ class ReplicatedKeys:
         if self._admin_key and hmac.compare_digest(key, self._admin_key):
             return OPS
         return self.principal(key)
-
-
-def apply_config_change(keys: ReplicatedKeys, event: events_pb2.Event) -> bool:
-    """Apply an ``api_key`` or ``tenant`` change from the configuration topic; True when it was one."""
-    change = event.tenant_config_changed
-    if change.entity_type == "api_key" and not change.deleted:
-        state = tenant_pb2.ApiKeyState()
-        change.state.Unpack(state)
-        keys.apply_key(
-            KeyRecord(
-                state.key_id, state.tenant_id, frozenset(state.scopes), state.secret_sha256, state.revoked
-            )
-        )
-        return True
-    if change.entity_type == "tenant" and not change.deleted:
-        tenant = tenant_pb2.Tenant()
-        change.state.Unpack(tenant)
-        keys.set_suspended(tenant.tenant_id, tenant.status == tenant_pb2.TENANT_STATUS_SUSPENDED)
-        return True
-    return False

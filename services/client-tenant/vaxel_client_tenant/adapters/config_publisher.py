@@ -12,6 +12,7 @@ from vaxel_client_tenant import SERVICE_NAME
 from vaxel_common.events import deterministic_id, new_event
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import TENANT_CONFIG
+from vaxel_vocabulary.entities import ConfigEntity
 
 
 class ConfigPublisher:
@@ -19,7 +20,7 @@ class ConfigPublisher:
         self._publisher = publisher
 
     async def changed(
-        self, tenant_id: str, entity_type: str, entity_id: str, version: int, state: Message
+        self, tenant_id: str, entity_type: ConfigEntity, entity_id: str, version: int, state: Message
     ) -> None:
         """The entity's full state at ``version``."""
         packed = any_pb2.Any()
@@ -31,7 +32,7 @@ class ConfigPublisher:
             ),
         )
 
-    async def deleted(self, tenant_id: str, entity_type: str, entity_id: str, version: int) -> None:
+    async def deleted(self, tenant_id: str, entity_type: ConfigEntity, entity_id: str, version: int) -> None:
         """A tombstone: replicas drop the entity."""
         await self._publish(
             tenant_id,

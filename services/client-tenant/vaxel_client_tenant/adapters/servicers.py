@@ -31,6 +31,7 @@ from vaxel_vocabulary.converters import (
     skill_to_pb,
     tenant_to_pb,
 )
+from vaxel_vocabulary.entities import ConfigEntity
 from vaxel_vocabulary.scopes import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ
 
 
@@ -51,7 +52,9 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
 
     async def _published(self, tenant: Tenant) -> tenant_pb2.Tenant:
         message = tenant_to_pb(tenant)
-        await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
+        await self._config.changed(
+            tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message
+        )
         return message
 
     async def _published_key(self, key: ApiKey) -> None:
@@ -62,7 +65,9 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
             secret_sha256=key.secret_sha256,
             revoked=key.revoked_at is not None,
         )
-        await self._config.changed(key.tenant_id, "api_key", key.key_id, 2 if state.revoked else 1, state)
+        await self._config.changed(
+            key.tenant_id, ConfigEntity.API_KEY, key.key_id, 2 if state.revoked else 1, state
+        )
 
     async def CreateTenant(  # noqa: N802  (gRPC method name)
         self, request: tenant_pb2.CreateTenantRequest, context: Context
@@ -121,7 +126,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         contract = self._directory.add_contract_version(contract_from_pb(request.tenant_id, request.version))
         message = contract_to_pb(contract)
         entity = f"{contract.tenant_id}/{contract.effective_from.isoformat()}"
-        await self._config.changed(contract.tenant_id, "contract_version", entity, 1, message)
+        await self._config.changed(contract.tenant_id, ConfigEntity.CONTRACT_VERSION, entity, 1, message)
         return tenant_pb2.SetContractVersionResponse(version=message)
 
 
@@ -163,9 +168,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         points = self._directory.contact_points(tenant_id, request.queue_id)
         queue = self._directory.delete_queue(tenant_id, request.queue_id)
-        await self._config.deleted(tenant_id, "queue", queue.queue_id, queue.version + 1)
+        await self._config.deleted(tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version + 1)
         for point in points:
-            await self._config.deleted(tenant_id, "contact_point", point.contact_point_id, 2)
+            await self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
         return tenant_pb2.DeleteQueueResponse()
 
     async def CreateSkill(  # noqa: N802
@@ -174,7 +179,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         skill = self._directory.create_skill(tenant_id, request.name, request.description)
         message = skill_to_pb(skill)
-        await self._config.changed(tenant_id, "skill", skill.skill_id, 1, message)
+        await self._config.changed(tenant_id, ConfigEntity.SKILL, skill.skill_id, 1, message)
         return tenant_pb2.CreateSkillResponse(skill=message)
 
     async def ListSkills(  # noqa: N802
@@ -186,7 +191,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
 
     async def _published_queue(self, queue: Queue) -> tenant_pb2.Queue:
         message = queue_to_pb(queue)
-        await self._config.changed(queue.tenant_id, "queue", queue.queue_id, queue.version, message)
+        await self._config.changed(
+            queue.tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version, message
+        )
         return message
 
     async def GetQueue(  # noqa: N802
@@ -213,7 +220,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             tenant_id, queue.queue_id, hours_from_pb(request.business_hours, queue.time_zone)
         )
         message = hours_to_pb(queue.queue_id, hours)
-        await self._config.changed(tenant_id, "business_hours", queue.queue_id, version, message)
+        await self._config.changed(tenant_id, ConfigEntity.BUSINESS_HOURS, queue.queue_id, version, message)
         return tenant_pb2.SetBusinessHoursResponse(business_hours=message)
 
     async def GetBusinessHours(  # noqa: N802
@@ -250,7 +257,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             request.country_hint,
         )
         message = contact_point_to_pb(point)
-        await self._config.changed(tenant_id, "contact_point", point.contact_point_id, 1, message)
+        await self._config.changed(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 1, message)
         return tenant_pb2.CreateContactPointResponse(contact_point=message)
 
     async def ListContactPoints(  # noqa: N802
@@ -269,7 +276,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     ) -> tenant_pb2.DeleteContactPointResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
-        await self._config.deleted(tenant_id, "contact_point", point.contact_point_id, 2)
+        await self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
         return tenant_pb2.DeleteContactPointResponse()
 
     async def CreateFaqEntry(  # noqa: N802
@@ -281,7 +288,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             FaqEntry("", tenant_id, e.language, e.question, e.answer, tuple(e.keywords))
         )
         message = faq_to_pb(entry)
-        await self._config.changed(tenant_id, "faq_entry", entry.faq_id, 1, message)
+        await self._config.changed(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 1, message)
         return tenant_pb2.CreateFaqEntryResponse(entry=message)
 
     async def ListFaqEntries(  # noqa: N802
@@ -300,7 +307,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     ) -> tenant_pb2.DeleteFaqEntryResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         entry = self._directory.delete_faq(tenant_id, request.faq_id)
-        await self._config.deleted(tenant_id, "faq_entry", entry.faq_id, 2)
+        await self._config.deleted(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 2)
         return tenant_pb2.DeleteFaqEntryResponse()
 
     async def SetCallGuidelines(  # noqa: N802
@@ -310,7 +317,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         guidelines = self._directory.set_guidelines(tenant_id, request.queue_id, request.text)
         message = guidelines_to_pb(guidelines)
         await self._config.changed(
-            tenant_id, "call_guidelines", guidelines.queue_id, guidelines.version, message
+            tenant_id, ConfigEntity.CALL_GUIDELINES, guidelines.queue_id, guidelines.version, message
         )
         return tenant_pb2.SetCallGuidelinesResponse(guidelines=message)
 
@@ -346,7 +353,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         tenant = self._directory.set_data_retention(tenant_id, request.days)
         message = tenant_to_pb(tenant)
         # The tenant's full state, as for suspension: interaction-log reads it from the configuration topic.
-        await self._config.changed(tenant.tenant_id, "tenant", tenant.tenant_id, tenant.version, message)
+        await self._config.changed(
+            tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message
+        )
         return tenant_pb2.SetDataRetentionResponse(tenant=message)
 
     async def GetEffectiveConfiguration(  # noqa: N802

@@ -23,6 +23,7 @@ from vaxel_interaction_log.adapters.ingest import WriterThread
 from vaxel_interaction_log.adapters.store import PurgeResult, SqlInteractionStore
 from vaxel_interaction_log.domain.retention import RetentionPolicy
 from vaxel_interaction_log.metrics import InteractionLogMetrics
+from vaxel_vocabulary.entities import ConfigEntity
 
 __all__ = ["KEEP_PURGED_IDS", "Purger", "apply_retention_change"]
 
@@ -32,7 +33,7 @@ KEEP_PURGED_IDS = 2 * timedelta(milliseconds=INTERACTION_EVENTS.retention_ms)
 def apply_retention_change(policy: RetentionPolicy, event: events_pb2.Event) -> bool:
     """Take a tenant's retention from a ``tenant`` change; True when it became shorter."""
     change = event.tenant_config_changed
-    if change.entity_type != "tenant" or change.deleted:
+    if change.entity_type != ConfigEntity.TENANT or change.deleted:
         return False
     tenant = tenant_pb2.Tenant()
     change.state.Unpack(tenant)

@@ -2,66 +2,57 @@
 
 from __future__ import annotations
 
-from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
-from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
+from vaxel_common.api_keys import ReplicatedKeys
 from vaxel_routing.adapters.converters import queue_config_from_pb
 from vaxel_routing.domain.replica import ConfigReplica
-from vaxel_vocabulary.content import FaqEntry
-from vaxel_vocabulary.converters import hours_from_pb
+from vaxel_vocabulary.business_hours import BusinessHours
+from vaxel_vocabulary.config_replica import (
+    BUSINESS_HOURS,
+    CALL_GUIDELINES,
+    FAQ_ENTRY,
+    QUEUE,
+    TENANT,
+    Change,
+    TenantConfigReplica,
+)
+from vaxel_vocabulary.content import CallGuidelines, FaqEntry
 
 
-class ConfigReplicaHandler:
+class ConfigReplicaHandler(TenantConfigReplica):
     """Keeps :class:`ConfigReplica` and, for the routing log, the queue messages themselves."""
 
     def __init__(self, replica: ConfigReplica, keys: ReplicatedKeys) -> None:
+        super().__init__(keys)
         self._replica = replica
-        self._keys = keys
         self.queue_messages: dict[str, tenant_pb2.Queue] = {}
+        self.on(QUEUE, self._queue)
+        self.on(BUSINESS_HOURS, self._hours)
+        self.on(CALL_GUIDELINES, self._guidelines)
+        self.on(FAQ_ENTRY, self._faq)
+        self.on(TENANT, self._tenant)
 
-    async def __call__(self, event: events_pb2.Event) -> None:
-        apply_config_change(self._keys, event)
-        change = event.tenant_config_changed
-        match change.entity_type, change.deleted:
-            case "queue", True:
-                self._replica.remove_queue(change.entity_id, change.version)
-            case "queue", False:
-                queue = tenant_pb2.Queue()
-                change.state.Unpack(queue)
-                queue.version = change.version
-                if self._replica.apply_queue(queue_config_from_pb(queue)):
-                    self.queue_messages[queue.queue_id] = queue
-            case "business_hours", False:
-                hours = tenant_pb2.BusinessHours()
-                change.state.Unpack(hours)
-                zone = hours.time_zone or self._zone_of(change.entity_id)
-                self._replica.apply_hours(change.entity_id, hours_from_pb(hours, zone), change.version)
-            case "call_guidelines", False:
-                guidelines = tenant_pb2.CallGuidelines()
-                change.state.Unpack(guidelines)
-                self._replica.apply_guidelines(change.entity_id, guidelines.text, change.version)
-            case "faq_entry", False:
-                entry = tenant_pb2.FaqEntry()
-                change.state.Unpack(entry)
-                self._replica.apply_faq(
-                    FaqEntry(
-                        entry.faq_id,
-                        event.tenant_id,
-                        entry.language,
-                        entry.question,
-                        entry.answer,
-                        tuple(entry.keywords),
-                    )
-                )
-            case "faq_entry", True:
-                self._replica.remove_faq(change.entity_id)
-            case "tenant", False:
-                tenant = tenant_pb2.Tenant()
-                change.state.Unpack(tenant)
-                self._replica.apply_tenant(
-                    tenant.tenant_id, tenant.status == tenant_pb2.TENANT_STATUS_SUSPENDED, change.version
-                )
+    def _queue(self, change: Change[tenant_pb2.Queue]) -> None:
+        if change.value is None:
+            self._replica.remove_queue(change.entity_id, change.version)
+        elif self._replica.apply_queue(queue_config_from_pb(change.value)):
+            self.queue_messages[change.entity_id] = change.value
 
-    def _zone_of(self, queue_id: str) -> str:
-        held = self.queue_messages.get(queue_id)
-        return held.time_zone if held is not None and held.time_zone else "UTC"
+    def _hours(self, change: Change[BusinessHours]) -> None:
+        if change.value is not None:
+            self._replica.apply_hours(change.entity_id, change.value, change.version)
+
+    def _guidelines(self, change: Change[CallGuidelines]) -> None:
+        if change.value is not None:
+            self._replica.apply_guidelines(change.entity_id, change.value.text, change.version)
+
+    def _faq(self, change: Change[FaqEntry]) -> None:
+        if change.value is None:
+            self._replica.remove_faq(change.entity_id)
+        else:
+            self._replica.apply_faq(change.value)
+
+    def _tenant(self, change: Change[tenant_pb2.Tenant]) -> None:
+        if change.value is not None:
+            suspended = change.value.status == tenant_pb2.TENANT_STATUS_SUSPENDED
+            self._replica.apply_tenant(change.value.tenant_id, suspended, change.version)

@@ -6,14 +6,15 @@ from datetime import UTC
 
 from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
-from vaxel_common.api_keys import ReplicatedKeys, apply_config_change
+from vaxel_common.api_keys import ReplicatedKeys
 from vaxel_sla.adapters.converters import KIND_OF_EVENT, fact_of, terms_from_pb
 from vaxel_sla.domain.alerts import Alert, AlertBook, AlertKey
 from vaxel_sla.domain.book import ServiceLevelBook
 from vaxel_sla.domain.facts import AgentFact, WaitState
 from vaxel_sla.domain.terms import TermsReplica
 from vaxel_sla.metrics import SlaMetrics
-from vaxel_vocabulary.converters import hours_from_pb
+from vaxel_vocabulary.business_hours import BusinessHours
+from vaxel_vocabulary.config_replica import BUSINESS_HOURS, QUEUE, Change, TenantConfigReplica
 
 __all__ = ["AlertEventHandler", "ConfigHandler", "InteractionEventHandler"]
 
@@ -51,31 +52,24 @@ class InteractionEventHandler:
             self._metrics.abandoned.labels(*labels).inc()
 
 
-class ConfigHandler:
+class ConfigHandler(TenantConfigReplica):
     """The compacted tenant-configuration topic -> queue terms, business hours and API keys."""
 
     def __init__(self, terms: TermsReplica, keys: ReplicatedKeys) -> None:
+        super().__init__(keys)
         self._terms = terms
-        self._keys = keys
-        self._zones: dict[str, str] = {}
+        self.on(QUEUE, self._queue)
+        self.on(BUSINESS_HOURS, self._hours)
 
-    async def __call__(self, event: events_pb2.Event) -> None:
-        apply_config_change(self._keys, event)
-        change = event.tenant_config_changed
-        match change.entity_type, change.deleted:
-            case "queue", True:
-                self._terms.remove_queue(change.entity_id, change.version)
-            case "queue", False:
-                queue = tenant_pb2.Queue()
-                change.state.Unpack(queue)
-                queue.version = change.version
-                self._zones[queue.queue_id] = queue.time_zone
-                self._terms.apply_queue(terms_from_pb(queue))
-            case "business_hours", False:
-                hours = tenant_pb2.BusinessHours()
-                change.state.Unpack(hours)
-                zone = hours.time_zone or self._zones.get(change.entity_id) or "UTC"
-                self._terms.apply_hours(change.entity_id, hours_from_pb(hours, zone), change.version)
+    def _queue(self, change: Change[tenant_pb2.Queue]) -> None:
+        if change.value is None:
+            self._terms.remove_queue(change.entity_id, change.version)
+        else:
+            self._terms.apply_queue(terms_from_pb(change.value))
+
+    def _hours(self, change: Change[BusinessHours]) -> None:
+        if change.value is not None:
+            self._terms.apply_hours(change.entity_id, change.value, change.version)
 
 
 class AlertEventHandler:
