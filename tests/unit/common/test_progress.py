@@ -29,6 +29,9 @@ class TestProgressMonitor:
         self.monitor.register("a")
         self.monitor.register("b")
 
+    def stalled(self) -> bool:
+        return self.monitor.stalled  # a call: mypy would keep a property's narrowing across calls
+
     def test_series_start_at_zero(self) -> None:
         assert gauge(self.registry, "a") == 0.0
         assert errors(self.registry, "a", "dead_letter") == 0.0
@@ -36,15 +39,15 @@ class TestProgressMonitor:
     def test_stalled_after_the_bound_in_a_row_then_progressing(self) -> None:
         for _ in range(STALL_AFTER_ATTEMPTS - 1):
             self.monitor.failed("a", DeadLetterFailed("x"))
-        assert not self.monitor.stalled
+        assert not self.stalled()
         assert self.changes == []
         self.monitor.failed("a", DeadLetterFailed("x"))
-        assert self.monitor.stalled
+        assert self.stalled()
         assert self.changes == [True]
         assert gauge(self.registry, "a") == 1.0
         assert errors(self.registry, "a", "dead_letter") == STALL_AFTER_ATTEMPTS
         self.monitor.progressed("a")
-        assert not self.monitor.stalled
+        assert not self.stalled()
         assert self.changes == [True, False]
         assert gauge(self.registry, "a") == 0.0
 
@@ -54,7 +57,7 @@ class TestProgressMonitor:
             self.monitor.failed("b", RuntimeError("handler"))
         assert self.changes == [True]
         self.monitor.progressed("a")
-        assert self.monitor.stalled
+        assert self.stalled()
         self.monitor.progressed("b")
         assert self.changes == [True, False]
         assert errors(self.registry, "b", "handler") == STALL_AFTER_ATTEMPTS
@@ -65,7 +68,7 @@ class TestProgressMonitor:
             self.monitor.failed("a", RuntimeError())
         self.monitor.progressed("a")
         self.monitor.failed("a", RuntimeError())
-        assert not self.monitor.stalled
+        assert not self.stalled()
 
     def test_until_done_retries_and_reports(self) -> None:
         attempts = 0
@@ -79,7 +82,7 @@ class TestProgressMonitor:
         asyncio.run(self.monitor.until_done("a", flaky))
         assert attempts == STALL_AFTER_ATTEMPTS + 1
         assert self.changes == [True, False]
-        assert not self.monitor.stalled
+        assert not self.stalled()
 
 
 class TestFailureReason:
