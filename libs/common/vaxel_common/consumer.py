@@ -100,9 +100,20 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until :meth:`stop`; never lets one bad record stop the loop."""
         backoff: Backoff | None = None
+        fetch_failing = False
         try:
             while not self._stopping.is_set():
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                try:
+                    batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                except KafkaError as exc:  # a fetch the client cannot make or read: reported, retried
+                    self._monitor.failed(self.name, exc)
+                    fetch_failing = True
+                    backoff = backoff or Backoff(f"{self.service} fetching", timeout=float("inf"))
+                    await asyncio.sleep(backoff.failed(exc))
+                    continue
+                if fetch_failing:
+                    fetch_failing, backoff = False, None
+                    self._monitor.progressed(self.name)
                 # Caught up once these records are processed, not before: whoever waits for it (the
                 # SLA monitor, the readiness check) must see the state they make.
                 reaches_end = not self.caught_up.is_set() and await self._reaches_end(batches)

@@ -306,8 +306,10 @@ class EngineRunner:
                 if fetch.done():
                     try:
                         batches = fetch.result()
+                        self._progress.progressed(CONSUMER)
                     except KafkaError as exc:
                         self._log.warning("routing_log_read_failed", error_type=type(exc).__name__)
+                        self._progress.failed(CONSUMER, exc)
                         await asyncio.sleep(1)
                         continue
                     finally:
