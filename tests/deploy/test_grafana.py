@@ -31,6 +31,8 @@ CONTRACT_METRICS = frozenset(
         "vaxel_dead_letters_total",
         "vaxel_event_processing_duration_seconds_bucket",
         "vaxel_consumer_lag_records",
+        "vaxel_consumer_stalled",
+        "vaxel_consumer_errors_total",
         "process_cpu_seconds_total",
         "process_resident_memory_bytes",
         "up",

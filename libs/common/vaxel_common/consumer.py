@@ -5,8 +5,11 @@ topic with the reason), hand each event to the service's handler with its ids bo
 to the log context, call ``flush`` (where a handler buffers writes), then commit.
 A crash before the commit replays the batch, so handlers must be idempotent by
 event id. A handler that rejects one event raises :class:`RejectedEvent`: that
-event is dead-lettered and the rest go on. Any other error is retried with backoff
-without committing, so nothing is skipped.
+event is dead-lettered and the rest go on. Any other error (the handler's, the
+broker's, a dead letter that could not be produced) is retried with backoff without
+committing, so nothing is skipped; after a few failures in a row the consumer is
+reported stalled (:mod:`vaxel_common.progress`: gRPC health NOT_SERVING and
+``vaxel_consumer_stalled``) until a batch goes through again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from vaxel_common.events import decode_event
 from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import get_logger
 from vaxel_common.metrics import PlatformMetrics
+from vaxel_common.progress import ProgressMonitor
 from vaxel_common.retry import Backoff, retry_async
 
 __all__ = ["EventConsumer", "EventHandler", "RejectedEvent"]
@@ -55,9 +59,13 @@ class EventConsumer:
         session_timeout_ms: int = 6000,
         commit: bool = True,
         dependency_timeout: float = 60.0,
+        monitor: ProgressMonitor | None = None,
     ) -> None:
         self.service = service
         self.topics = list(topics)
+        self.name = ",".join(self.topics)  # the ``consumer`` label: bounded by the service's code
+        self._monitor = monitor or ProgressMonitor(service, metrics)
+        self._monitor.register(self.name)
         self._handler = handler
         self._flush = flush
         self._metrics = metrics
@@ -92,9 +100,20 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until :meth:`stop`; never lets one bad record stop the loop."""
         backoff: Backoff | None = None
+        fetch_failing = False
         try:
             while not self._stopping.is_set():
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                try:
+                    batches = await self._consumer.getmany(timeout_ms=200, max_records=1000)
+                except KafkaError as exc:  # a fetch the client cannot make or read: reported, retried
+                    self._monitor.failed(self.name, exc)
+                    fetch_failing = True
+                    backoff = backoff or Backoff(f"{self.service} fetching", timeout=float("inf"))
+                    await asyncio.sleep(backoff.failed(exc))
+                    continue
+                if fetch_failing:
+                    fetch_failing, backoff = False, None
+                    self._monitor.progressed(self.name)
                 # Caught up once these records are processed, not before: whoever waits for it (the
                 # SLA monitor, the readiness check) must see the state they make.
                 reaches_end = not self.caught_up.is_set() and await self._reaches_end(batches)
@@ -105,9 +124,11 @@ class EventConsumer:
                 try:
                     await self._process(batches)
                     backoff = None
+                    self._monitor.progressed(self.name)
                     if reaches_end:
                         self.caught_up.set()
                 except Exception as exc:
+                    self._monitor.failed(self.name, exc)
                     backoff = backoff or Backoff(f"{self.service} event processing", timeout=float("inf"))
                     delay = backoff.failed(exc)
                     for tp, records in batches.items():

@@ -253,6 +253,10 @@ class GrpcServer:
         self._interceptor.ready = True
         await self._set_all(health_pb2.HealthCheckResponse.SERVING)
 
+    async def set_not_serving(self) -> None:
+        """Report NOT_SERVING while running (a consumer stalled); calls are still answered."""
+        await self._set_all(health_pb2.HealthCheckResponse.NOT_SERVING)
+
     async def stop(self, grace: float) -> None:
         """NOT_SERVING first, so load balancers drain, then stop accepting and finish in-flight calls."""
         await self.health.enter_graceful_shutdown()

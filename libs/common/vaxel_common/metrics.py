@@ -32,6 +32,8 @@ class PlatformMetrics:
     dead_letters: Counter
     event_processing_latency: Histogram
     consumer_lag: Gauge
+    consumer_stalled: Gauge
+    consumer_errors: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PlatformMetrics:
@@ -78,6 +80,18 @@ class PlatformMetrics:
                 "vaxel_consumer_lag_records",
                 "Records on the topic not yet processed by the service (high-water mark - position).",
                 ["service", "topic"],
+                registry=registry,
+            ),
+            consumer_stalled=Gauge(
+                "vaxel_consumer_stalled",
+                "1 while the consumer cannot make progress (its batch failed repeatedly), else 0.",
+                ["service", "consumer"],
+                registry=registry,
+            ),
+            consumer_errors=Counter(
+                "vaxel_consumer_errors_total",
+                "Failed attempts to process a consumed batch, by reason (dead_letter, kafka, handler).",
+                ["service", "consumer", "reason"],
                 registry=registry,
             ),
         )

@@ -27,6 +27,7 @@ from vaxel_common.grpc_server import GrpcServer
 from vaxel_common.kafka import aio_producer
 from vaxel_common.logging import configure_logging, get_logger
 from vaxel_common.metrics import MetricsServer, PlatformMetrics
+from vaxel_common.progress import ProgressMonitor
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.retry import retry_async
 from vaxel_common.settings import ServiceSettings, load_settings
@@ -63,6 +64,10 @@ class ServiceRuntime:
         self._ready_hooks: list[Hook] = []
         self._stop_hooks: list[Hook] = []
         self._stopping = asyncio.Event()
+        self._ready = False
+        self._health_updates: set[asyncio.Task[None]] = set()
+        # Consumers (and the service's own loops) report here; a stalled one turns health NOT_SERVING.
+        self.progress = ProgressMonitor(name, self.metrics, self._progress_changed)
         self.log = get_logger(f"vaxel.{name}")
 
     def consume(
@@ -85,6 +90,7 @@ class ServiceRuntime:
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             commit=commit,
             dependency_timeout=self.settings.dependency_timeout_seconds,
+            monitor=self.progress,
         )
         self._consumers.append(consumer)
         return consumer
@@ -99,6 +105,15 @@ class ServiceRuntime:
 
     def request_stop(self) -> None:
         self._stopping.set()
+
+    def _progress_changed(self, stalled: bool) -> None:
+        """A consumer stalled (health NOT_SERVING) or every one progresses again (SERVING, once ready)."""
+        if not self._ready or self._stopping.is_set():
+            return
+        update = self.grpc.set_not_serving() if stalled else self.grpc.set_serving()
+        task = asyncio.get_running_loop().create_task(update)
+        self._health_updates.add(task)
+        task.add_done_callback(self._health_updates.discard)
 
     async def run(self) -> None:
         """Serve until SIGTERM/SIGINT or :meth:`request_stop`; always releases what it started."""
@@ -115,7 +130,11 @@ class ServiceRuntime:
             ]
             for hook in self._ready_hooks:
                 await hook()
-            await self.grpc.set_serving()
+            self._ready = True
+            if self.progress.stalled:
+                await self.grpc.set_not_serving()
+            else:
+                await self.grpc.set_serving()
             self.log.info(
                 "service_ready",
                 grpc_port=self.grpc.port,
@@ -145,6 +164,7 @@ class ServiceRuntime:
 
     async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
         self.log.info("service_stopping")
+        self._stopping.set()
         await self.grpc.stop(self.settings.shutdown_grace_seconds)
         for consumer in self._consumers:
             consumer.stop()

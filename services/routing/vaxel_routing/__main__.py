@@ -40,6 +40,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         dead_letters=DeadLetterPublisher(
             runtime.producer, f"{SERVICE_NAME}-engine", runtime.metrics, SERVICE_NAME, [ROUTING_INPUTS.name]
         ),
+        progress=runtime.progress,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
         fetch_wait_ms=settings.log_fetch_wait_ms,

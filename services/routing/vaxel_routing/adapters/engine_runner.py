@@ -40,6 +40,7 @@ from vaxel_common.errors import Unavailable, VaxelError
 from vaxel_common.events import PROVIDER_TENANT_ID, deterministic_id, new_event
 from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import get_logger
+from vaxel_common.progress import ProgressMonitor
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, ROUTING_INPUTS
 from vaxel_routing import SERVICE_NAME
@@ -60,6 +61,7 @@ from vaxel_routing.domain.model import RoutingPolicy
 from vaxel_routing.domain.replica import ConfigReplica
 
 GROUP = "vaxel-routing-engine"
+CONSUMER = ROUTING_INPUTS.name  # the engine's ``consumer`` label in the progress metrics
 INPUT_SCHEMA_VERSION = 1
 
 
@@ -149,6 +151,7 @@ class EngineRunner:
         policy: RoutingPolicy,
         metrics: RoutingMetrics,
         dead_letters: DeadLetterPublisher,
+        progress: ProgressMonitor,
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
         fetch_wait_ms: int = 100,
@@ -161,6 +164,8 @@ class EngineRunner:
         self._policy = policy
         self._metrics = metrics
         self._dead_letters = dead_letters
+        self._progress = progress
+        progress.register(CONSUMER)
         self._session_timeout_ms = session_timeout_ms
         self._reply_timeout = reply_timeout_seconds
         self._fetch_wait_ms = fetch_wait_ms
@@ -301,8 +306,10 @@ class EngineRunner:
                 if fetch.done():
                     try:
                         batches = fetch.result()
+                        self._progress.progressed(CONSUMER)
                     except KafkaError as exc:
                         self._log.warning("routing_log_read_failed", error_type=type(exc).__name__)
+                        self._progress.failed(CONSUMER, exc)
                         await asyncio.sleep(1)
                         continue
                     finally:
@@ -389,7 +396,8 @@ class EngineRunner:
         except (ProtobufDecodeError, ValueError, VaxelError) as exc:
             reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             if live:
-                await self._dead_letters.publish(record, f"undecodable routing input: {reason}")
+                letter = f"undecodable routing input: {reason}"
+                await self._progress.until_done(CONSUMER, lambda: self._dead_letters.publish(record, letter))
             return
         engine = self.engine(message.pool)
         started = time.perf_counter()
@@ -438,16 +446,14 @@ class EngineRunner:
     async def _publish(self, events: list[tuple[str, events_pb2.Event]]) -> None:
         interaction = [e for t, e in events if t == INTERACTION_EVENTS.name]
         agent = [e for t, e in events if t == AGENT_EVENTS.name]
-        while True:
-            try:
-                # Both topics' records go out together (one produce request), then wait for the acks.
-                await self._publisher.publish_batches(
-                    (INTERACTION_EVENTS, interaction), (AGENT_EVENTS, agent)
-                )
-                return
-            except KafkaError as exc:  # keep the batch uncommitted and try again: nothing is skipped
-                self._log.warning("routing_publish_failed", error_type=type(exc).__name__)
-                await asyncio.sleep(1)
+
+        async def publish() -> None:
+            # Both topics' records go out together (one produce request), then wait for the acks.
+            await self._publisher.publish_batches((INTERACTION_EVENTS, interaction), (AGENT_EVENTS, agent))
+
+        # Kept uncommitted and tried again until the broker takes it: nothing is skipped; a failure
+        # that lasts reports the engine stalled (health NOT_SERVING).
+        await self._progress.until_done(CONSUMER, publish)
 
     def _commit_later(self, offsets: dict[TopicPartition, int]) -> None:
         """Commit ``offsets`` (their events are already acknowledged) without holding up the next batch:

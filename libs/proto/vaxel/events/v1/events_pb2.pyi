@@ -816,13 +816,21 @@ class DeadLetter(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     CONSUMER_FIELD_NUMBER: _builtins.int
     FAILED_AT_FIELD_NUMBER: _builtins.int
+    KEY_SIZE_FIELD_NUMBER: _builtins.int
+    VALUE_SIZE_FIELD_NUMBER: _builtins.int
     source_topic: _builtins.str
     source_partition: _builtins.int
     source_offset: _builtins.int
     key: _builtins.bytes
+    """The original key and value, or their first bytes (an excerpt) when longer than the bound: a dead
+    letter never exceeds the producer's request size, whatever the original record's size.
+    """
     value: _builtins.bytes
     reason: _builtins.str
     consumer: _builtins.str
+    key_size: _builtins.int
+    """Sizes of the original key and value in bytes (larger than key/value when they are excerpts)."""
+    value_size: _builtins.int
     @_builtins.property
     def failed_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -836,10 +844,12 @@ class DeadLetter(_message.Message):
         reason: _builtins.str = ...,
         consumer: _builtins.str = ...,
         failed_at: _timestamp_pb2.Timestamp | None = ...,
+        key_size: _builtins.int = ...,
+        value_size: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["failed_at", b"failed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["consumer", b"consumer", "failed_at", b"failed_at", "key", b"key", "reason", b"reason", "source_offset", b"source_offset", "source_partition", b"source_partition", "source_topic", b"source_topic", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consumer", b"consumer", "failed_at", b"failed_at", "key", b"key", "key_size", b"key_size", "reason", b"reason", "source_offset", b"source_offset", "source_partition", b"source_partition", "source_topic", b"source_topic", "value", b"value", "value_size", b"value_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
