@@ -30,7 +30,7 @@ from time import perf_counter
 import grpc
 from grpc import aio
 
-from scripts import bench_interaction_log, bench_routing, bench_sla
+from scripts import bench_interaction_log, bench_routing, bench_sla, bench_stream_job
 from scripts._bench_results import Results
 from scripts.bench_e2e import E2eSettings, run_load
 from vaxel.events.v1 import events_pb2
@@ -301,6 +301,7 @@ def foundation(results: Results, quick: bool) -> None:
             bench_routing.report(results)
             bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
             bench_interaction_log.report(results, platform)
+            bench_stream_job.report(results, events=10_000 if quick else 40_000)
         finally:
             platform.stop()
         if postgres_bin() is None:
