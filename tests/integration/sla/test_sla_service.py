@@ -315,6 +315,19 @@ def test_bad_input_and_other_tenants(
             "date:",
         ),
         (
+            lambda: t.sla.GetStaffingPlan(
+                sla_pb2.GetStaffingPlanRequest(
+                    queue_id=t.queue.queue_id,
+                    date="2026-11-25",
+                    model=sla_pb2.STAFFING_MODEL_ERLANG_A,
+                    max_asa_seconds=-1,
+                ),
+                metadata=t.key,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "max_asa_seconds:",
+        ),
+        (
             lambda: t.sla.PlanSites(
                 sla_pb2.PlanSitesRequest(date="2026-11-25", sites=[sla_pb2.Site(time_zone="UTC")]),
                 metadata=t.key,

@@ -19,8 +19,9 @@ from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
+from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
-from vaxel_sla.domain.planning import Site, agent_hours, cover_by_sites, forecast_day, staff
+from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 from vaxel_vocabulary.scopes import REPORTS_READ
@@ -195,23 +196,10 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         patience = None
         if request.model == sla_pb2.STAFFING_MODEL_ERLANG_A:
             patience = self._book.patience_seconds(terms.tenant_id, terms.queue_id, channel) or 3600.0
-        plan = staff(
-            forecast_day(
-                self._book.arrivals(terms.tenant_id, terms.queue_id, channel),
-                terms.time_zone,
-                day,
-                minutes=minutes,
-                weeks=weeks,
-            ),
-            minutes=minutes,
-            target=target.target,
-            threshold_seconds=target.threshold_seconds,
-            shrinkage=request.shrinkage,
-            concurrency=request.concurrency or 1,
-            max_asa_seconds=request.max_asa_seconds or None,
-            max_occupancy=request.max_occupancy or 1.0,
-            patience_seconds=patience,
-        )
+        try:
+            plan = self._plan(request, terms, channel, day, minutes, weeks, patience)
+        except StaffingInputError as error:  # ImpossibleTargetError too: the field that cannot be met
+            raise InvalidArgument(error.field, error.reason) from None
         reply = sla_pb2.GetStaffingPlanResponse(
             tenant_id=terms.tenant_id,
             queue_id=terms.queue_id,
@@ -240,6 +228,35 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 )
             )
         return reply
+
+    def _plan(
+        self,
+        request: sla_pb2.GetStaffingPlanRequest,
+        terms: QueueTerms,
+        channel: int,
+        day: date,
+        minutes: int,
+        weeks: int,
+        patience: float | None,
+    ) -> list[ForecastInterval]:
+        target = terms.target_for(channel)
+        return staff(
+            forecast_day(
+                self._book.arrivals(terms.tenant_id, terms.queue_id, channel),
+                terms.time_zone,
+                day,
+                minutes=minutes,
+                weeks=weeks,
+            ),
+            minutes=minutes,
+            target=target.target,
+            threshold_seconds=target.threshold_seconds,
+            shrinkage=request.shrinkage,
+            concurrency=request.concurrency or 1,
+            max_asa_seconds=request.max_asa_seconds or None,
+            max_occupancy=request.max_occupancy or 1.0,
+            patience_seconds=patience,
+        )
 
     async def PlanSites(  # noqa: N802
         self, request: sla_pb2.PlanSitesRequest, context: Context
