@@ -336,6 +336,18 @@ def test_bad_input_and_other_tenants(
             "",
         ),
         (
+            lambda: t.sla.PlanSites(
+                sla_pb2.PlanSitesRequest(
+                    date="2026-11-25",
+                    sites=[sla_pb2.Site(time_zone="UTC", opens="08:00", closes="18:00")],
+                    history_weeks=53,
+                ),
+                metadata=platform.admin_metadata,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "history_weeks:",
+        ),
+        (
             lambda: t.sla.GetQueueStatistics(
                 sla_pb2.GetQueueStatisticsRequest(tenant_id=other.tenant_id, queue_id=other.queue.queue_id),
                 metadata=t.key,

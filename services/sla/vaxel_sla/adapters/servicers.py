@@ -50,6 +50,13 @@ def _minutes(value: int, field: str = "interval_minutes") -> int:
     return value
 
 
+def _weeks(value: int) -> int:
+    """History weeks a forecast reads: 4 when unset, at most 52."""
+    if value > 52:
+        raise InvalidArgument("history_weeks", "at most 52")
+    return value or 4
+
+
 def _period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:
     if not has_start:
         raise InvalidArgument("from", "required")
@@ -183,9 +190,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         day = _day(request.date, "date")
         channel = int(request.channel) or (terms.channels[0] if terms.channels else 1)
         minutes = _minutes(request.interval_minutes)
-        weeks = request.history_weeks or 4
-        if weeks > 52:
-            raise InvalidArgument("history_weeks", "at most 52")
+        weeks = _weeks(request.history_weeks)
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
         if request.concurrency > 10:
@@ -279,28 +284,11 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         ]
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
-        wanted = set(request.tenant_ids)
-        start = datetime.combine(day, clock(0), UTC)
-        required = {start + timedelta(minutes=15 * i): 0 for i in range(96)}
-        for terms in self._terms.all():
-            if wanted and terms.tenant_id not in wanted:
-                continue
-            for channel in self._channels(terms):
-                target = terms.target_for(channel)
-                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
-                for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
-                    forecast = forecast_day(
-                        arrivals, terms.time_zone, local_day, weeks=request.history_weeks or 4
-                    )
-                    for interval in staff(
-                        forecast,
-                        minutes=15,
-                        target=target.target,
-                        threshold_seconds=target.threshold_seconds,
-                        shrinkage=request.shrinkage,
-                    ):
-                        if interval.start in required and interval.staffing is not None:
-                            required[interval.start] += interval.staffing.scheduled
+        weeks = _weeks(request.history_weeks)
+        try:
+            required = self._site_requirement(request, day, weeks)
+        except StaffingInputError as error:  # ImpossibleTargetError too, as in GetStaffingPlan
+            raise InvalidArgument(error.field, error.reason) from None
         coverage = cover_by_sites(required, sites)
         hours, uncovered = agent_hours(coverage, 15)
         reply = sla_pb2.PlanSitesResponse(agent_hours=hours, uncovered_agent_hours=uncovered)
@@ -314,3 +302,29 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 )
             )
         return reply
+
+    def _site_requirement(
+        self, request: sla_pb2.PlanSitesRequest, day: date, weeks: int
+    ) -> dict[datetime, int]:
+        """Scheduled agents per UTC quarter hour of the day, summed over the wanted tenants' queues."""
+        wanted = set(request.tenant_ids)
+        start = datetime.combine(day, clock(0), UTC)
+        required = {start + timedelta(minutes=15 * i): 0 for i in range(96)}
+        for terms in self._terms.all():
+            if wanted and terms.tenant_id not in wanted:
+                continue
+            for channel in self._channels(terms):
+                target = terms.target_for(channel)
+                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
+                for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
+                    forecast = forecast_day(arrivals, terms.time_zone, local_day, weeks=weeks)
+                    for interval in staff(
+                        forecast,
+                        minutes=15,
+                        target=target.target,
+                        threshold_seconds=target.threshold_seconds,
+                        shrinkage=request.shrinkage,
+                    ):
+                        if interval.start in required and interval.staffing is not None:
+                            required[interval.start] += interval.staffing.scheduled
+        return required
