@@ -408,95 +408,25 @@ class GetComplianceReportResponse(_message.Message):
     FROM_FIELD_NUMBER: _builtins.int
     TO_FIELD_NUMBER: _builtins.int
     QUEUES_FIELD_NUMBER: _builtins.int
-    PERIODS_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     @_builtins.property
     def to(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___QueueCompliance]: ...
-    @_builtins.property
-    def periods(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContractPeriod]:
-        """Per contract period (local calendar month) within [from, to), per queue and channel, each
-        interval judged by the contract version in force on its local date.
-        """
-
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         to: _timestamp_pb2.Timestamp | None = ...,
         queues: _abc.Iterable[Global___QueueCompliance] | None = ...,
-        periods: _abc.Iterable[Global___ContractPeriod] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "periods", b"periods", "queues", b"queues", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "queues", b"queues", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetComplianceReportResponse: _TypeAlias = GetComplianceReportResponse  # noqa: Y015
-
-@_typing.final
-class ContractPeriod(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    QUEUE_ID_FIELD_NUMBER: _builtins.int
-    CHANNEL_FIELD_NUMBER: _builtins.int
-    PERIOD_START_FIELD_NUMBER: _builtins.int
-    PERIOD_END_FIELD_NUMBER: _builtins.int
-    CONTRACT_EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
-    FORMULA_FIELD_NUMBER: _builtins.int
-    FIGURES_FIELD_NUMBER: _builtins.int
-    TARGET_FIELD_NUMBER: _builtins.int
-    THRESHOLD_SECONDS_FIELD_NUMBER: _builtins.int
-    MET_FIELD_NUMBER: _builtins.int
-    CREDIT_PERCENT_FIELD_NUMBER: _builtins.int
-    CREDIT_AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
-    CURRENCY_FIELD_NUMBER: _builtins.int
-    queue_id: _builtins.str
-    channel: _types_pb2.Channel.ValueType
-    contract_effective_from: _builtins.str
-    """Effective date ("YYYY-MM-DD") of the contract version in force at the period's start; empty: none."""
-    formula: _builtins.str
-    target: _builtins.float
-    threshold_seconds: _builtins.int
-    met: _builtins.bool
-    credit_percent: _builtins.float
-    """From the contract's credit rules when the target is missed (0 when met or no rule applies)."""
-    credit_amount_minor: _builtins.int
-    currency: _builtins.str
-    @_builtins.property
-    def period_start(self) -> _timestamp_pb2.Timestamp:
-        """Local start and end (exclusive) of the period, clipped to the report's [from, to)."""
-
-    @_builtins.property
-    def period_end(self) -> _timestamp_pb2.Timestamp: ...
-    @_builtins.property
-    def figures(self) -> Global___IntervalFigures: ...
-    def __init__(
-        self,
-        *,
-        queue_id: _builtins.str = ...,
-        channel: _types_pb2.Channel.ValueType = ...,
-        period_start: _timestamp_pb2.Timestamp | None = ...,
-        period_end: _timestamp_pb2.Timestamp | None = ...,
-        contract_effective_from: _builtins.str = ...,
-        formula: _builtins.str = ...,
-        figures: Global___IntervalFigures | None = ...,
-        target: _builtins.float = ...,
-        threshold_seconds: _builtins.int = ...,
-        met: _builtins.bool = ...,
-        credit_percent: _builtins.float = ...,
-        credit_amount_minor: _builtins.int = ...,
-        currency: _builtins.str = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures", "period_end", b"period_end", "period_start", b"period_start"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contract_effective_from", b"contract_effective_from", "credit_amount_minor", b"credit_amount_minor", "credit_percent", b"credit_percent", "currency", b"currency", "figures", b"figures", "formula", b"formula", "met", b"met", "period_end", b"period_end", "period_start", b"period_start", "queue_id", b"queue_id", "target", b"target", "threshold_seconds", b"threshold_seconds"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___ContractPeriod: _TypeAlias = ContractPeriod  # noqa: Y015
 
 @_typing.final
 class Alert(_message.Message):
