@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
-import random
 import re
 import shutil
 import statistics
@@ -30,7 +28,7 @@ from time import perf_counter
 import grpc
 from grpc import aio
 
-from scripts import bench_interaction_log, bench_routing, bench_sla, bench_stream_job
+from scripts import bench_interaction_log, bench_routing, bench_sla, bench_staffing, bench_stream_job
 from scripts._bench_results import Results
 from scripts.bench_e2e import E2eSettings, run_load
 from vaxel.events.v1 import events_pb2
@@ -41,7 +39,6 @@ from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
 from vaxel_common.supervisor import Platform
-from vaxel_sla.domain.erlang import agents_for
 from vaxel_vocabulary.business_hours import Shift, business_hours, is_open
 
 RESULTS = Path("results/bench")
@@ -243,24 +240,6 @@ def report_tenant_reads(results: Results, platform: Platform, store: str) -> Non
         results.add(section, f"GetQueue, h2load {connections * streams} in flight, mean", measured[1], "ms")
 
 
-def bench_staffing_plan(queues: int = 1000) -> tuple[int, float]:
-    """Erlang C agents for a week of 15-minute intervals for ``queues`` queues, each with its own
-    volume, handle time and a daytime arrival curve; (intervals planned, seconds)."""
-    rng = random.Random(3)  # noqa: S311  (reproducible load, not secrets)
-    started = time.perf_counter()
-    planned = 0
-    for _ in range(queues):
-        base = rng.uniform(5, 200)
-        aht = rng.choice((180, 240, 300, 420))
-        for interval in range(7 * 96):
-            hour = (interval // 4) % 24
-            daytime = math.sin(math.pi * (hour - 7) / 13) if 7 <= hour <= 20 else 0.0
-            calls = base * max(0.05, daytime)
-            agents_for(round(calls), 900, aht, target_service_level=0.8, threshold_seconds=20)
-            planned += 1
-    return planned, time.perf_counter() - started
-
-
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
@@ -273,13 +252,7 @@ def foundation(results: Results, quick: bool) -> None:
     hours = bench_business_hours()
     print(f"business hours is_open           {hours:>12,.0f} /s")
     results.add("client-tenant", "business hours is_open", hours, "/s")
-    planned, seconds = bench_staffing_plan()
-    print(
-        f"staffing plan, 1,000 queues x a week of 15-min intervals ({planned:,}): {seconds:.1f} s (target <= 10)"
-    )
-    results.add(
-        "sla", "staffing plan, 1,000 queues x a week of 15-minute intervals", seconds, "s", "target <= 10"
-    )
+    bench_staffing.report(results)
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()

@@ -59,6 +59,18 @@ class ContractVersion:
     target_percent: float
     threshold_seconds: int
     rates: tuple[BillingRate, ...]
+    credits: tuple[CreditRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRule:
+    """A service credit: a period below ``below_percent`` earns ``credit_percent`` of its charges
+    plus ``amount_minor``; ``channel`` None applies to every channel."""
+
+    channel: Channel | None
+    below_percent: float
+    credit_percent: float
+    amount_minor: int = 0
 
 
 def validate_faq(entry: FaqEntry) -> None:
@@ -92,6 +104,13 @@ def validate_contract(contract: ContractVersion) -> None:
         seen.add(rate.channel)
         if rate.amount_minor < 0:
             raise InvalidArgument(f"rates[{i}].amount_minor", "must not be negative")
+    for i, credit in enumerate(contract.credits):
+        if not 0 < credit.below_percent <= 100:
+            raise InvalidArgument(f"credits[{i}].below_percent", "must be above 0 and at most 100")
+        if not 0 <= credit.credit_percent <= 100:
+            raise InvalidArgument(f"credits[{i}].credit_percent", "must be between 0 and 100")
+        if credit.amount_minor < 0:
+            raise InvalidArgument(f"credits[{i}].amount_minor", "must not be negative")
 
 
 def effective_contract(history: list[ContractVersion], on: date) -> ContractVersion | None:

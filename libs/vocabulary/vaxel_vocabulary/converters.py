@@ -23,6 +23,7 @@ from vaxel_vocabulary.content import (
     BillingUnit,
     CallGuidelines,
     ContractVersion,
+    CreditRule,
     FaqEntry,
 )
 from vaxel_vocabulary.model import (
@@ -334,6 +335,15 @@ def contract_from_pb(tenant_id: str, message: tenant_pb2.ContractVersion) -> Con
         target_percent=message.target_percent,
         threshold_seconds=_seconds(message.threshold),
         rates=tuple(rates),
+        credits=tuple(
+            CreditRule(
+                channels_from_pb(f"version.credits[{i}].channel", [c.channel])[0] if c.channel else None,
+                c.below_percent,
+                c.credit_percent,
+                c.amount_minor,
+            )
+            for i, c in enumerate(message.credits)
+        ),
     )
 
 
@@ -348,6 +358,15 @@ def contract_to_pb(contract: ContractVersion) -> tenant_pb2.ContractVersion:
                 channel=_CHANNEL_TO_PB[r.channel], unit=_UNIT_TO_PB[r.unit], amount_minor=r.amount_minor
             )
             for r in contract.rates
+        ],
+        credits=[
+            tenant_pb2.ServiceCreditRule(
+                channel=_CHANNEL_TO_PB[c.channel] if c.channel else types_pb2.CHANNEL_UNSPECIFIED,
+                below_percent=c.below_percent,
+                credit_percent=c.credit_percent,
+                amount_minor=c.amount_minor,
+            )
+            for c in contract.credits
         ],
     )
     message.threshold.FromSeconds(contract.threshold_seconds)

@@ -110,12 +110,26 @@ def test_contract_history_and_effective_version(
                             amount_minor=rate,
                         )
                     ],
+                    credits=[
+                        tenant_pb2.ServiceCreditRule(below_percent=80, credit_percent=5),
+                        tenant_pb2.ServiceCreditRule(
+                            channel=types_pb2.CHANNEL_VOICE,
+                            below_percent=70,
+                            credit_percent=10,
+                            amount_minor=50_000,
+                        ),
+                    ],
                 ),
             ),
             metadata=platform.admin_metadata,
         )
     history = stub.ListContractVersions(tenant_pb2.ListContractVersionsRequest(), metadata=md).versions
     assert [v.effective_from for v in history] == ["2026-01-01", "2026-07-01"]
+    credits = history[1].credits
+    assert [(c.channel, c.below_percent, c.credit_percent, c.amount_minor) for c in credits] == [
+        (types_pb2.CHANNEL_UNSPECIFIED, 80, 5, 0),
+        (types_pb2.CHANNEL_VOICE, 70, 10, 50_000),
+    ]
     june = stub.GetEffectiveContract(tenant_pb2.GetEffectiveContractRequest(date="2026-06-30"), metadata=md)
     assert june.contract.rates[0].amount_minor == 950
     july = stub.GetEffectiveContract(tenant_pb2.GetEffectiveContractRequest(date="2026-07-01"), metadata=md)
@@ -134,6 +148,22 @@ def test_contract_history_and_effective_version(
             metadata=platform.admin_metadata,
         )
     assert (err.value.details() or "").startswith("currency:")
+    with pytest.raises(grpc.RpcError) as err:
+        admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(
+                tenant_id=tenant_id,
+                version=tenant_pb2.ContractVersion(
+                    effective_from="2027-01-01",
+                    currency="SEK",
+                    target_percent=80,
+                    threshold=Duration(seconds=20),
+                    credits=[tenant_pb2.ServiceCreditRule(below_percent=120, credit_percent=5)],
+                ),
+            ),
+            metadata=platform.admin_metadata,
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (err.value.details() or "").startswith("credits[0].below_percent:")
 
 
 def test_effective_configuration_gathers_what_applies_now(

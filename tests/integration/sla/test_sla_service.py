@@ -315,12 +315,37 @@ def test_bad_input_and_other_tenants(
             "date:",
         ),
         (
+            lambda: t.sla.GetStaffingPlan(
+                sla_pb2.GetStaffingPlanRequest(
+                    queue_id=t.queue.queue_id,
+                    date="2026-11-25",
+                    model=sla_pb2.STAFFING_MODEL_ERLANG_A,
+                    max_asa_seconds=-1,
+                ),
+                metadata=t.key,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "max_asa_seconds:",
+        ),
+        (
             lambda: t.sla.PlanSites(
                 sla_pb2.PlanSitesRequest(date="2026-11-25", sites=[sla_pb2.Site(time_zone="UTC")]),
                 metadata=t.key,
             ),
             grpc.StatusCode.PERMISSION_DENIED,
             "",
+        ),
+        (
+            lambda: t.sla.PlanSites(
+                sla_pb2.PlanSitesRequest(
+                    date="2026-11-25",
+                    sites=[sla_pb2.Site(time_zone="UTC", opens="08:00", closes="18:00")],
+                    history_weeks=53,
+                ),
+                metadata=platform.admin_metadata,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "history_weeks:",
         ),
         (
             lambda: t.sla.GetQueueStatistics(

@@ -132,3 +132,19 @@ def test_follow_the_sun_gives_each_hour_to_the_site_in_its_day() -> None:
     assert cover[11].covered_by == {"sto": 5}  # Stockholm 12:00 (Manila 19:00 is further from its midday)
     assert cover[21].covered_by == {"syd": 3}  # Sydney 08:00 Thursday; Manila 05:00 is closed
     assert cover[21].uncovered == 2
+
+
+def test_a_wall_time_missing_from_a_history_week_is_skipped_not_read_as_the_next_hour() -> None:
+    """Stockholm skipped 02:00-03:00 on Sunday 2026-03-29. Forecasting Sunday 2026-04-05 02:00 from two
+    weeks: 03-29 has no 02:00 (its 03:00 calls belong to 03:00), so only 03-22 counts."""
+    zone = ZoneInfo("Europe/Stockholm")
+
+    def bucket(day: int, hour: int) -> int:
+        return int(datetime(2026, 3, day, hour, tzinfo=zone).timestamp()) // 900
+
+    arrivals = {bucket(22, 2): (4, 4, 4 * 200_000), bucket(29, 3): (10, 10, 10 * 200_000)}
+    plan = {
+        i.local_start[11:16]: i for i in forecast_day(arrivals, "Europe/Stockholm", date(2026, 4, 5), weeks=2)
+    }
+    assert plan["02:00"].arrivals == 4  # 03-22 only (the old reading made it (4 + 10) / 2)
+    assert plan["03:00"].arrivals == 5  # 03-29's 03:00 over both weeks

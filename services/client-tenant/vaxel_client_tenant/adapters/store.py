@@ -15,6 +15,7 @@ from vaxel_vocabulary.content import (
     BillingUnit,
     CallGuidelines,
     ContractVersion,
+    CreditRule,
     FaqEntry,
 )
 from vaxel_vocabulary.model import (
@@ -353,6 +354,10 @@ class SqlTenantRepository:
             "target_percent": contract.target_percent,
             "threshold_seconds": contract.threshold_seconds,
             "rates": [[r.channel.value, r.unit.value, r.amount_minor] for r in contract.rates],
+            "credits": [
+                [c.channel.value if c.channel else None, c.below_percent, c.credit_percent, c.amount_minor]
+                for c in contract.credits
+            ],
         }
         with self._db.transaction():
             self._db.execute(
@@ -382,6 +387,10 @@ class SqlTenantRepository:
                     target_percent=float(doc["target_percent"]),
                     threshold_seconds=int(doc["threshold_seconds"]),
                     rates=tuple(BillingRate(Channel(c), BillingUnit(u), int(a)) for c, u, a in doc["rates"]),
+                    credits=tuple(
+                        CreditRule(Channel(c) if c else None, float(b), float(p), int(a))
+                        for c, b, p, a in doc.get("credits", [])
+                    ),
                 )
             )
         return out

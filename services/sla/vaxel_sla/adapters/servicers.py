@@ -19,8 +19,9 @@ from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
+from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
-from vaxel_sla.domain.planning import Site, agent_hours, cover_by_sites, forecast_day, staff
+from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 from vaxel_vocabulary.scopes import REPORTS_READ
@@ -47,6 +48,13 @@ def _minutes(value: int, field: str = "interval_minutes") -> int:
     if value not in (15, 30):
         raise InvalidArgument(field, "15 or 30")
     return value
+
+
+def _weeks(value: int) -> int:
+    """History weeks a forecast reads: 4 when unset, at most 52."""
+    if value > 52:
+        raise InvalidArgument("history_weeks", "at most 52")
+    return value or 4
 
 
 def _period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:
@@ -182,9 +190,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         day = _day(request.date, "date")
         channel = int(request.channel) or (terms.channels[0] if terms.channels else 1)
         minutes = _minutes(request.interval_minutes)
-        weeks = request.history_weeks or 4
-        if weeks > 52:
-            raise InvalidArgument("history_weeks", "at most 52")
+        weeks = _weeks(request.history_weeks)
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
         if request.concurrency > 10:
@@ -195,23 +201,10 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         patience = None
         if request.model == sla_pb2.STAFFING_MODEL_ERLANG_A:
             patience = self._book.patience_seconds(terms.tenant_id, terms.queue_id, channel) or 3600.0
-        plan = staff(
-            forecast_day(
-                self._book.arrivals(terms.tenant_id, terms.queue_id, channel),
-                terms.time_zone,
-                day,
-                minutes=minutes,
-                weeks=weeks,
-            ),
-            minutes=minutes,
-            target=target.target,
-            threshold_seconds=target.threshold_seconds,
-            shrinkage=request.shrinkage,
-            concurrency=request.concurrency or 1,
-            max_asa_seconds=request.max_asa_seconds or None,
-            max_occupancy=request.max_occupancy or 1.0,
-            patience_seconds=patience,
-        )
+        try:
+            plan = self._plan(request, terms, channel, day, minutes, weeks, patience)
+        except StaffingInputError as error:  # ImpossibleTargetError too: the field that cannot be met
+            raise InvalidArgument(error.field, error.reason) from None
         reply = sla_pb2.GetStaffingPlanResponse(
             tenant_id=terms.tenant_id,
             queue_id=terms.queue_id,
@@ -241,6 +234,35 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             )
         return reply
 
+    def _plan(
+        self,
+        request: sla_pb2.GetStaffingPlanRequest,
+        terms: QueueTerms,
+        channel: int,
+        day: date,
+        minutes: int,
+        weeks: int,
+        patience: float | None,
+    ) -> list[ForecastInterval]:
+        target = terms.target_for(channel)
+        return staff(
+            forecast_day(
+                self._book.arrivals(terms.tenant_id, terms.queue_id, channel),
+                terms.time_zone,
+                day,
+                minutes=minutes,
+                weeks=weeks,
+            ),
+            minutes=minutes,
+            target=target.target,
+            threshold_seconds=target.threshold_seconds,
+            shrinkage=request.shrinkage,
+            concurrency=request.concurrency or 1,
+            max_asa_seconds=request.max_asa_seconds or None,
+            max_occupancy=request.max_occupancy or 1.0,
+            patience_seconds=patience,
+        )
+
     async def PlanSites(  # noqa: N802
         self, request: sla_pb2.PlanSitesRequest, context: Context
     ) -> sla_pb2.PlanSitesResponse:
@@ -262,28 +284,11 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         ]
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
-        wanted = set(request.tenant_ids)
-        start = datetime.combine(day, clock(0), UTC)
-        required = {start + timedelta(minutes=15 * i): 0 for i in range(96)}
-        for terms in self._terms.all():
-            if wanted and terms.tenant_id not in wanted:
-                continue
-            for channel in self._channels(terms):
-                target = terms.target_for(channel)
-                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
-                for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
-                    forecast = forecast_day(
-                        arrivals, terms.time_zone, local_day, weeks=request.history_weeks or 4
-                    )
-                    for interval in staff(
-                        forecast,
-                        minutes=15,
-                        target=target.target,
-                        threshold_seconds=target.threshold_seconds,
-                        shrinkage=request.shrinkage,
-                    ):
-                        if interval.start in required and interval.staffing is not None:
-                            required[interval.start] += interval.staffing.scheduled
+        weeks = _weeks(request.history_weeks)
+        try:
+            required = self._site_requirement(request, day, weeks)
+        except StaffingInputError as error:  # ImpossibleTargetError too, as in GetStaffingPlan
+            raise InvalidArgument(error.field, error.reason) from None
         coverage = cover_by_sites(required, sites)
         hours, uncovered = agent_hours(coverage, 15)
         reply = sla_pb2.PlanSitesResponse(agent_hours=hours, uncovered_agent_hours=uncovered)
@@ -297,3 +302,29 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 )
             )
         return reply
+
+    def _site_requirement(
+        self, request: sla_pb2.PlanSitesRequest, day: date, weeks: int
+    ) -> dict[datetime, int]:
+        """Scheduled agents per UTC quarter hour of the day, summed over the wanted tenants' queues."""
+        wanted = set(request.tenant_ids)
+        start = datetime.combine(day, clock(0), UTC)
+        required = {start + timedelta(minutes=15 * i): 0 for i in range(96)}
+        for terms in self._terms.all():
+            if wanted and terms.tenant_id not in wanted:
+                continue
+            for channel in self._channels(terms):
+                target = terms.target_for(channel)
+                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
+                for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
+                    forecast = forecast_day(arrivals, terms.time_zone, local_day, weeks=weeks)
+                    for interval in staff(
+                        forecast,
+                        minutes=15,
+                        target=target.target,
+                        threshold_seconds=target.threshold_seconds,
+                        shrinkage=request.shrinkage,
+                    ):
+                        if interval.start in required and interval.staffing is not None:
+                            required[interval.start] += interval.staffing.scheduled
+        return required

@@ -5,10 +5,8 @@ computed by its recursion B(n) = A·B(n-1) / (n + A·B(n-1)), which never overfl
 and C(N, A) = N·B / (N - A·(1 - B)).
 
 Erlang A (M/M/N+M): callers abandon after an exponential patience with the given mean. Its
-state probabilities come from the birth-death chain (arrivals λ; departures min(n, N)/AHT +
-max(0, n - N)/patience), normalised in log space; the share answered within T follows the
-tagged caller through the queue ahead of them (each step: a service ends or someone ahead
-leaves, or the caller gives up).
+figures come from the closed forms with incomplete-gamma functions (scipy), so one interval
+costs the same whatever the patience; a long patience tends to Erlang C.
 """
 
 from __future__ import annotations
@@ -16,11 +14,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
+
+from scipy.integrate import quad
+from scipy.special import gammainc, gammaln
 
 __all__ = [
     "ErlangA",
     "ErlangC",
+    "ImpossibleTargetError",
     "Staffing",
+    "StaffingInputError",
     "agents_for",
     "erlang_a",
     "erlang_b",
@@ -78,81 +82,117 @@ class ErlangA:
     occupancy: float
 
 
+def _log_j(x: float, y: float) -> float:
+    """log J(x, y), J = Σ_j Π_{i≤j} y / (x + i) = Γ(x+1)·e^y·y^-x·P(x, y): the queue's weight over π_N.
+
+    The closed form with the regularised incomplete gamma P is O(1) at any size; where P underflows
+    (y far below x) it is integrated instead: J = x·∫exp(y(1 - e^-v) - xv) dv.
+    """
+    p = float(gammainc(x, y))
+    if p > 1e-280:
+        return float(gammaln(x + 1)) + y - x * math.log(y) + math.log(p)
+
+    # here y < x: with d = x - y and w = d·v the integrand is exp(-w - y·φ(w/d)) ≤ e^-w, φ(u) = u - 1 + e^-u
+    d = x - y
+
+    def integrand(w: float) -> float:
+        u = w / d
+        return math.exp(-w - y * (math.expm1(-u) + u))
+
+    value = float(quad(integrand, 0.0, math.inf, epsabs=0.0, epsrel=1e-12, limit=200)[0])
+    return math.log(x / d) + math.log(value)
+
+
+def _log_b(agents: int, traffic: float) -> float:
+    """log of Erlang B by its recursion carried in log space (no underflow when agents ≫ traffic)."""
+    log_b = 0.0
+    log_a = math.log(traffic)
+    for n in range(1, agents + 1):
+        # B(n) = A·B / (n + A·B)  ->  log B(n) = log(A·B) - log(n + A·B)
+        ab = log_a + log_b
+        log_b = ab - math.log(n + math.exp(ab)) if ab < 700 else -math.log1p(n * math.exp(-ab))
+    return log_b
+
+
 def erlang_a(
     agents: int,
     arrivals_per_second: float,
     aht_seconds: float,
     patience_seconds: float,
     threshold_seconds: float,
+    *,
+    with_asa: bool = True,
 ) -> ErlangA:
-    """Erlang A figures for ``agents``; patience is the callers' mean time before abandoning."""
+    """Erlang A (M/M/N+M, Palm) figures for ``agents``; patience is the callers' mean time before abandoning.
+
+    Closed forms (Mandelbaum & Zeltyn) in x = Nμ/θ and y = λ/θ: P(wait) = J/(1/B - 1 + J) with B
+    Erlang B; P(abandon | wait) = 1 - (x/y)(1 - 1/J); the virtual wait V has density
+    λπ_{N-1}·exp(y(1 - e^-θt) - Nμt) and a caller is answered when V comes before their patience,
+    so P(answered within T) integrates e^-θt over [0, T]: incomplete gammas again. Cost is O(N)
+    for B plus a few special functions, whatever the patience. ASA (of answered calls) is
+    E[V·e^-θV]/P(answered), one smooth, log-concave integral.
+    """
     if agents < 1 or arrivals_per_second <= 0:
         return ErlangA(agents, 0.0, 0.0, 1.0, 0.0, 0.0)
     lam, mu, theta = arrivals_per_second, 1 / aht_seconds, 1 / patience_seconds
-    # log of the unnormalised state probabilities, up to where they stop mattering
-    logs = [0.0]
-    n = 0
-    while True:
-        n += 1
-        rate = min(n, agents) * mu + max(0, n - agents) * theta
-        logs.append(logs[-1] + math.log(lam / rate))
-        if n > agents and logs[-1] < max(logs) - 40:
-            break
-    top = max(logs)
-    weights = [math.exp(v - top) for v in logs]
-    total = sum(weights)
-    p = [w / total for w in weights]
-    p_wait = sum(p[agents:])
-    busy = sum(min(k, agents) * pk for k, pk in enumerate(p))
-    served_rate = busy * mu
-    p_abandon = max(0.0, 1 - served_rate / lam)
-    # Mean queue length over the arrival rate gives the mean wait of all callers (Little).
-    queue = sum((k - agents) * pk for k, pk in enumerate(p) if k > agents)
-    mean_wait_all = queue / lam
+    traffic = lam / mu
+    x, y = agents * mu / theta, lam / theta
+    log_b = _log_b(agents, traffic)
+    log_j = _log_j(x, y)
+    # P(wait) = J / (1/B - 1 + J) = 1 / (1 + (1/B - 1)/J)
+    log_r = math.log(-math.expm1(log_b)) - log_b if log_b < 0 else -math.inf  # log(1/B - 1)
+    p_wait = 1.0 / (1.0 + math.exp(min(700.0, log_r - log_j)))
+    inv_j = math.exp(-log_j)
+    served_given_wait = (x / y) * (1 - inv_j)
+    p_abandon = p_wait * (1 - served_given_wait)
+    # answered after waiting, within T: (x/y)·[(1 - 1/J) - P(x, z)/P(x, y) + e^(y - z - xθT)/J], z = y·e^-θT
+    within = 0.0
+    if threshold_seconds > 0:
+        theta_t = theta * threshold_seconds
+        z = y * math.exp(-theta_t)
+        tail = math.exp(-(x * theta_t + y * math.expm1(-theta_t)) - log_j)
+        p_y = float(gammainc(x, y))
+        if p_y > 1e-280:
+            later = float(gammainc(x, z)) / p_y if z > 0 else 0.0
+        else:  # the ratio through J (the closed form underflows): P(x, z)/P(x, y) = J_z/J_y·e^(y - z - xθT)
+            later = math.exp(_log_j(x, z) + math.log(tail)) if z > 0 and tail > 0 else 0.0
+        within = (x / y) * ((1 - inv_j) - later + tail)
+    service_level = min(1.0, max(0.0, (1 - p_wait) + p_wait * within))
     answered = 1 - p_abandon
-    within = sum(p[:agents])  # no wait
-    for k in range(agents, len(p)):  # k in system on arrival: k - agents ahead in the queue
-        within += p[k] * _served_within(k - agents, agents * mu, theta, threshold_seconds)
-    asa = mean_wait_all * (1 - p_abandon) / answered if answered > 0 else math.inf
-    return ErlangA(agents, p_wait, p_abandon, within, asa, busy / agents)
+    occupancy = min(1.0, traffic * answered / agents)
+    asa = _asa_answered(agents, lam, mu, theta, log_j, p_wait, answered) if with_asa else math.nan
+    return ErlangA(agents, p_wait, p_abandon, service_level, asa, occupancy)
 
 
-def _served_within(ahead: int, service_rate: float, theta: float, t: float) -> float:
-    """P(a caller with ``ahead`` callers before them reaches an agent within ``t`` and before giving up).
+def _asa_answered(
+    agents: int, lam: float, mu: float, theta: float, log_j: float, p_wait: float, answered: float
+) -> float:
+    """Mean wait of answered calls: λπ_{N-1}∫ t·exp(g(t)) dt / P(answered), g(t) = y(1-e^-θt) - (Nμ+θ)t."""
+    if p_wait <= 0 or answered <= 0:
+        return 0.0 if answered > 0 else math.inf
+    y, s = lam / theta, agents * mu + theta
 
-    While j are ahead, the queue moves at service_rate + j·θ and the caller leaves at θ; each
-    stage is exponential, so this is a phase-type CDF, evaluated by uniformisation.
-    """
-    stages = [service_rate + j * theta for j in range(ahead, -1, -1)]  # forward rates, stage by stage
-    leave = theta
-    big = max(stages) + leave
-    # state i: at stage i (0..ahead); state ahead+1: served; abandoned is dropped.
-    size = ahead + 2
-    state = [0.0] * size
-    state[0] = 1.0
-    served = 0.0
-    rate_t = big * t
-    if rate_t > 700:  # for long thresholds the walk has long finished: the chance to reach service at all
-        return math.prod(r / (r + leave) for r in stages)
-    poisson = math.exp(-rate_t)
-    k = 0
-    cumulative = poisson
-    while True:
-        served += poisson * state[-1]
-        if 1 - cumulative < 1e-12 or k > 10_000:
-            served += (1 - cumulative) * state[-1]
-            return min(1.0, served)
-        nxt = [0.0] * size
-        for i in range(size - 1):
-            forward = stages[i] / big
-            stay = 1 - forward - leave / big
-            nxt[i] += state[i] * stay
-            nxt[i + 1] += state[i] * forward
-        nxt[-1] += state[-1]
-        state = nxt
-        k += 1
-        poisson *= rate_t / k
-        cumulative += poisson
+    def g(t: float) -> float:
+        return y * -math.expm1(-theta * t) - s * t
+
+    peak = math.log(lam / s) / theta if lam > s else 0.0  # g is concave: one maximum
+    slope = abs(lam * math.exp(-theta * peak) - s)
+    curvature = lam * theta * math.exp(-theta * peak)
+    width = min(1 / slope if slope > 0 else math.inf, 1 / math.sqrt(curvature) if curvature > 0 else math.inf)
+    top = g(peak)
+
+    def integrand(t: float) -> float:
+        return t * math.exp(g(t) - top)
+
+    ends = [0.0, peak, peak + 10 * width, peak + 80 * width]
+    total = 0.0
+    for a, b in pairwise(ends):
+        if b > a:
+            total += float(quad(integrand, a, b, epsabs=0.0, epsrel=1e-10, limit=200)[0])
+    total += float(quad(integrand, ends[-1], math.inf, epsabs=0.0, epsrel=1e-9, limit=200)[0])
+    # λπ_{N-1} = π_N·Nμ and π_N = P(wait)/J
+    mean_times_answered = p_wait * agents * mu * math.exp(top - log_j) * total
+    return mean_times_answered / answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +206,22 @@ class Staffing:
     asa_seconds: float
     occupancy: float
     abandon_probability: float = 0.0
+
+
+class StaffingInputError(ValueError):
+    """An input outside its domain; ``field`` names it (the API answers INVALID_ARGUMENT with it)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class ImpossibleTargetError(StaffingInputError):
+    """No number of agents (up to ``MAX_AGENTS``) meets the targets; ``field`` names the one that cannot be met."""
+
+
+MAX_AGENTS = 100_000
 
 
 def agents_for(
@@ -184,10 +240,21 @@ def agents_for(
     """The fewest agents meeting every given target (Erlang A when a patience is given, else Erlang C).
 
     ``concurrency`` > 1 (chat) divides the handle time an interaction occupies an agent;
-    shrinkage (breaks, training, absence) scales the scheduled head count up.
+    shrinkage (breaks, training, absence) scales the scheduled head count up. With abandonment
+    the fewest can be below the offered traffic. Raises StaffingInputError naming a field out of
+    its domain, ImpossibleTargetError when no head count meets the targets.
     """
-    if not 0 <= shrinkage < 1:
-        raise ValueError("shrinkage must be in [0, 1)")
+    _validate(
+        arrivals_per_interval,
+        interval_seconds,
+        aht_seconds,
+        target_service_level,
+        threshold_seconds,
+        max_asa_seconds,
+        max_occupancy,
+        shrinkage,
+        patience_seconds,
+    )
     if arrivals_per_interval <= 0:
         return Staffing(0.0, 0, 0, 1.0, 0.0, 0.0)
     aht = aht_seconds / max(1, concurrency)
@@ -204,6 +271,51 @@ def agents_for(
     )
 
 
+def _validate(
+    arrivals: float,
+    interval: float,
+    aht: float,
+    target: float,
+    threshold: float,
+    max_asa: float | None,
+    max_occupancy: float,
+    shrinkage: float,
+    patience: float | None,
+) -> None:
+    checks = [
+        ("arrivals", math.isfinite(arrivals) and arrivals >= 0, "must be a finite number >= 0"),
+        ("interval_seconds", math.isfinite(interval) and interval > 0, "must be > 0"),
+        ("aht_seconds", math.isfinite(aht) and aht > 0, "handle time must be > 0"),
+        ("target_service_level", 0 < target < 1, "must be in (0, 1)"),
+        ("threshold_seconds", math.isfinite(threshold) and threshold >= 0, "must be >= 0"),
+        ("max_asa_seconds", max_asa is None or max_asa > 0, "must be > 0 when given"),
+        ("max_occupancy", 0 < max_occupancy <= 1, "must be in (0, 1]"),
+        ("shrinkage", 0 <= shrinkage < 1, "must be in [0, 1)"),
+        ("patience_seconds", patience is None or (math.isfinite(patience) and patience > 0), "must be > 0"),
+    ]
+    for field, ok, reason in checks:
+        if not ok:
+            raise StaffingInputError(field, reason)
+
+
+def _figures(
+    agents: int,
+    arrivals: float,
+    interval: float,
+    aht: float,
+    threshold: float,
+    patience: float | None,
+    asa: bool,
+) -> tuple[float, float, float, float]:
+    """(service level, ASA of answered, occupancy, abandon probability) with ``agents``."""
+    traffic = arrivals * aht / interval
+    if patience:
+        a = erlang_a(agents, arrivals / interval, aht, patience, threshold, with_asa=asa)
+        return a.service_level, a.asa_seconds, a.occupancy, a.abandon_probability
+    c = erlang_c_figures(agents, traffic, aht, threshold)
+    return c.service_level, c.asa_seconds, c.occupancy, 0.0
+
+
 @lru_cache(maxsize=65_536)
 def _agents_for(
     arrivals: float,
@@ -217,22 +329,48 @@ def _agents_for(
     patience: float | None,
 ) -> Staffing:
     traffic = arrivals * aht / interval
-    agents = max(1, math.floor(traffic) + (0 if patience else 1))
-    # Erlang B carried along as agents grow: each step costs O(1).
-    b = erlang_b(agents, traffic)
-    while True:
-        if patience:
-            a = erlang_a(agents, arrivals / interval, aht, patience, threshold)
-            figures = (a.service_level, a.asa_seconds, a.occupancy, a.abandon_probability)
-        elif agents > traffic:
-            c = agents * b / (agents - traffic * (1 - b))
-            sl = 1 - c * math.exp(-(agents - traffic) * threshold / aht)
-            figures = (sl, c * aht / (agents - traffic), traffic / agents, 0.0)
+    need_asa = max_asa is not None
+
+    def meets(agents: int) -> bool:
+        sl, asa, occ, _ = _figures(agents, arrivals, interval, aht, threshold, patience, need_asa)
+        return sl >= target and (max_asa is None or asa <= max_asa) and occ <= max_occupancy
+
+    # Every figure improves with agents: find a head count that meets the targets by doubling, then
+    # the fewest by bisection (Erlang A may need fewer than the traffic; Erlang C needs more).
+    low = 0 if patience else max(0, math.floor(traffic))  # known not to meet (or 0 agents)
+    high = max(1, low + 1)
+    while not meets(high):
+        low = high
+        if high >= MAX_AGENTS:
+            raise ImpossibleTargetError(
+                _unmet(high, arrivals, interval, aht, threshold, patience, target, max_asa),
+                f"cannot be met with up to {MAX_AGENTS:,} agents",
+            )
+        high = min(MAX_AGENTS, high * 2)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
         else:
-            figures = (0.0, math.inf, 1.0, 0.0)
-        sl, asa, occ, abandon = figures
-        if sl >= target and (max_asa is None or asa <= max_asa) and occ <= max_occupancy:
-            scheduled = math.ceil(agents / (1 - shrinkage) - 1e-9)
-            return Staffing(traffic, agents, scheduled, sl, asa, occ, abandon)
-        agents += 1
-        b = traffic * b / (agents + traffic * b)
+            low = middle
+    sl, asa, occ, abandon = _figures(high, arrivals, interval, aht, threshold, patience, True)
+    scheduled = math.ceil(high / (1 - shrinkage) - 1e-9)
+    return Staffing(traffic, high, scheduled, sl, asa, occ, abandon)
+
+
+def _unmet(
+    agents: int,
+    arrivals: float,
+    interval: float,
+    aht: float,
+    threshold: float,
+    patience: float | None,
+    target: float,
+    max_asa: float | None,
+) -> str:
+    sl, asa, _, _ = _figures(agents, arrivals, interval, aht, threshold, patience, max_asa is not None)
+    if sl < target:
+        return "target_service_level"
+    if max_asa is not None and asa > max_asa:
+        return "max_asa_seconds"
+    return "max_occupancy"

@@ -2,7 +2,7 @@
 which site covers which hours (follow the sun). Pure.
 
 The forecast of an interval is the mean of the same local weekday and wall-clock interval over
-the last weeks of history (weeks before the queue's first traffic are not counted, so a new queue
+the last weeks of history (a week where that wall time did not exist, the spring DST gap, is skipped) (weeks before the queue's first traffic are not counted, so a new queue
 is not diluted by zeros); its handle time is the same intervals' observed mean, else the queue's,
 else a default. Local days have 92, 96 or 100 quarter hours across DST.
 """
@@ -54,12 +54,16 @@ class ForecastInterval:
     staffing: Staffing | None = None
 
 
-def _same_wall_time(start: datetime, zone: str, weeks_back: int) -> datetime:
-    local = start.astimezone(ZoneInfo(zone))
-    earlier = (local.replace(tzinfo=None) - timedelta(weeks=weeks_back)).replace(
-        tzinfo=ZoneInfo(zone), fold=local.fold
-    )
-    return earlier.astimezone(UTC)
+def _same_wall_time(start: datetime, zone: str, weeks_back: int) -> datetime | None:
+    """The UTC instant of the same local wall time ``weeks_back`` weeks earlier; None when that wall
+    time did not exist then (the spring DST gap), so the week is skipped rather than read as the next hour."""
+    tz = ZoneInfo(zone)
+    local = start.astimezone(tz)
+    wall = local.replace(tzinfo=None) - timedelta(weeks=weeks_back)
+    earlier = wall.replace(tzinfo=tz, fold=local.fold).astimezone(UTC)
+    if earlier.astimezone(tz).replace(tzinfo=None) != wall:
+        return None
+    return earlier
 
 
 def forecast_day(
@@ -81,6 +85,8 @@ def forecast_day(
         offered = handled = handle_ms = counted = 0
         for back in range(1, weeks + 1):
             then = _same_wall_time(start, zone, back)
+            if then is None:
+                continue
             first = int(then.timestamp()) // BUCKET_SECONDS
             if first_bucket is None or first + per <= first_bucket:
                 continue

@@ -1142,6 +1142,7 @@ class ContractVersion(_message.Message):
     TARGET_PERCENT_FIELD_NUMBER: _builtins.int
     THRESHOLD_FIELD_NUMBER: _builtins.int
     RATES_FIELD_NUMBER: _builtins.int
+    CREDITS_FIELD_NUMBER: _builtins.int
     effective_from: _builtins.str
     """"YYYY-MM-DD" in the tenant's zone."""
     currency: _builtins.str
@@ -1153,6 +1154,12 @@ class ContractVersion(_message.Message):
     def threshold(self) -> _duration_pb2.Duration: ...
     @_builtins.property
     def rates(self) -> _containers.RepeatedCompositeFieldContainer[Global___BillingRate]: ...
+    @_builtins.property
+    def credits(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceCreditRule]:
+        """Service credits owed when a contract period misses its target: the rule with the lowest
+        below_percent the period's service level falls under applies.
+        """
+
     def __init__(
         self,
         *,
@@ -1162,14 +1169,48 @@ class ContractVersion(_message.Message):
         target_percent: _builtins.float = ...,
         threshold: _duration_pb2.Duration | None = ...,
         rates: _abc.Iterable[Global___BillingRate] | None = ...,
+        credits: _abc.Iterable[Global___ServiceCreditRule] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["threshold", b"threshold"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "effective_from", b"effective_from", "rates", b"rates", "service_level_formula", b"service_level_formula", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["credits", b"credits", "currency", b"currency", "effective_from", b"effective_from", "rates", b"rates", "service_level_formula", b"service_level_formula", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ContractVersion: _TypeAlias = ContractVersion  # noqa: Y015
+
+@_typing.final
+class ServiceCreditRule(_message.Message):
+    """A service credit: a period (month) of one queue and channel whose service level is below
+    below_percent earns credit_percent of that period's charges plus amount_minor (contract currency).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    BELOW_PERCENT_FIELD_NUMBER: _builtins.int
+    CREDIT_PERCENT_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    """CHANNEL_UNSPECIFIED: every channel."""
+    below_percent: _builtins.float
+    credit_percent: _builtins.float
+    amount_minor: _builtins.int
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        below_percent: _builtins.float = ...,
+        credit_percent: _builtins.float = ...,
+        amount_minor: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "below_percent", b"below_percent", "channel", b"channel", "credit_percent", b"credit_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceCreditRule: _TypeAlias = ServiceCreditRule  # noqa: Y015
 
 @_typing.final
 class ListContractVersionsRequest(_message.Message):
