@@ -1,4 +1,8 @@
-"""gRPC servicers: check the caller's scope, convert the request, call the domain, publish, convert back."""
+"""gRPC servicers: check the caller's scope, convert the request, call the domain, publish, convert back.
+
+Every write RPC first checks the sizes and characters of every string of its request
+(:func:`vaxel_vocabulary.limits.check_strings`), before anything is validated further or stored.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from vaxel_vocabulary.converters import (
     tenant_to_pb,
 )
 from vaxel_vocabulary.entities import ConfigEntity
+from vaxel_vocabulary.limits import check_strings
 from vaxel_vocabulary.scopes import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ
 
 
@@ -72,6 +77,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def CreateTenant(  # noqa: N802  (gRPC method name)
         self, request: tenant_pb2.CreateTenantRequest, context: Context
     ) -> tenant_pb2.CreateTenantResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         tenant = self._directory.create_tenant(
             request.name, request.country, request.time_zone, list(request.languages)
@@ -87,6 +93,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def SuspendTenant(  # noqa: N802
         self, request: tenant_pb2.SuspendTenantRequest, context: Context
     ) -> tenant_pb2.SuspendTenantResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.SUSPENDED)
         self._keys.forget()
@@ -95,6 +102,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def ReactivateTenant(  # noqa: N802
         self, request: tenant_pb2.ReactivateTenantRequest, context: Context
     ) -> tenant_pb2.ReactivateTenantResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.ACTIVE)
         self._keys.forget()
@@ -103,6 +111,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def IssueApiKey(  # noqa: N802
         self, request: tenant_pb2.IssueApiKeyRequest, context: Context
     ) -> tenant_pb2.IssueApiKeyResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         key, plaintext = self._keys.issue(request.tenant_id, request.scopes)
         await self._published_key(key)
@@ -111,6 +120,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def RevokeApiKey(  # noqa: N802
         self, request: tenant_pb2.RevokeApiKeyRequest, context: Context
     ) -> tenant_pb2.RevokeApiKeyResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         key = self._keys.revoke(request.key_id)
         await self._published_key(key)
@@ -122,6 +132,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def SetContractVersion(  # noqa: N802
         self, request: tenant_pb2.SetContractVersionRequest, context: Context
     ) -> tenant_pb2.SetContractVersionResponse:
+        check_strings(request)
         current_principal().require(ADMIN)
         contract = self._directory.add_contract_version(contract_from_pb(request.tenant_id, request.version))
         message = contract_to_pb(contract)
@@ -140,6 +151,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateQueue(  # noqa: N802
         self, request: tenant_pb2.CreateQueueRequest, context: Context
     ) -> tenant_pb2.CreateQueueResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         draft = replace(
             queue_from_pb(request.configuration, "configuration"),
@@ -155,6 +167,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def UpdateQueue(  # noqa: N802
         self, request: tenant_pb2.UpdateQueueRequest, context: Context
     ) -> tenant_pb2.UpdateQueueResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         fields = queue_mask_fields(list(request.update_mask.paths))
         queue = self._directory.update_queue(
@@ -165,6 +178,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteQueue(  # noqa: N802
         self, request: tenant_pb2.DeleteQueueRequest, context: Context
     ) -> tenant_pb2.DeleteQueueResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         points = self._directory.contact_points(tenant_id, request.queue_id)
         queue = self._directory.delete_queue(tenant_id, request.queue_id)
@@ -176,6 +190,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateSkill(  # noqa: N802
         self, request: tenant_pb2.CreateSkillRequest, context: Context
     ) -> tenant_pb2.CreateSkillResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         skill = self._directory.create_skill(tenant_id, request.name, request.description)
         message = skill_to_pb(skill)
@@ -214,6 +229,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetBusinessHours(  # noqa: N802
         self, request: tenant_pb2.SetBusinessHoursRequest, context: Context
     ) -> tenant_pb2.SetBusinessHoursResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         queue = self._directory.queue(tenant_id, request.business_hours.queue_id)
         hours, version = self._directory.set_business_hours(
@@ -248,6 +264,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateContactPoint(  # noqa: N802
         self, request: tenant_pb2.CreateContactPointRequest, context: Context
     ) -> tenant_pb2.CreateContactPointResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.add_contact_point(
             tenant_id,
@@ -274,6 +291,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteContactPoint(  # noqa: N802
         self, request: tenant_pb2.DeleteContactPointRequest, context: Context
     ) -> tenant_pb2.DeleteContactPointResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
         await self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
@@ -282,6 +300,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateFaqEntry(  # noqa: N802
         self, request: tenant_pb2.CreateFaqEntryRequest, context: Context
     ) -> tenant_pb2.CreateFaqEntryResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         e = request.entry
         entry = self._directory.add_faq(
@@ -305,6 +324,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteFaqEntry(  # noqa: N802
         self, request: tenant_pb2.DeleteFaqEntryRequest, context: Context
     ) -> tenant_pb2.DeleteFaqEntryResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         entry = self._directory.delete_faq(tenant_id, request.faq_id)
         await self._config.deleted(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 2)
@@ -313,6 +333,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetCallGuidelines(  # noqa: N802
         self, request: tenant_pb2.SetCallGuidelinesRequest, context: Context
     ) -> tenant_pb2.SetCallGuidelinesResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         guidelines = self._directory.set_guidelines(tenant_id, request.queue_id, request.text)
         message = guidelines_to_pb(guidelines)
@@ -349,6 +370,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetDataRetention(  # noqa: N802
         self, request: tenant_pb2.SetDataRetentionRequest, context: Context
     ) -> tenant_pb2.SetDataRetentionResponse:
+        check_strings(request)
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         tenant = self._directory.set_data_retention(tenant_id, request.days)
         message = tenant_to_pb(tenant)
