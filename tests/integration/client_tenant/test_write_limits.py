@@ -8,51 +8,22 @@ duplicate names are ALREADY_EXISTS, and none of them stores or publishes anythin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
+from tests.fixtures.client_tenant import Server, own_client_tenant
 from tests.fixtures.platform import tenant_events
-from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
-from vaxel_client_tenant.adapters.store import SqlTenantRepository
-from vaxel_common.db import connect
-from vaxel_common.supervisor import SERVICES, Platform
+from vaxel_common.supervisor import Platform
 from vaxel_common.topics import TENANT_CONFIG
 from vaxel_vocabulary.limits import MAX_NAME
 
 pytestmark = pytest.mark.integration
-Md = tuple[tuple[str, str], ...]
 HUGE = "x" * 1_000_000
-
-
-@dataclass
-class Server:
-    """A client-tenant process of its own on the session's broker, on SQLite or PostgreSQL."""
-
-    platform: Platform
-    database_url: str
-    admin: tenant_pb2_grpc.AdminServiceStub
-    tenants: tenant_pb2_grpc.TenantServiceStub
-    md: Md
-
-    def queue_names(self, tenant_id: str) -> list[str]:
-        db = connect(self.database_url)
-        try:
-            return [q.name for q in SqlTenantRepository(db).list_queues(tenant_id, "", 1000)]
-        finally:
-            db.close()
-
-    def tenant_count(self) -> int:
-        db = connect(self.database_url)
-        try:
-            row = db.fetchone("SELECT COUNT(*) FROM tenants", ())
-            return int(row[0]) if row else 0
-        finally:
-            db.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -65,28 +36,8 @@ def server(
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         url = cluster.create_database()
-    spec = next(s for s in SERVICES if s.name == "client-tenant")
-    own = Platform(
-        data_dir,
-        kafka_bootstrap=platform.kafka_bootstrap,
-        services=(spec,),
-        extra_env={
-            "VAXEL_CLIENT_TENANT_DATABASE_URL": url,
-            "VAXEL_CLIENT_TENANT_ADMIN_API_KEY": platform.admin_key,
-        },
-    ).start()
-    channel = grpc.insecure_channel(own.processes["client-tenant"].grpc_target)
-    try:
-        yield Server(
-            own,
-            url,
-            tenant_pb2_grpc.AdminServiceStub(channel),
-            tenant_pb2_grpc.TenantServiceStub(channel),
-            platform.admin_metadata,
-        )
-    finally:
-        channel.close()
-        own.stop()
+    with own_client_tenant(platform, data_dir, url) as running:
+        yield running
 
 
 def refused(call: Callable[[], object], code: grpc.StatusCode) -> str:
