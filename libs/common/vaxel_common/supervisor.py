@@ -139,7 +139,11 @@ class Platform:
                 f"{spec.env_prefix}KAFKA_BOOTSTRAP": self.kafka_bootstrap,
                 f"{spec.env_prefix}LOG_FORMAT": "json",
                 "VAXEL_INTERACTION_LOG_SQLITE_PATH": str(self.data_dir / "interaction-log.sqlite3"),
-                "VAXEL_CLIENT_TENANT_DATABASE_URL": f"sqlite:///{self.data_dir / 'client-tenant.sqlite3'}",
+                # ``extra_env`` may point client-tenant at another database (PostgreSQL in tests).
+                "VAXEL_CLIENT_TENANT_DATABASE_URL": self.extra_env.get(
+                    "VAXEL_CLIENT_TENANT_DATABASE_URL",
+                    f"sqlite:///{self.data_dir / 'client-tenant.sqlite3'}",
+                ),
                 f"{spec.env_prefix}ADMIN_API_KEY": self.admin_key,
             }
         )

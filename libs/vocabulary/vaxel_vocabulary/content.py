@@ -13,7 +13,7 @@ from enum import Enum
 
 from vaxel_common.errors import InvalidArgument
 from vaxel_vocabulary.model import Channel, ServiceLevelFormula
-from vaxel_vocabulary.validation import validate_language
+from vaxel_vocabulary.validation import validate_currency, validate_language
 
 MAX_TEXT = 20_000
 
@@ -91,8 +91,7 @@ def validate_guidelines(text: str) -> None:
 
 
 def validate_contract(contract: ContractVersion) -> None:
-    if len(contract.currency) != 3 or not contract.currency.isalpha() or not contract.currency.isupper():
-        raise InvalidArgument("currency", "ISO 4217 code expected, e.g. 'SEK'")
+    validate_currency("currency", contract.currency)
     if not 0 < contract.target_percent <= 100:
         raise InvalidArgument("target_percent", "must be above 0 and at most 100")
     if not 0 < contract.threshold_seconds <= 30 * 24 * 3600:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, time
+from typing import TypeVar
 
 from google.protobuf import duration_pb2
 
@@ -26,6 +27,7 @@ from vaxel_vocabulary.content import (
     CreditRule,
     FaqEntry,
 )
+from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.model import (
     AfterHoursAction,
     Channel,
@@ -71,11 +73,12 @@ def tenant_to_pb(tenant: Tenant) -> tenant_pb2.Tenant:
 _FORMULA_TO_PB = {
     f: tenant_pb2.ServiceLevelFormula.Value(f"SERVICE_LEVEL_FORMULA_{f.name}") for f in ServiceLevelFormula
 }
-_FORMULA_FROM_PB = {v: k for k, v in _FORMULA_TO_PB.items()}
+_FORMULA_FROM_PB: dict[int, ServiceLevelFormula] = {v: k for k, v in _FORMULA_TO_PB.items()}
 _AFTER_HOURS_TO_PB = {
     a: tenant_pb2.AfterHoursAction.Value(f"AFTER_HOURS_ACTION_{a.name}") for a in AfterHoursAction
 }
-_AFTER_HOURS_FROM_PB = {v: k for k, v in _AFTER_HOURS_TO_PB.items()}
+_AFTER_HOURS_FROM_PB: dict[int, AfterHoursAction] = {v: k for k, v in _AFTER_HOURS_TO_PB.items()}
+E = TypeVar("E")
 _DEFAULTS = Queue("", "", "", (), "", "", 0)
 
 # UpdateQueue mask paths (proto names) -> the Queue attributes they carry.
@@ -93,6 +96,20 @@ QUEUE_MASK_FIELDS: dict[str, tuple[str, ...]] = {
     "after_hours": ("after_hours_action", "after_hours_queue_id", "after_hours_message"),
     "overflow_rules": ("overflow_rules",),
 }
+
+
+def _enum_from_pb(field: str, value: int, known: Mapping[int, E], default: E) -> E:
+    """0 (unspecified) is ``default``; a number the contract does not define is InvalidArgument."""
+    if value == 0:
+        return default
+    if value not in known:
+        raise InvalidArgument(field, f"unknown value {value}")
+    return known[value]
+
+
+def formula_from_pb(field: str, value: int) -> ServiceLevelFormula:
+    """A service-level formula; unspecified is the platform's default."""
+    return _enum_from_pb(field, value, _FORMULA_FROM_PB, _DEFAULTS.service_level_formula)
 
 
 def _seconds(duration: duration_pb2.Duration) -> int:
@@ -143,8 +160,13 @@ def queue_from_pb(message: tenant_pb2.Queue, field: str = "queue") -> Queue:
         targets.append(
             ServiceLevelTarget(channel, t.target_percent, _seconds(t.threshold), t.business_hours_clock)
         )
-    formula = _FORMULA_FROM_PB.get(message.service_level_formula, _DEFAULTS.service_level_formula)
-    action = _AFTER_HOURS_FROM_PB.get(message.after_hours.action, _DEFAULTS.after_hours_action)
+    formula = formula_from_pb(f"{field}.service_level_formula", message.service_level_formula)
+    action = _enum_from_pb(
+        f"{field}.after_hours.action",
+        message.after_hours.action,
+        _AFTER_HOURS_FROM_PB,
+        _DEFAULTS.after_hours_action,
+    )
     return Queue(
         queue_id=message.queue_id,
         tenant_id=message.tenant_id,
@@ -179,7 +201,7 @@ def queue_mask_fields(paths: Sequence[str]) -> list[str]:
     for path in paths:
         if path not in QUEUE_MASK_FIELDS:
             raise InvalidArgument(
-                "update_mask", f"cannot update {path!r}; updatable: {sorted(QUEUE_MASK_FIELDS)}"
+                "update_mask", f"cannot update {excerpt(path)}; updatable: {sorted(QUEUE_MASK_FIELDS)}"
             )
         fields += QUEUE_MASK_FIELDS[path]
     return fields
@@ -195,9 +217,9 @@ def _clock_time(field: str, text: str, *, end: bool) -> time:
     try:
         parsed = time.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(field, f"expected HH:MM, got {text!r}") from None
+        raise InvalidArgument(field, f"expected HH:MM, got {excerpt(text)}") from None
     if len(text) != 5 or (parsed == MIDNIGHT and end):
-        raise InvalidArgument(field, f"expected HH:MM (end of day: 24:00), got {text!r}")
+        raise InvalidArgument(field, f"expected HH:MM (end of day: 24:00), got {excerpt(text)}")
     return parsed
 
 
@@ -228,7 +250,9 @@ def hours_from_pb(message: tenant_pb2.BusinessHours, default_zone: str) -> Busin
         try:
             day_of = date.fromisoformat(exception.date)
         except ValueError:
-            raise InvalidArgument(f"{path}.date", f"expected YYYY-MM-DD, got {exception.date!r}") from None
+            raise InvalidArgument(
+                f"{path}.date", f"expected YYYY-MM-DD, got {excerpt(exception.date)}"
+            ) from None
         exceptions.append(DateException(day_of, tuple(_shifts_from_pb(path, exception.shifts))))
     try:
         return business_hours(
@@ -314,7 +338,7 @@ def parse_date(field: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(field, f"expected YYYY-MM-DD, got {text!r}") from None
+        raise InvalidArgument(field, f"expected YYYY-MM-DD, got {excerpt(text)}") from None
 
 
 def contract_from_pb(tenant_id: str, message: tenant_pb2.ContractVersion) -> ContractVersion:
@@ -329,9 +353,7 @@ def contract_from_pb(tenant_id: str, message: tenant_pb2.ContractVersion) -> Con
         tenant_id=tenant_id,
         effective_from=parse_date("version.effective_from", message.effective_from),
         currency=message.currency,
-        service_level_formula=_FORMULA_FROM_PB.get(
-            message.service_level_formula, _DEFAULTS.service_level_formula
-        ),
+        service_level_formula=formula_from_pb("version.service_level_formula", message.service_level_formula),
         target_percent=message.target_percent,
         threshold_seconds=_seconds(message.threshold),
         rates=tuple(rates),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from vaxel_common.errors import InvalidArgument
+from vaxel_vocabulary.limits import FIELD_LIMITS, MAX_NAME, check_text
 from vaxel_vocabulary.model import AfterHoursAction, Channel, Queue
 from vaxel_vocabulary.validation import validate_language, validate_time_zone
 
@@ -21,8 +22,9 @@ def validate_queue(queue: Queue, known_skills: Collection[str], tenant_queues: C
 
 
 def _basics(queue: Queue) -> None:
-    if not queue.name.strip():
+    if not check_text("name", queue.name, MAX_NAME).strip():
         raise InvalidArgument("name", "required")
+    check_text("after_hours.message", queue.after_hours_message, FIELD_LIMITS["message"], multiline=True)
     if not queue.channels:
         raise InvalidArgument("channels", "at least one channel")
     validate_language("language", queue.language)

@@ -6,8 +6,10 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant import SERVICE_NAME
 from vaxel_client_tenant.adapters.auth import ApiKeyAuthenticator
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
+from vaxel_client_tenant.adapters.outbox import ConfigOutbox, OutboxRelay
 from vaxel_client_tenant.adapters.servicers import AdminServicer, TenantServicer
 from vaxel_client_tenant.adapters.store import SqlTenantRepository
+from vaxel_client_tenant.adapters.writes import Writes
 from vaxel_client_tenant.domain import TenantDirectory
 from vaxel_client_tenant.domain.keys import ApiKeys
 from vaxel_client_tenant.settings import ClientTenantSettings
@@ -24,20 +26,27 @@ def build(settings: ClientTenantSettings) -> ServiceRuntime:
         SERVICE_NAME, settings, authenticator=ApiKeyAuthenticator(keys, settings.admin_api_key)
     )
 
+    outbox = ConfigOutbox(db)
+    relay = OutboxRelay(outbox, runtime.publisher, paused=settings.outbox_relay_paused)
+    writes = Writes(db, outbox, relay, settings.publish_wait_seconds)
+
     async def close() -> None:
+        await relay.stop()
         db.close()
 
+    # Before SERVING: what a previous run committed but did not publish goes out first.
+    runtime.on_ready(relay.start)
     runtime.on_stop(close)
-    config = ConfigPublisher(runtime.publisher)
+    config = ConfigPublisher(outbox)
     services = tenant_pb2.DESCRIPTOR.services_by_name
     runtime.grpc.add(
         tenant_pb2_grpc.add_AdminServiceServicer_to_server,
-        AdminServicer(directory, keys, config),
+        AdminServicer(directory, keys, config, writes),
         services["AdminService"].full_name,
     )
     runtime.grpc.add(
         tenant_pb2_grpc.add_TenantServiceServicer_to_server,
-        TenantServicer(directory, config),
+        TenantServicer(directory, config, writes),
         services["TenantService"].full_name,
     )
     return runtime

@@ -15,3 +15,14 @@ class ClientTenantSettings(ServiceSettings):
     admin_api_key: SecretStr = Field(
         min_length=24, description="the provider ops key for AdminService (and any tenant); required"
     )
+    publish_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="how long a write waits for its events to be published before answering (it is"
+        " committed either way; the outbox relay publishes it later)",
+    )
+    outbox_relay_paused: bool = Field(
+        default=False,
+        description="tests only: the relay publishes nothing (as if the process died after each commit)",
+    )

@@ -1,4 +1,8 @@
-"""gRPC servicers: check the caller's scope, convert the request, call the domain, publish, convert back."""
+"""gRPC servicers: check the caller's scope, convert the request, call the domain, publish, convert back.
+
+Every write RPC runs under ``@write_rpc`` (adapters/writes.py): strings checked first, then one
+transaction for the change, its outbox rows and its idempotency record; the relay publishes after commit.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
+from vaxel_client_tenant.adapters.writes import Writes, write_rpc
 from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
 from vaxel_client_tenant.domain.keys import ApiKey, ApiKeys
 from vaxel_common.auth import current_principal
@@ -45,19 +50,20 @@ def _caller_tenant(requested: str, scope: str) -> str:
 class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     """Provider ops: onboarding client companies, their status and their keys."""
 
-    def __init__(self, directory: TenantDirectory, keys: ApiKeys, config: ConfigPublisher) -> None:
+    def __init__(
+        self, directory: TenantDirectory, keys: ApiKeys, config: ConfigPublisher, writes: Writes
+    ) -> None:
         self._directory = directory
         self._keys = keys
         self._config = config
+        self._writes = writes
 
-    async def _published(self, tenant: Tenant) -> tenant_pb2.Tenant:
+    def _published(self, tenant: Tenant) -> tenant_pb2.Tenant:
         message = tenant_to_pb(tenant)
-        await self._config.changed(
-            tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message
-        )
+        self._config.changed(tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message)
         return message
 
-    async def _published_key(self, key: ApiKey) -> None:
+    def _published_key(self, key: ApiKey) -> None:
         state = tenant_pb2.ApiKeyState(
             key_id=key.key_id,
             tenant_id=key.tenant_id,
@@ -65,10 +71,11 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
             secret_sha256=key.secret_sha256,
             revoked=key.revoked_at is not None,
         )
-        await self._config.changed(
+        self._config.changed(
             key.tenant_id, ConfigEntity.API_KEY, key.key_id, 2 if state.revoked else 1, state
         )
 
+    @write_rpc
     async def CreateTenant(  # noqa: N802  (gRPC method name)
         self, request: tenant_pb2.CreateTenantRequest, context: Context
     ) -> tenant_pb2.CreateTenantResponse:
@@ -76,7 +83,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         tenant = self._directory.create_tenant(
             request.name, request.country, request.time_zone, list(request.languages)
         )
-        return tenant_pb2.CreateTenantResponse(tenant=await self._published(tenant))
+        return tenant_pb2.CreateTenantResponse(tenant=self._published(tenant))
 
     async def GetTenant(  # noqa: N802
         self, request: tenant_pb2.GetTenantRequest, context: Context
@@ -84,41 +91,46 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
         return tenant_pb2.GetTenantResponse(tenant=tenant_to_pb(self._directory.tenant(tenant_id)))
 
+    @write_rpc
     async def SuspendTenant(  # noqa: N802
         self, request: tenant_pb2.SuspendTenantRequest, context: Context
     ) -> tenant_pb2.SuspendTenantResponse:
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.SUSPENDED)
         self._keys.forget()
-        return tenant_pb2.SuspendTenantResponse(tenant=await self._published(tenant))
+        return tenant_pb2.SuspendTenantResponse(tenant=self._published(tenant))
 
+    @write_rpc
     async def ReactivateTenant(  # noqa: N802
         self, request: tenant_pb2.ReactivateTenantRequest, context: Context
     ) -> tenant_pb2.ReactivateTenantResponse:
         current_principal().require(ADMIN)
         tenant = self._directory.set_status(request.tenant_id, TenantStatus.ACTIVE)
         self._keys.forget()
-        return tenant_pb2.ReactivateTenantResponse(tenant=await self._published(tenant))
+        return tenant_pb2.ReactivateTenantResponse(tenant=self._published(tenant))
 
+    @write_rpc
     async def IssueApiKey(  # noqa: N802
         self, request: tenant_pb2.IssueApiKeyRequest, context: Context
     ) -> tenant_pb2.IssueApiKeyResponse:
         current_principal().require(ADMIN)
         key, plaintext = self._keys.issue(request.tenant_id, request.scopes)
-        await self._published_key(key)
+        self._published_key(key)
         return tenant_pb2.IssueApiKeyResponse(key_id=key.key_id, api_key=plaintext, scopes=sorted(key.scopes))
 
+    @write_rpc
     async def RevokeApiKey(  # noqa: N802
         self, request: tenant_pb2.RevokeApiKeyRequest, context: Context
     ) -> tenant_pb2.RevokeApiKeyResponse:
         current_principal().require(ADMIN)
         key = self._keys.revoke(request.key_id)
-        await self._published_key(key)
+        self._published_key(key)
         reply = tenant_pb2.RevokeApiKeyResponse(key_id=key.key_id)
         if key.revoked_at is not None:
             reply.revoked_at.FromDatetime(key.revoked_at)
         return reply
 
+    @write_rpc
     async def SetContractVersion(  # noqa: N802
         self, request: tenant_pb2.SetContractVersionRequest, context: Context
     ) -> tenant_pb2.SetContractVersionResponse:
@@ -126,17 +138,19 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
         contract = self._directory.add_contract_version(contract_from_pb(request.tenant_id, request.version))
         message = contract_to_pb(contract)
         entity = f"{contract.tenant_id}/{contract.effective_from.isoformat()}"
-        await self._config.changed(contract.tenant_id, ConfigEntity.CONTRACT_VERSION, entity, 1, message)
+        self._config.changed(contract.tenant_id, ConfigEntity.CONTRACT_VERSION, entity, 1, message)
         return tenant_pb2.SetContractVersionResponse(version=message)
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     """A client company's own setup."""
 
-    def __init__(self, directory: TenantDirectory, config: ConfigPublisher) -> None:
+    def __init__(self, directory: TenantDirectory, config: ConfigPublisher, writes: Writes) -> None:
         self._directory = directory
         self._config = config
+        self._writes = writes
 
+    @write_rpc
     async def CreateQueue(  # noqa: N802
         self, request: tenant_pb2.CreateQueueRequest, context: Context
     ) -> tenant_pb2.CreateQueueResponse:
@@ -150,8 +164,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             priority=request.priority,
         )
         queue = self._directory.create_configured_queue(tenant_id, draft)
-        return tenant_pb2.CreateQueueResponse(queue=await self._published_queue(queue))
+        return tenant_pb2.CreateQueueResponse(queue=self._published_queue(queue))
 
+    @write_rpc
     async def UpdateQueue(  # noqa: N802
         self, request: tenant_pb2.UpdateQueueRequest, context: Context
     ) -> tenant_pb2.UpdateQueueResponse:
@@ -160,26 +175,28 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         queue = self._directory.update_queue(
             tenant_id, request.queue.queue_id, queue_from_pb(request.queue), fields
         )
-        return tenant_pb2.UpdateQueueResponse(queue=await self._published_queue(queue))
+        return tenant_pb2.UpdateQueueResponse(queue=self._published_queue(queue))
 
+    @write_rpc
     async def DeleteQueue(  # noqa: N802
         self, request: tenant_pb2.DeleteQueueRequest, context: Context
     ) -> tenant_pb2.DeleteQueueResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         points = self._directory.contact_points(tenant_id, request.queue_id)
         queue = self._directory.delete_queue(tenant_id, request.queue_id)
-        await self._config.deleted(tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version + 1)
+        self._config.deleted(tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version + 1)
         for point in points:
-            await self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
+            self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
         return tenant_pb2.DeleteQueueResponse()
 
+    @write_rpc
     async def CreateSkill(  # noqa: N802
         self, request: tenant_pb2.CreateSkillRequest, context: Context
     ) -> tenant_pb2.CreateSkillResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         skill = self._directory.create_skill(tenant_id, request.name, request.description)
         message = skill_to_pb(skill)
-        await self._config.changed(tenant_id, ConfigEntity.SKILL, skill.skill_id, 1, message)
+        self._config.changed(tenant_id, ConfigEntity.SKILL, skill.skill_id, 1, message)
         return tenant_pb2.CreateSkillResponse(skill=message)
 
     async def ListSkills(  # noqa: N802
@@ -189,11 +206,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         skills, token = self._directory.skill_page(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListSkillsResponse(skills=[skill_to_pb(s) for s in skills], next_page_token=token)
 
-    async def _published_queue(self, queue: Queue) -> tenant_pb2.Queue:
+    def _published_queue(self, queue: Queue) -> tenant_pb2.Queue:
         message = queue_to_pb(queue)
-        await self._config.changed(
-            queue.tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version, message
-        )
+        self._config.changed(queue.tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version, message)
         return message
 
     async def GetQueue(  # noqa: N802
@@ -211,6 +226,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         queues, cursor = self._directory.queues(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListQueuesResponse(queues=[queue_to_pb(q) for q in queues], next_page_token=cursor)
 
+    @write_rpc
     async def SetBusinessHours(  # noqa: N802
         self, request: tenant_pb2.SetBusinessHoursRequest, context: Context
     ) -> tenant_pb2.SetBusinessHoursResponse:
@@ -220,7 +236,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             tenant_id, queue.queue_id, hours_from_pb(request.business_hours, queue.time_zone)
         )
         message = hours_to_pb(queue.queue_id, hours)
-        await self._config.changed(tenant_id, ConfigEntity.BUSINESS_HOURS, queue.queue_id, version, message)
+        self._config.changed(tenant_id, ConfigEntity.BUSINESS_HOURS, queue.queue_id, version, message)
         return tenant_pb2.SetBusinessHoursResponse(business_hours=message)
 
     async def GetBusinessHours(  # noqa: N802
@@ -245,6 +261,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             reply.next_closing.FromDatetime(closing)
         return reply
 
+    @write_rpc
     async def CreateContactPoint(  # noqa: N802
         self, request: tenant_pb2.CreateContactPointRequest, context: Context
     ) -> tenant_pb2.CreateContactPointResponse:
@@ -257,7 +274,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             request.country_hint,
         )
         message = contact_point_to_pb(point)
-        await self._config.changed(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 1, message)
+        self._config.changed(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 1, message)
         return tenant_pb2.CreateContactPointResponse(contact_point=message)
 
     async def ListContactPoints(  # noqa: N802
@@ -271,14 +288,16 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             contact_points=[contact_point_to_pb(p) for p in points], next_page_token=token
         )
 
+    @write_rpc
     async def DeleteContactPoint(  # noqa: N802
         self, request: tenant_pb2.DeleteContactPointRequest, context: Context
     ) -> tenant_pb2.DeleteContactPointResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
-        await self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
+        self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
         return tenant_pb2.DeleteContactPointResponse()
 
+    @write_rpc
     async def CreateFaqEntry(  # noqa: N802
         self, request: tenant_pb2.CreateFaqEntryRequest, context: Context
     ) -> tenant_pb2.CreateFaqEntryResponse:
@@ -288,7 +307,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             FaqEntry("", tenant_id, e.language, e.question, e.answer, tuple(e.keywords))
         )
         message = faq_to_pb(entry)
-        await self._config.changed(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 1, message)
+        self._config.changed(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 1, message)
         return tenant_pb2.CreateFaqEntryResponse(entry=message)
 
     async def ListFaqEntries(  # noqa: N802
@@ -302,21 +321,23 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             entries=[faq_to_pb(e) for e in entries], next_page_token=token
         )
 
+    @write_rpc
     async def DeleteFaqEntry(  # noqa: N802
         self, request: tenant_pb2.DeleteFaqEntryRequest, context: Context
     ) -> tenant_pb2.DeleteFaqEntryResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         entry = self._directory.delete_faq(tenant_id, request.faq_id)
-        await self._config.deleted(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 2)
+        self._config.deleted(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 2)
         return tenant_pb2.DeleteFaqEntryResponse()
 
+    @write_rpc
     async def SetCallGuidelines(  # noqa: N802
         self, request: tenant_pb2.SetCallGuidelinesRequest, context: Context
     ) -> tenant_pb2.SetCallGuidelinesResponse:
         tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
         guidelines = self._directory.set_guidelines(tenant_id, request.queue_id, request.text)
         message = guidelines_to_pb(guidelines)
-        await self._config.changed(
+        self._config.changed(
             tenant_id, ConfigEntity.CALL_GUIDELINES, guidelines.queue_id, guidelines.version, message
         )
         return tenant_pb2.SetCallGuidelinesResponse(guidelines=message)
@@ -346,6 +367,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         contract = self._directory.contract_on(tenant_id, on)
         return tenant_pb2.GetEffectiveContractResponse(contract=contract_to_pb(contract))
 
+    @write_rpc
     async def SetDataRetention(  # noqa: N802
         self, request: tenant_pb2.SetDataRetentionRequest, context: Context
     ) -> tenant_pb2.SetDataRetentionResponse:
@@ -353,9 +375,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         tenant = self._directory.set_data_retention(tenant_id, request.days)
         message = tenant_to_pb(tenant)
         # The tenant's full state, as for suspension: interaction-log reads it from the configuration topic.
-        await self._config.changed(
-            tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message
-        )
+        self._config.changed(tenant.tenant_id, ConfigEntity.TENANT, tenant.tenant_id, tenant.version, message)
         return tenant_pb2.SetDataRetentionResponse(tenant=message)
 
     async def GetEffectiveConfiguration(  # noqa: N802

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
+from vaxel_client_tenant.adapters.outbox import OUTBOX_MIGRATIONS
 from vaxel_client_tenant.domain.keys import ApiKey
 from vaxel_common.db import Database, Migration, migrate
 from vaxel_vocabulary.business_hours import BusinessHours, DateException, Shift, business_hours
@@ -119,7 +120,7 @@ _QUEUE_COLUMNS = "queue_id, tenant_id, name, channels, language, time_zone, prio
 class SqlTenantRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        migrate(db, MIGRATIONS)
+        migrate(db, (*MIGRATIONS, *OUTBOX_MIGRATIONS))
 
     def add_tenant(self, tenant: Tenant) -> None:
         with self._db.transaction():

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from vaxel_client_tenant.domain.ports import TenantRepository
-from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from vaxel_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from vaxel_vocabulary.business_hours import BusinessHours, is_open, next_closing, next_opening
 from vaxel_vocabulary.contact_points import ContactKind, ContactPoint, new_contact_point
 from vaxel_vocabulary.content import (
@@ -24,6 +24,7 @@ from vaxel_vocabulary.content import (
     validate_faq,
     validate_guidelines,
 )
+from vaxel_vocabulary.limits import MAX_NAME, check_text, excerpt
 from vaxel_vocabulary.model import (
     MAX_DATA_RETENTION_DAYS,
     Channel,
@@ -34,7 +35,7 @@ from vaxel_vocabulary.model import (
 )
 from vaxel_vocabulary.pagination import decode_token, encode_token, page_size_of, paginate
 from vaxel_vocabulary.queue_rules import validate_queue
-from vaxel_vocabulary.validation import COUNTRY, validate_language, validate_time_zone
+from vaxel_vocabulary.validation import validate_country, validate_language, validate_time_zone
 
 UPDATABLE_QUEUE_FIELDS = frozenset(
     {
@@ -66,10 +67,9 @@ class TenantDirectory:
         self._clock = clock
 
     def create_tenant(self, name: str, country: str, time_zone: str, languages: Sequence[str]) -> Tenant:
-        if not name.strip():
+        if not check_text("name", name, MAX_NAME).strip():
             raise InvalidArgument("name", "required")
-        if not COUNTRY.match(country):
-            raise InvalidArgument("country", "ISO 3166-1 alpha-2 code expected, e.g. 'SE'")
+        validate_country("country", country)
         validate_time_zone("time_zone", time_zone)
         if not languages:
             raise InvalidArgument("languages", "at least one language")
@@ -137,6 +137,7 @@ class TenantDirectory:
             version=1,
         )
         validate_queue(queue, self._skill_ids(tenant_id), self._queue_ids(tenant_id))
+        self._refuse_taken_queue_name(queue)
         self._repository.add_queue(queue)
         return queue
 
@@ -152,8 +153,19 @@ class TenantDirectory:
         if "time_zone" in fields and not updated.time_zone:
             updated = replace(updated, time_zone=self.tenant(tenant_id).time_zone)
         validate_queue(updated, self._skill_ids(tenant_id), self._queue_ids(tenant_id) - {queue_id})
+        self._refuse_taken_queue_name(updated)
         self._repository.update_queue(updated)
         return updated
+
+    def _refuse_taken_queue_name(self, queue: Queue) -> None:
+        """Queue names are unique within a tenant, ignoring case."""
+        taken = (
+            q
+            for q in self._all_queues(queue.tenant_id)
+            if q.queue_id != queue.queue_id and q.name.casefold() == queue.name.strip().casefold()
+        )
+        if next(taken, None) is not None:
+            raise AlreadyExists(f"a queue named {excerpt(queue.name.strip())} exists")
 
     def delete_queue(self, tenant_id: str, queue_id: str) -> Queue:
         """Delete a queue, its hours and contact points; refused while another queue overflows to it."""
@@ -167,11 +179,11 @@ class TenantDirectory:
 
     def create_skill(self, tenant_id: str, name: str, description: str = "") -> Skill:
         self.tenant(tenant_id)
-        clean = name.strip()
-        if not clean or len(clean) > 100:
-            raise InvalidArgument("name", "1 to 100 characters")
-        if any(s.name.lower() == clean.lower() for s in self._repository.skills(tenant_id)):
-            raise InvalidArgument("name", "a skill of that name exists")
+        clean = check_text("name", name, MAX_NAME).strip()
+        if not clean:
+            raise InvalidArgument("name", "required")
+        if any(s.name.casefold() == clean.casefold() for s in self._repository.skills(tenant_id)):
+            raise AlreadyExists(f"a skill named {excerpt(clean)} exists")
         skill = Skill(str(uuid.uuid4()), tenant_id, clean, description.strip())
         self._repository.add_skill(skill)
         return skill
