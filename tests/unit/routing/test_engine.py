@@ -418,19 +418,19 @@ def test_a_replay_makes_the_same_decisions() -> None:  # noqa: PLR0912  (one ran
             w.submit(
                 f"i{step}", rng.choice([Channel.VOICE, Channel.CHAT]), customer_ref=f"c{rng.randint(1, 20)}"
             )
-        elif roll < 0.6 and w.engine._offers:
-            offer = rng.choice(sorted(w.engine._offers.values(), key=lambda o: o.offer_id))
+        elif roll < 0.6 and w.engine.open_offers():
+            offer = rng.choice(sorted(w.engine.open_offers(), key=lambda o: o.offer_id))
             if rng.random() < 0.8:
                 w.do(Accept(offer.agent_id, offer.offer_id))
             else:
                 w.do(Reject(offer.agent_id, offer.offer_id))
         elif roll < 0.8:
-            held = [x for x in w.engine._work.values() if x.state == "connected"]
+            held = [x for x in w.engine.interactions() if x.state == "connected"]
             if held:
                 x = rng.choice(held)
                 w.do(WrapUp(x.agent_id, x.interaction_id, "resolved"))
         elif roll < 0.85:
-            waiting = [x for x in w.engine._work.values() if x.state == "waiting"]
+            waiting = [x for x in w.engine.interactions() if x.state == "waiting"]
             if waiting:
                 w.do(Abandon(rng.choice(waiting).interaction_id, "tele2"))
         else:
