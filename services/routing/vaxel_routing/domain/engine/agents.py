@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument
-from vaxel_routing.domain.commands import Logout, Notice, Outcome, SetPresence
+from vaxel_routing.domain.commands import Logout, Outcome, SetPresence
 from vaxel_routing.domain.engine import eligibility, matching, offers
 from vaxel_routing.domain.engine._state import AgentState, EngineState
 from vaxel_routing.domain.model import AgentProfile, Presence
+from vaxel_routing.domain.notices import AgentLoggedIn, AgentLoggedOut, AgentPresenceChanged
+from vaxel_routing.domain.replies import AgentVersion, LoggedIn
 
 
 def upsert_agent(st: EngineState, profile: AgentProfile, out: Outcome) -> None:
@@ -16,7 +18,7 @@ def upsert_agent(st: EngineState, profile: AgentProfile, out: Outcome) -> None:
         raise InvalidArgument("pool", f"this engine runs pool {st.pool!r}")
     held = st.agents.get(profile.agent_id)
     if held is not None and held.profile.version > profile.version:
-        out.reply["version"] = held.profile.version
+        out.reply = AgentVersion(held.profile.version)
         return
     if held is None:
         held = AgentState(profile=profile, idle_since=st.now)
@@ -31,21 +33,19 @@ def upsert_agent(st: EngineState, profile: AgentProfile, out: Outcome) -> None:
     eligibility.compute_lanes(st, held)
     eligibility.join_lanes(st, held)
     matching.changed(st, held, out)
-    out.reply["version"] = profile.version
+    out.reply = AgentVersion(profile.version)
 
 
 def login(st: EngineState, agent_id: str, out: Outcome) -> None:
     agent = st.agent(agent_id)
     if agent.logged_in:
-        out.reply["presence"] = int(agent.shown_presence())
+        out.reply = LoggedIn(agent.shown_presence())
         return
     agent.presence = Presence.NOT_READY
     eligibility.join_lanes(st, agent)
-    out.notices.append(
-        Notice("agent_logged_in", "", agent_id=agent_id, data={"site_id": agent.profile.site_id})
-    )
+    out.notices.append(AgentLoggedIn(tenant_id="", agent_id=agent_id, site_id=agent.profile.site_id))
     presence_notice(st, agent, out)
-    out.reply["presence"] = int(agent.shown_presence())
+    out.reply = LoggedIn(agent.shown_presence())
 
 
 def logout(st: EngineState, command: Logout, out: Outcome) -> None:
@@ -60,10 +60,8 @@ def logout(st: EngineState, command: Logout, out: Outcome) -> None:
     agent.reason = command.reason
     agent.version += 1
     for interaction_id in list(agent.work):
-        offers.withdraw_offer(st, st.work[interaction_id], "agent logged out", "offer_rejected", out)
-    out.notices.append(
-        Notice("agent_logged_out", "", agent_id=agent.profile.agent_id, data={"reason": command.reason})
-    )
+        offers.withdraw_offer(st, st.work[interaction_id], out, reason="agent logged out")
+    out.notices.append(AgentLoggedOut(tenant_id="", agent_id=agent.profile.agent_id, reason=command.reason))
     presence_notice(st, agent, out)
 
 
@@ -87,11 +85,11 @@ def set_presence(st: EngineState, command: SetPresence, out: Outcome) -> None:
 
 def presence_notice(st: EngineState, agent: AgentState, out: Outcome) -> None:
     out.notices.append(
-        Notice(
-            "agent_presence_changed",
-            "",
+        AgentPresenceChanged(
+            tenant_id="",
             agent_id=agent.profile.agent_id,
-            data={"presence": int(agent.shown_presence()), "reason": agent.reason},
+            presence=agent.shown_presence(),
+            reason=agent.reason,
         )
     )
 

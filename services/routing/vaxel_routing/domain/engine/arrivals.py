@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vaxel_common.errors import InvalidArgument, NotFound
-from vaxel_routing.domain.commands import Abandon, LastAgentWaitOver, Notice, Outcome, Submit
+from vaxel_routing.domain.commands import Abandon, LastAgentWaitOver, Outcome, Submit
 from vaxel_routing.domain.engine import (
     callbacks,
     eligibility,
@@ -16,13 +16,13 @@ from vaxel_routing.domain.engine import (
 )
 from vaxel_routing.domain.engine._state import EngineState, stable_id
 from vaxel_routing.domain.model import Channel, Work
+from vaxel_routing.domain.notices import InteractionAbandoned, InteractionCreated
 
 
 def submit(st: EngineState, command: Submit, out: Outcome) -> None:
     held = st.work.get(command.interaction_id)
     if held is not None:
-        lanes.reply_position(st, held, out)
-        out.reply["duplicate"] = True
+        out.reply = lanes.placement(st, held, duplicate=True)
         return
     queue = eligibility.define_queue(st, command.queue)
     if command.channel not in queue.channels and command.channel is not Channel.CALLBACK:
@@ -45,18 +45,15 @@ def submit(st: EngineState, command: Submit, out: Outcome) -> None:
     )
     st.work[work.interaction_id] = work
     out.notices.append(
-        Notice(
-            "interaction_created",
-            work.tenant_id,
-            work.interaction_id,
-            data={
-                "queue_id": queue.queue_id,
-                "channel": int(command.channel),
-                "language": command.language,
-                "customer_ref": command.customer_ref,
-                "priority": command.priority,
-                "kind": command.kind,
-            },
+        InteractionCreated(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            queue_id=queue.queue_id,
+            channel=command.channel,
+            language=command.language,
+            customer_ref=command.customer_ref,
+            priority=command.priority,
+            work_kind=command.kind,
         )
     )
     if command.not_before > st.now:
@@ -73,7 +70,7 @@ def submit(st: EngineState, command: Submit, out: Outcome) -> None:
             )
         lanes.enqueue(st, work, out)
         widening.arm_overflow(st, work, out)
-    lanes.reply_position(st, work, out)
+    out.reply = lanes.placement(st, work)
 
 
 def tenant_work(st: EngineState, interaction_id: str, tenant_id: str) -> Work:
@@ -99,12 +96,12 @@ def abandon(st: EngineState, command: Abandon, out: Outcome) -> None:
             offers.release(st, agent, work)
             work.offer = None
             out.notices.append(
-                Notice(
-                    "interaction_abandoned",
-                    work.tenant_id,
-                    work.interaction_id,
-                    agent.profile.agent_id,
-                    {"queue_id": work.queue_id, "waited": st.now - work.arrived_at},
+                InteractionAbandoned(
+                    tenant_id=work.tenant_id,
+                    interaction_id=work.interaction_id,
+                    agent_id=agent.profile.agent_id,
+                    queue_id=work.queue_id,
+                    waited=st.now - work.arrived_at,
                 )
             )
             close(st, work)
@@ -113,11 +110,11 @@ def abandon(st: EngineState, command: Abandon, out: Outcome) -> None:
         case _:
             lanes.dequeue(st, work)
             out.notices.append(
-                Notice(
-                    "interaction_abandoned",
-                    work.tenant_id,
-                    work.interaction_id,
-                    data={"queue_id": work.queue_id, "waited": st.now - work.arrived_at},
+                InteractionAbandoned(
+                    tenant_id=work.tenant_id,
+                    interaction_id=work.interaction_id,
+                    queue_id=work.queue_id,
+                    waited=st.now - work.arrived_at,
                 )
             )
             close(st, work)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition
-from vaxel_routing.domain.commands import CallbackDue, Notice, Outcome, RequestCallback
+from vaxel_routing.domain.commands import CallbackDue, Outcome, RequestCallback
 from vaxel_routing.domain.engine import arrivals, lanes, timers
 from vaxel_routing.domain.engine._state import EngineState, stable_id
 from vaxel_routing.domain.model import Channel, Work
+from vaxel_routing.domain.notices import CallbackRequested, CallbackScheduled
 
 
 def request_callback(st: EngineState, command: RequestCallback, out: Outcome) -> None:
@@ -20,28 +21,32 @@ def request_callback(st: EngineState, command: RequestCallback, out: Outcome) ->
     work.kind = "callback"
     work.personal_agent = ""
     out.notices.append(
-        Notice(
-            "callback_requested",
-            work.tenant_id,
-            work.interaction_id,
-            data={"queue_id": work.queue_id, "not_before": command.not_before},
+        CallbackRequested(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            queue_id=work.queue_id,
+            not_before=command.not_before,
         )
     )
     if command.not_before > st.now:
         schedule(st, work, command.not_before, out)
     else:
         out.notices.append(
-            Notice("callback_scheduled", work.tenant_id, work.interaction_id, data={"scheduled_for": st.now})
+            CallbackScheduled(
+                tenant_id=work.tenant_id, interaction_id=work.interaction_id, scheduled_for=st.now
+            )
         )
         lanes.enqueue(st, work, out)
-    lanes.reply_position(st, work, out)
+    out.reply = lanes.placement(st, work)
 
 
 def schedule(st: EngineState, work: Work, not_before: float, out: Outcome) -> None:
     work.state = "scheduled"
     work.not_before = not_before
     out.notices.append(
-        Notice("callback_scheduled", work.tenant_id, work.interaction_id, data={"scheduled_for": not_before})
+        CallbackScheduled(
+            tenant_id=work.tenant_id, interaction_id=work.interaction_id, scheduled_for=not_before
+        )
     )
     timers.arm(
         st, out, not_before, CallbackDue(stable_id("callback-due", work.interaction_id), work.interaction_id)

@@ -8,6 +8,7 @@ each other directly, so a decision costs no more than it did as one class.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -46,7 +47,8 @@ from vaxel_routing.domain.engine import (
     widening,
 )
 from vaxel_routing.domain.engine._state import AgentState, EngineState
-from vaxel_routing.domain.model import HistoryEntry, Offer, RoutingPolicy, Work
+from vaxel_routing.domain.model import HistoryEntry, Offer, Presence, RoutingPolicy, Work
+from vaxel_routing.domain.replies import PoolCounts
 
 
 class RoutingEngine:
@@ -150,18 +152,18 @@ class RoutingEngine:
         """Seconds: the work ahead, times the queue's handle time, over the agents staffed for it."""
         return lanes.estimated_wait(self._state, work)
 
-    def snapshot(self) -> dict[str, int]:
+    def snapshot(self) -> PoolCounts:
         """Counts for the live view and metrics."""
-        by_presence: dict[str, int] = {}
-        for agent in self._state.agents.values():
-            name = agent.shown_presence().name.lower()
-            by_presence[name] = by_presence.get(name, 0) + 1
-        return {
-            "waiting": self.waiting_count(),
-            "offered": len(self._state.offers),
-            "agents": len(self._state.agents),
-            **{f"agents_{k}": v for k, v in sorted(by_presence.items())},
-        }
+        st = self._state
+        by_presence = Counter(agent.shown_presence() for agent in st.agents.values())
+        return PoolCounts(
+            waiting=self.waiting_count(),
+            offered=len(st.offers),
+            agents=len(st.agents),
+            by_presence=tuple(
+                (presence, by_presence[presence]) for presence in Presence if presence in by_presence
+            ),
+        )
 
 
 __all__ = ["RoutingEngine"]

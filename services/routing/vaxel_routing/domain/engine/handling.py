@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import deque
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from vaxel_routing.domain.commands import End, Notice, Outcome, Submit, WrapUp, WrapUpExpired
+from vaxel_routing.domain.commands import End, Outcome, Submit, WrapUp, WrapUpExpired
 from vaxel_routing.domain.engine import arrivals, matching, offers, timers
 from vaxel_routing.domain.engine._state import MAX_CUSTOMERS_REMEMBERED, AgentState, EngineState, stable_id
 from vaxel_routing.domain.model import Channel, HistoryEntry, Work
+from vaxel_routing.domain.notices import InteractionEnded, InteractionWrappedUp
 
 
 def held(st: EngineState, agent_id: str, interaction_id: str, *states: str) -> tuple[AgentState, Work]:
@@ -35,12 +36,11 @@ def end_work(st: EngineState, agent: AgentState, work: Work, reason: str, out: O
     work.state = "wrap_up"
     work.ended_at = st.now
     out.notices.append(
-        Notice(
-            "interaction_ended",
-            work.tenant_id,
-            work.interaction_id,
-            agent.profile.agent_id,
-            {"reason": reason},
+        InteractionEnded(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent.profile.agent_id,
+            reason=reason,
         )
     )
     timers.arm(
@@ -82,17 +82,14 @@ def finish(
     st.timers.pop(stable_id("wrap-up", work.interaction_id), None)
     work.state = "done"
     out.notices.append(
-        Notice(
-            "interaction_wrapped_up",
-            work.tenant_id,
-            work.interaction_id,
-            agent.profile.agent_id,
-            {
-                "disposition": disposition,
-                "tags": list(tags),
-                "notes": notes,
-                "follow_up_callback_at": follow_up_at,
-            },
+        InteractionWrappedUp(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent.profile.agent_id,
+            disposition=disposition,
+            tags=tags,
+            notes=notes,
+            follow_up_callback_at=follow_up_at,
         )
     )
     handled = st.now - work.connected_at
@@ -116,7 +113,7 @@ def finish(
             ),
             out,
         )
-        out.reply.clear()
+        out.reply = None  # the wrap-up answers nothing about the follow-up
     matching.changed(st, agent, out)
 
 

@@ -9,10 +9,12 @@ work keeps its place through rejects, overflow and callbacks.
 
 from __future__ import annotations
 
-from vaxel_routing.domain.commands import Notice, Outcome
+from vaxel_routing.domain.commands import Outcome
 from vaxel_routing.domain.engine import matching, offers
 from vaxel_routing.domain.engine._state import EngineState, Lane, LaneState
 from vaxel_routing.domain.model import DEFAULT_CAPACITY, DEFAULT_HANDLE_SECONDS, Channel, QueueSpec, Work
+from vaxel_routing.domain.notices import InteractionQueued
+from vaxel_routing.domain.replies import Placement
 
 
 def waiting_count(st: EngineState) -> int:
@@ -51,11 +53,12 @@ def deadline(st: EngineState, queue: QueueSpec, channel: Channel, arrived: float
     return arrived + queue.threshold(channel) - boost
 
 
-def reply_position(st: EngineState, work: Work, out: Outcome) -> None:
+def placement(st: EngineState, work: Work, *, duplicate: bool = False) -> Placement:
+    """Where the work stands: the reply to its submission or to a callback request."""
     queue = st.queues.get(work.queue_id)
     position = position_of(st, work)
     wait = wait_at(st, work, position) if work.state == "waiting" else estimated_wait(st, work)
-    out.reply.update(
+    return Placement(
         interaction_id=work.interaction_id,
         state=work.state,
         position=position,
@@ -67,6 +70,7 @@ def reply_position(st: EngineState, work: Work, out: Outcome) -> None:
             and work.state == "waiting"
             and wait > queue.callback_offer_after_seconds
         ),
+        duplicate=duplicate,
     )
 
 
@@ -99,15 +103,12 @@ def enqueue(st: EngineState, work: Work, out: Outcome, *, notify: bool = True) -
 def queued_notice(st: EngineState, work: Work, out: Outcome) -> None:
     position = position_of(st, work)
     out.notices.append(
-        Notice(
-            "interaction_queued",
-            work.tenant_id,
-            work.interaction_id,
-            data={
-                "queue_id": work.queue_id,
-                "position": position,
-                "estimated_wait": wait_at(st, work, position),
-            },
+        InteractionQueued(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            queue_id=work.queue_id,
+            position=position,
+            estimated_wait=wait_at(st, work, position),
         )
     )
 
@@ -125,9 +126,9 @@ __all__ = [
     "handle_seconds",
     "lane_of",
     "lane_state",
+    "placement",
     "position_of",
     "queued_notice",
-    "reply_position",
     "wait_at",
     "waiting_count",
 ]

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, NotFound, PermissionDenied
-from vaxel_routing.domain.commands import Accept, Notice, OfferExpired, Outcome, Reject
+from vaxel_routing.domain.commands import Accept, OfferExpired, Outcome, Reject
 from vaxel_routing.domain.engine import agents, lanes, matching, timers, widening
 from vaxel_routing.domain.engine._state import MAX_CLOSED_OFFERS, AgentState, EngineState, stable_id
 from vaxel_routing.domain.model import Channel, Offer, Presence, Work
+from vaxel_routing.domain.notices import (
+    CallbackDialled,
+    InteractionConnected,
+    InteractionOffered,
+    OfferAccepted,
+    OfferRejected,
+    OfferTimedOut,
+)
+from vaxel_routing.domain.replies import Accepted
 
 
 def make_offer(st: EngineState, work: Work, agent: AgentState, out: Outcome) -> None:
@@ -25,12 +34,13 @@ def make_offer(st: EngineState, work: Work, agent: AgentState, out: Outcome) -> 
     agent.work[work.interaction_id] = None
     agent.load[work.channel] = agent.load.get(work.channel, 0) + 1
     out.notices.append(
-        Notice(
-            "interaction_offered",
-            work.tenant_id,
-            work.interaction_id,
-            agent.profile.agent_id,
-            data={"offer_id": offer.offer_id, "expires_at": offer.expires_at, "attempt": offer.attempt},
+        InteractionOffered(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent.profile.agent_id,
+            offer_id=offer.offer_id,
+            expires_at=offer.expires_at,
+            attempt=offer.attempt,
         )
     )
     timers.arm(
@@ -64,25 +74,21 @@ def accept(st: EngineState, command: Accept, out: Outcome) -> None:
     work.state = "connected"
     work.agent_id = agent.profile.agent_id
     work.connected_at = st.now
-    data: dict[str, object] = {"offer_id": offer.offer_id}
-    out.notices.append(
-        Notice("offer_accepted", work.tenant_id, work.interaction_id, agent.profile.agent_id, data)
-    )
-    kind = "callback_dialled" if work.channel is Channel.CALLBACK else "interaction_connected"
-    out.notices.append(
-        Notice(
-            kind,
-            work.tenant_id,
-            work.interaction_id,
-            agent.profile.agent_id,
-            {"agent_id": agent.profile.agent_id} if kind == "callback_dialled" else data,
+    tenant_id, interaction_id, agent_id = work.tenant_id, work.interaction_id, agent.profile.agent_id
+    notices = out.notices
+    notices.append(
+        OfferAccepted(
+            tenant_id=tenant_id, interaction_id=interaction_id, agent_id=agent_id, offer_id=offer.offer_id
         )
     )
-    out.reply["interaction_id"] = work.interaction_id
-    if kind == "callback_dialled":
-        out.notices.append(
-            Notice("interaction_connected", work.tenant_id, work.interaction_id, agent.profile.agent_id, data)
+    if work.channel is Channel.CALLBACK:  # the agent dials the customer, then they are connected
+        notices.append(CallbackDialled(tenant_id=tenant_id, interaction_id=interaction_id, agent_id=agent_id))
+    notices.append(
+        InteractionConnected(
+            tenant_id=tenant_id, interaction_id=interaction_id, agent_id=agent_id, offer_id=offer.offer_id
         )
+    )
+    out.reply = Accepted(interaction_id)
 
 
 def close_offer(st: EngineState, offer: Offer, how: str) -> None:
@@ -95,24 +101,40 @@ def close_offer(st: EngineState, offer: Offer, how: str) -> None:
 
 def reject(st: EngineState, command: Reject, out: Outcome) -> None:
     agent, _, work = own_offer(st, command.agent_id, command.offer_id)
-    withdraw_offer(st, work, command.reason or "rejected", "offer_rejected", out)
+    withdraw_offer(st, work, out, reason=command.reason or "rejected")
     matching.changed(st, agent, out)
 
 
-def withdraw_offer(st: EngineState, work: Work, reason: str, kind: str, out: Outcome) -> AgentState:
-    """Take an open offer back: the agent's room returns, the work goes back to its place."""
+def withdraw_offer(
+    st: EngineState, work: Work, out: Outcome, *, reason: str = "", timed_out: bool = False
+) -> AgentState:
+    """Take an open offer back (rejected for ``reason``, or ``timed_out``): the agent's room returns,
+    the work goes back to its place."""
     offer = work.offer
     if offer is None:  # pragma: no cover  (callers check the state)
         raise FailedPrecondition("no open offer")
-    close_offer(st, offer, "rejected" if kind == "offer_rejected" else "expired")
+    close_offer(st, offer, "expired" if timed_out else "rejected")
     agent = st.agents[offer.agent_id]
     release(st, agent, work)
     work.offer = None
     work.excluded[agent.profile.agent_id] = None
-    data: dict[str, object] = {"offer_id": offer.offer_id}
-    if kind == "offer_rejected":
-        data["reason"] = reason
-    out.notices.append(Notice(kind, work.tenant_id, work.interaction_id, agent.profile.agent_id, data))
+    agent_id = agent.profile.agent_id
+    out.notices.append(
+        OfferTimedOut(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent_id,
+            offer_id=offer.offer_id,
+        )
+        if timed_out
+        else OfferRejected(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent_id,
+            offer_id=offer.offer_id,
+            reason=reason,
+        )
+    )
     if work.personal_agent == agent.profile.agent_id:
         work.personal_agent = ""
     work.state = "waiting"
@@ -145,7 +167,7 @@ def offer_expired(st: EngineState, command: OfferExpired, out: Outcome) -> None:
     offer = st.offers.get(command.offer_id)
     if offer is None:
         return
-    agent = withdraw_offer(st, st.work[offer.interaction_id], "no answer", "offer_timed_out", out)
+    agent = withdraw_offer(st, st.work[offer.interaction_id], out, timed_out=True)
     if st.policy.not_ready_after_missed_offer and agent.presence is Presence.AVAILABLE:
         agent.presence = Presence.NOT_READY
         agent.reason = "missed offer"

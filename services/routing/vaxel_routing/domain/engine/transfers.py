@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from vaxel_routing.domain.commands import Notice, Outcome, Transfer
+from vaxel_routing.domain.commands import Outcome, Transfer
 from vaxel_routing.domain.engine import eligibility, handling, lanes, matching, offers
 from vaxel_routing.domain.engine._state import EngineState
 from vaxel_routing.domain.model import Channel
+from vaxel_routing.domain.notices import InteractionTransferred
 
 
 def transfer(st: EngineState, command: Transfer, out: Outcome) -> None:
@@ -26,15 +27,12 @@ def transfer(st: EngineState, command: Transfer, out: Outcome) -> None:
         if work.channel not in queue.channels and work.channel is not Channel.CALLBACK:
             raise InvalidArgument("to_queue_id", "the queue does not serve this channel")
     out.notices.append(
-        Notice(
-            "interaction_transferred",
-            work.tenant_id,
-            work.interaction_id,
-            agent.profile.agent_id,
-            {
-                "to_queue_id": command.to_queue.queue_id if command.to_queue else "",
-                "to_agent_id": command.to_agent_id,
-            },
+        InteractionTransferred(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent.profile.agent_id,
+            to_queue_id=command.to_queue.queue_id if command.to_queue else "",
+            to_agent_id=command.to_agent_id,
         )
     )
     offers.release(st, agent, work)

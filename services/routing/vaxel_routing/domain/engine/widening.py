@@ -4,10 +4,11 @@ after their waits; and the end of the wait for the customer's last agent.
 
 from __future__ import annotations
 
-from vaxel_routing.domain.commands import LastAgentWaitOver, Notice, Outcome, Widen
+from vaxel_routing.domain.commands import LastAgentWaitOver, Outcome, Widen
 from vaxel_routing.domain.engine import lanes, timers
 from vaxel_routing.domain.engine._state import MAX_QUEUE_MOVES, EngineState, stable_id
 from vaxel_routing.domain.model import Work
+from vaxel_routing.domain.notices import InteractionTransferred
 
 
 def arm_overflow(st: EngineState, work: Work, out: Outcome) -> None:
@@ -59,11 +60,8 @@ def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
             if target is None or work.moves >= MAX_QUEUE_MOVES or target.tenant_id != work.tenant_id:
                 continue
             out.notices.append(
-                Notice(
-                    "interaction_transferred",
-                    work.tenant_id,
-                    work.interaction_id,
-                    data={"to_queue_id": target.queue_id, "to_agent_id": ""},
+                InteractionTransferred(
+                    tenant_id=work.tenant_id, interaction_id=work.interaction_id, to_queue_id=target.queue_id
                 )
             )
             work.queue_id = target.queue_id
