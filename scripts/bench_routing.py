@@ -91,9 +91,7 @@ class _Load:
         self.engine.apply(WrapUp(agent_id, interaction_id, "ok"), self.now)
 
     def accept_first(self) -> None:
-        for offer in (
-            list(self.engine._offers.values())[:1] if self.held else list(self.engine._offers.values())
-        ):
+        for offer in self.engine.open_offers()[:1] if self.held else self.engine.open_offers():
             self.engine.apply(Accept(offer.agent_id, offer.offer_id), self.now)
             self.held.append((offer.agent_id, offer.interaction_id))
 

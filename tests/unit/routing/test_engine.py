@@ -35,6 +35,7 @@ from vaxel_routing.domain.model import (
     SkillRequirement,
     Strategy,
 )
+from vaxel_routing.domain.notices import InteractionAbandoned, InteractionOffered
 
 T0 = 1_800_000_000.0
 
@@ -90,14 +91,14 @@ class World:
     ) -> Outcome:
         return self.do(Submit(iid, queue, channel, language="sv-SE", **kw), after=1.0)  # type: ignore[arg-type]
 
-    def offers(self, agent_id: str = "") -> list[Notice]:
+    def offers(self, agent_id: str = "") -> list[InteractionOffered]:
         return [
             n
             for n in self.notices
-            if n.kind == "interaction_offered" and (not agent_id or n.agent_id == agent_id)
+            if isinstance(n, InteractionOffered) and (not agent_id or n.agent_id == agent_id)
         ]
 
-    def last_offer(self, iid: str) -> Notice:
+    def last_offer(self, iid: str) -> InteractionOffered:
         return [n for n in self.offers() if n.interaction_id == iid][-1]
 
     def fire_due(self, until: float) -> None:
@@ -142,7 +143,7 @@ def test_accept_connects_and_wrap_up_frees_the_agent_for_the_next() -> None:
     w.submit("i1")
     w.submit("i2")
     offer = w.last_offer("i1")
-    w.do(Accept("anna", str(offer.data["offer_id"])))
+    w.do(Accept("anna", offer.offer_id))
     assert w.engine.work("i1").state == "connected"  # type: ignore[union-attr]
     w.do(End("anna", "i1"), after=100)
     assert len(w.offers()) == 1  # wrap-up holds the slot
@@ -168,7 +169,7 @@ def test_timers_cancelled_by_accept_and_wrap_up_are_no_longer_armed() -> None:
     expiry = [t.command.timer_id for t in out.timers]
     assert expiry
     assert all(w.engine.timer_armed(t) for t in expiry)
-    w.do(Accept("anna", str(w.last_offer("i1").data["offer_id"])))
+    w.do(Accept("anna", w.last_offer("i1").offer_id))
     assert not any(w.engine.timer_armed(t) for t in expiry)
     ended = w.do(End("anna", "i1"), after=10)
     wrap = [t.command.timer_id for t in ended.timers]
@@ -183,11 +184,11 @@ def test_reject_reoffers_to_the_next_agent_keeping_the_place() -> None:
     w.ready(agent("anna"), agent("bo"))
     w.submit("i1")
     first = w.last_offer("i1")
-    w.do(Reject("anna", str(first.data["offer_id"]), "wrong language"))
+    w.do(Reject("anna", first.offer_id, "wrong language"))
     second = w.last_offer("i1")
     assert second.agent_id == "bo"
-    assert second.data["attempt"] == 2
-    assert second.data["offer_id"] != first.data["offer_id"]
+    assert second.attempt == 2
+    assert second.offer_id != first.offer_id
 
 
 def test_an_unanswered_offer_times_out_and_the_agent_goes_not_ready() -> None:
@@ -204,7 +205,7 @@ def test_offer_errors_are_clear() -> None:
     w = World()
     w.ready(agent("anna"), agent("bo"))
     w.submit("i1")
-    offer_id = str(w.last_offer("i1").data["offer_id"])
+    offer_id = w.last_offer("i1").offer_id
     with pytest.raises(PermissionDenied):
         w.do(Accept("bo", offer_id))
     with pytest.raises(NotFound):
@@ -310,9 +311,9 @@ def test_callback_offered_when_the_wait_is_long_and_it_keeps_its_place() -> None
     w = World()
     w.ready(agent("anna"))
     w.do(SetPresence("anna", Presence.BREAK, "training"))
-    replies = [w.submit(f"i{i}").reply for i in range(3)]
-    assert replies[2]["position"] == 3
-    assert replies[2]["callback_offered"] is True  # 3 x 240 s over 1 agent > 120 s
+    replies = [w.submit(f"i{i}").placement() for i in range(3)]
+    assert replies[2].position == 3
+    assert replies[2].callback_offered is True  # 3 x 240 s over 1 agent > 120 s
     w.do(RequestCallback("i0", "tele2"))
     w.do(SetPresence("anna", Presence.AVAILABLE))
     assert w.offers()[0].interaction_id == "i0"  # first in line still, now as a callback
@@ -335,9 +336,9 @@ def test_abandon_while_waiting_and_while_offered() -> None:
     w.submit("i2")
     w.do(Abandon("i2", "tele2"), after=30)
     w.do(Abandon("i1", "tele2"), after=1)
-    abandoned = [n for n in w.notices if n.kind == "interaction_abandoned"]
+    abandoned = [n for n in w.notices if isinstance(n, InteractionAbandoned)]
     assert [n.interaction_id for n in abandoned] == ["i2", "i1"]
-    assert abandoned[0].data["waited"] == pytest.approx(30)
+    assert abandoned[0].waited == pytest.approx(30)
     assert w.engine.agent("anna").occupancy() == 0
     with pytest.raises(NotFound):
         w.do(Abandon("i1", "another-tenant"))
@@ -350,10 +351,10 @@ def test_transfer_to_an_agent_and_to_a_queue() -> None:
     w.do(Abandon("seed", "tele2"))
     w.ready(agent("anna"), agent("bo"))
     w.submit("i1")
-    w.do(Accept("anna", str(w.last_offer("i1").data["offer_id"])))
+    w.do(Accept("anna", w.last_offer("i1").offer_id))
     w.do(Transfer("anna", "i1", to_agent_id="bo"))
     assert w.last_offer("i1").agent_id == "bo"
-    w.do(Accept("bo", str(w.last_offer("i1").data["offer_id"])))
+    w.do(Accept("bo", w.last_offer("i1").offer_id))
     w.do(Transfer("bo", "i1", to_queue=other))
     assert w.last_offer("i1").agent_id == "anna"
     with pytest.raises(InvalidArgument):
@@ -368,7 +369,7 @@ def test_logout_needs_wrapped_up_work_and_returns_open_offers() -> None:
     w.do(Logout("anna"))
     assert w.engine.work("i1").state == "waiting"  # type: ignore[union-attr]
     w.do(SetPresence("bo", Presence.AVAILABLE))
-    w.do(Accept("bo", str(w.last_offer("i1").data["offer_id"])))
+    w.do(Accept("bo", w.last_offer("i1").offer_id))
     with pytest.raises(FailedPrecondition):
         w.do(Logout("bo"))
 
@@ -379,8 +380,8 @@ def test_duplicate_commands_change_nothing() -> None:
     w.submit("i1")
     again = w.submit("i1")
     assert again.notices == []
-    assert again.reply["duplicate"] is True
-    offer_id = str(w.last_offer("i1").data["offer_id"])
+    assert again.placement().duplicate is True
+    offer_id = w.last_offer("i1").offer_id
     w.do(Accept("anna", offer_id))
     assert w.do(Accept("anna", offer_id)).notices == []
     w.do(WrapUp("anna", "i1", "resolved"))
@@ -396,7 +397,7 @@ def test_last_agent_routing_within_a_bounded_wait() -> None:
     w.ready(agent("anna"), agent("bo"))
     w.submit("first", customer_ref="cust-1")
     assert w.last_offer("first").agent_id == "anna"
-    w.do(Accept("anna", str(w.last_offer("first").data["offer_id"])))
+    w.do(Accept("anna", w.last_offer("first").offer_id))
     w.do(WrapUp("anna", "first", "resolved"))
     w.do(SetPresence("anna", Presence.BREAK, "coffee"))
     w.submit("second", customer_ref="cust-1")
@@ -418,19 +419,19 @@ def test_a_replay_makes_the_same_decisions() -> None:  # noqa: PLR0912  (one ran
             w.submit(
                 f"i{step}", rng.choice([Channel.VOICE, Channel.CHAT]), customer_ref=f"c{rng.randint(1, 20)}"
             )
-        elif roll < 0.6 and w.engine._offers:
-            offer = rng.choice(sorted(w.engine._offers.values(), key=lambda o: o.offer_id))
+        elif roll < 0.6 and w.engine.open_offers():
+            offer = rng.choice(sorted(w.engine.open_offers(), key=lambda o: o.offer_id))
             if rng.random() < 0.8:
                 w.do(Accept(offer.agent_id, offer.offer_id))
             else:
                 w.do(Reject(offer.agent_id, offer.offer_id))
         elif roll < 0.8:
-            held = [x for x in w.engine._work.values() if x.state == "connected"]
+            held = [x for x in w.engine.interactions() if x.state == "connected"]
             if held:
                 x = rng.choice(held)
                 w.do(WrapUp(x.agent_id, x.interaction_id, "resolved"))
         elif roll < 0.85:
-            waiting = [x for x in w.engine._work.values() if x.state == "waiting"]
+            waiting = [x for x in w.engine.interactions() if x.state == "waiting"]
             if waiting:
                 w.do(Abandon(rng.choice(waiting).interaction_id, "tele2"))
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from vaxel.events.v1 import events_pb2
@@ -12,6 +14,7 @@ from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.errors import InvalidArgument
 from vaxel_routing.domain import commands as c
+from vaxel_routing.domain import notices as n
 from vaxel_routing.domain.model import (
     AgentProfile,
     Channel,
@@ -266,77 +269,80 @@ def timer_input(command: c.TimerCommand) -> inputs_pb2.TimerInput:
     return inputs_pb2.TimerInput(timer_id=command.timer_id, kind=kind, target=command.interaction_id)
 
 
-def notice_payload(notice: c.Notice, record: inputs_pb2.RoutingInput) -> object:  # noqa: PLR0911, PLR0912
+def _seconds(seconds: float) -> Duration:
+    duration = Duration()
+    duration.FromNanoseconds(round(seconds * 1e9))
+    return duration
+
+
+def notice_payload(notice: n.Notice, record: inputs_pb2.RoutingInput) -> Message:  # noqa: PLR0911, PLR0912  (one case per notice)
     """The event payload of a notice; ``record`` is the input that caused it (for the created event's
     contact and subject, which the engine never sees)."""
-    d = notice.data
-    match notice.kind:
-        case "interaction_created":
+    match notice:
+        case n.InteractionCreated():
             created = events_pb2.InteractionCreated(
-                queue_id=str(d["queue_id"]),
-                channel=int(d["channel"]),  # type: ignore[call-overload]
-                language=str(d["language"]),
-                customer_ref=str(d["customer_ref"]),
-                priority=int(d["priority"]),  # type: ignore[call-overload]
-                attributes={"kind": str(d["kind"])},
+                queue_id=notice.queue_id,
+                channel=channel_pb(notice.channel),
+                language=notice.language,
+                customer_ref=notice.customer_ref,
+                priority=notice.priority,
+                attributes={"kind": notice.work_kind},
             )
             if record.WhichOneof("command") == "submit":
                 created.contact.CopyFrom(record.submit.contact)
                 created.subject = record.submit.subject
             return created
-        case "interaction_queued":
-            queued = events_pb2.InteractionQueued(queue_id=str(d["queue_id"]), position=int(d["position"]))  # type: ignore[call-overload]
-            queued.estimated_wait.FromNanoseconds(round(float(d["estimated_wait"]) * 1e9))  # type: ignore[arg-type]
-            return queued
-        case "interaction_offered":
+        case n.InteractionQueued():
+            return events_pb2.InteractionQueued(
+                queue_id=notice.queue_id,
+                position=notice.position,
+                estimated_wait=_seconds(notice.estimated_wait),
+            )
+        case n.InteractionOffered():
             return events_pb2.InteractionOffered(
-                offer_id=str(d["offer_id"]),
-                expires_at=ts(float(d["expires_at"])),  # type: ignore[arg-type]
-                attempt=int(d["attempt"]),  # type: ignore[call-overload]
+                offer_id=notice.offer_id, expires_at=ts(notice.expires_at), attempt=notice.attempt
             )
-        case "offer_accepted":
-            return events_pb2.OfferAccepted(offer_id=str(d["offer_id"]))
-        case "offer_rejected":
-            return events_pb2.OfferRejected(offer_id=str(d["offer_id"]), reason=str(d.get("reason", "")))
-        case "offer_timed_out":
-            return events_pb2.OfferTimedOut(offer_id=str(d["offer_id"]))
-        case "interaction_connected":
-            return events_pb2.InteractionConnected(offer_id=str(d["offer_id"]))
-        case "interaction_transferred":
+        case n.OfferAccepted():
+            return events_pb2.OfferAccepted(offer_id=notice.offer_id)
+        case n.OfferRejected():
+            return events_pb2.OfferRejected(offer_id=notice.offer_id, reason=notice.reason)
+        case n.OfferTimedOut():
+            return events_pb2.OfferTimedOut(offer_id=notice.offer_id)
+        case n.InteractionConnected():
+            return events_pb2.InteractionConnected(offer_id=notice.offer_id)
+        case n.InteractionTransferred():
             return events_pb2.InteractionTransferred(
-                to_queue_id=str(d["to_queue_id"]), to_agent_id=str(d["to_agent_id"])
+                to_queue_id=notice.to_queue_id, to_agent_id=notice.to_agent_id
             )
-        case "interaction_abandoned":
-            abandoned = events_pb2.InteractionAbandoned(queue_id=str(d["queue_id"]))
-            abandoned.waited.FromNanoseconds(round(float(d["waited"]) * 1e9))  # type: ignore[arg-type]
-            return abandoned
-        case "interaction_ended":
-            return events_pb2.InteractionEnded(reason=str(d["reason"]))
-        case "interaction_wrapped_up":
+        case n.InteractionAbandoned():
+            return events_pb2.InteractionAbandoned(queue_id=notice.queue_id, waited=_seconds(notice.waited))
+        case n.InteractionEnded():
+            return events_pb2.InteractionEnded(reason=notice.reason)
+        case n.InteractionWrappedUp():
             wrapped = events_pb2.InteractionWrappedUp(
-                disposition=str(d["disposition"]),
-                tags=[str(t) for t in d["tags"]],  # type: ignore[attr-defined]
-                notes=str(d["notes"]),
+                disposition=notice.disposition, tags=list(notice.tags), notes=notice.notes
             )
-            if d["follow_up_callback_at"]:
-                wrapped.follow_up_callback_at.CopyFrom(ts(float(d["follow_up_callback_at"])))  # type: ignore[arg-type]
+            if notice.follow_up_callback_at:
+                wrapped.follow_up_callback_at.CopyFrom(ts(notice.follow_up_callback_at))
             return wrapped
-        case "callback_requested":
-            requested = events_pb2.CallbackRequested(queue_id=str(d["queue_id"]))
-            if d["not_before"]:
-                requested.not_before.CopyFrom(ts(float(d["not_before"])))  # type: ignore[arg-type]
+        case n.CallbackRequested():
+            requested = events_pb2.CallbackRequested(queue_id=notice.queue_id)
+            if notice.not_before:
+                requested.not_before.CopyFrom(ts(notice.not_before))
             return requested
-        case "callback_scheduled":
-            return events_pb2.CallbackScheduled(scheduled_for=ts(float(d["scheduled_for"])))  # type: ignore[arg-type]
-        case "callback_dialled":
-            return events_pb2.CallbackDialled(agent_id=str(d["agent_id"]))
-        case "agent_logged_in":
-            return events_pb2.AgentLoggedIn(site_id=str(d["site_id"]))
-        case "agent_logged_out":
-            return events_pb2.AgentLoggedOut(reason=str(d["reason"]))
-        case "agent_presence_changed":
-            return events_pb2.AgentPresenceChanged(presence=int(d["presence"]), reason=str(d["reason"]))  # type: ignore[call-overload]
-    raise ValueError(f"no event for notice {notice.kind!r}")
+        case n.CallbackScheduled():
+            return events_pb2.CallbackScheduled(scheduled_for=ts(notice.scheduled_for))
+        case n.CallbackDialled():
+            return events_pb2.CallbackDialled(agent_id=notice.agent_id)
+        case n.AgentLoggedIn():
+            return events_pb2.AgentLoggedIn(site_id=notice.site_id)
+        case n.AgentLoggedOut():
+            return events_pb2.AgentLoggedOut(reason=notice.reason)
+        case n.AgentPresenceChanged():
+            return events_pb2.AgentPresenceChanged(
+                presence=presence_pb(notice.presence), reason=notice.reason
+            )
+    raise TypeError(f"no event for notice {type(notice).__name__}")
 
 
 def offer_to_pb(offer: Offer, work: Work, guidelines: str, history: list[HistoryEntry]) -> routing_pb2.Offer:

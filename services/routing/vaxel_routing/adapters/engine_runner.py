@@ -55,9 +55,10 @@ from vaxel_routing.adapters.converters import (
     work_item_to_pb,
 )
 from vaxel_routing.adapters.desk_hub import DeskHub
+from vaxel_routing.domain import notices as n
 from vaxel_routing.domain.commands import Notice, Outcome, Timer
 from vaxel_routing.domain.engine import RoutingEngine
-from vaxel_routing.domain.model import RoutingPolicy
+from vaxel_routing.domain.model import Presence, RoutingPolicy
 from vaxel_routing.domain.replica import ConfigReplica
 
 GROUP = "vaxel-routing-engine"
@@ -113,11 +114,14 @@ GAUGE_SECONDS = 0.5
 # Offsets are committed at most this often (in the background, once their batch's events are acknowledged).
 COMMIT_SECONDS = 0.1
 
-_OFFER_OUTCOMES = {
-    "interaction_offered": "offered",
-    "offer_accepted": "accepted",
-    "offer_rejected": "rejected",
-    "offer_timed_out": "timed_out",
+# The presences an agent shows (WRAP_UP is not one routing shows): a bounded label set.
+_GAUGED_PRESENCES = (Presence.OFFLINE, Presence.AVAILABLE, Presence.BUSY, Presence.BREAK, Presence.NOT_READY)
+
+_OFFER_OUTCOMES: dict[type[n.Notice], str] = {
+    n.InteractionOffered: "offered",
+    n.OfferAccepted: "accepted",
+    n.OfferRejected: "rejected",
+    n.OfferTimedOut: "timed_out",
 }
 
 
@@ -415,7 +419,7 @@ class EngineRunner:
         for index, notice in enumerate(outcome.notices):
             events.append(self._event(message, index, notice))
             hub_work.append((message.pool, notice))
-            outcome_label = _OFFER_OUTCOMES.get(notice.kind)
+            outcome_label = _OFFER_OUTCOMES.get(type(notice))
             if outcome_label:
                 self._metrics.offers.labels(outcome_label).inc()
         for timer in outcome.timers:
@@ -424,12 +428,12 @@ class EngineRunner:
     def _event(
         self, record: inputs_pb2.RoutingInput, index: int, notice: Notice
     ) -> tuple[str, events_pb2.Event]:
-        if notice.kind == "interaction_created":
+        if isinstance(notice, n.InteractionCreated):
             event_id = deterministic_id(notice.interaction_id, "created")
         else:
             event_id = deterministic_id(record.input_id, str(index))
         event = new_event(
-            notice_payload(notice, record),  # type: ignore[arg-type]
+            notice_payload(notice, record),
             tenant_id=notice.tenant_id or PROVIDER_TENANT_ID,
             producer=SERVICE_NAME,
             interaction_id=notice.interaction_id,
@@ -518,9 +522,9 @@ class EngineRunner:
         if engine is None or not notice.agent_id:
             return
         agent_id = notice.agent_id
-        match notice.kind:
-            case "interaction_offered":
-                offer = engine.offer(str(notice.data["offer_id"]))
+        match notice:
+            case n.InteractionOffered():
+                offer = engine.offer(notice.offer_id)
                 work = engine.work(notice.interaction_id)
                 if offer is not None and work is not None:
                     message = offer_to_pb(
@@ -530,21 +534,17 @@ class EngineRunner:
                         engine.history(work.tenant_id, work.customer_ref) if work.customer_ref else [],
                     )
                     self._hub.send(agent_id, routing_pb2.ConnectResponse(offer=message))
-            case "offer_accepted" | "offer_rejected" | "offer_timed_out":
-                how = {
-                    "offer_accepted": "accepted",
-                    "offer_rejected": "rejected",
-                    "offer_timed_out": "expired",
-                }
-                closed = routing_pb2.OfferClosed(offer_id=str(notice.data["offer_id"]), how=how[notice.kind])
+            case n.OfferAccepted() | n.OfferRejected() | n.OfferTimedOut():
+                how = "expired" if isinstance(notice, n.OfferTimedOut) else _OFFER_OUTCOMES[type(notice)]
+                closed = routing_pb2.OfferClosed(offer_id=notice.offer_id, how=how)
                 self._hub.send(agent_id, routing_pb2.ConnectResponse(offer_closed=closed))
-            case "interaction_abandoned":
+            case n.InteractionAbandoned():
                 left = routing_pb2.CustomerLeft(interaction_id=notice.interaction_id)
                 self._hub.send(agent_id, routing_pb2.ConnectResponse(customer_left=left))
-            case "interaction_ended" if notice.data.get("reason") == "customer_left":
+            case n.InteractionEnded(reason="customer_left"):
                 left = routing_pb2.CustomerLeft(interaction_id=notice.interaction_id)
                 self._hub.send(agent_id, routing_pb2.ConnectResponse(customer_left=left))
-            case "agent_presence_changed":
+            case n.AgentPresenceChanged():
                 self._hub.send(agent_id, routing_pb2.ConnectResponse(state=self.agent_state(pool, agent_id)))
 
     def agent_state(self, pool: str, agent_id: str) -> routing_pb2.AgentState:
@@ -569,10 +569,10 @@ class EngineRunner:
     def _publish_gauges(self) -> None:
         self._gauges_due = time.monotonic() + GAUGE_SECONDS
         for pool, engine in self.engines.items():
-            snapshot = engine.snapshot()
-            self._metrics.waiting.labels(pool).set(snapshot["waiting"])
-            for presence in ("offline", "available", "busy", "break", "not_ready"):
-                self._metrics.agents.labels(pool, presence).set(snapshot.get(f"agents_{presence}", 0))
+            counts = engine.snapshot()
+            self._metrics.waiting.labels(pool).set(counts.waiting)
+            for presence in _GAUGED_PRESENCES:
+                self._metrics.agents.labels(pool, presence.name.lower()).set(counts.agents_in(presence))
 
     async def stop(self) -> None:
         self._stopping = True

@@ -137,19 +137,19 @@ class FrontDoor:
         if admission.not_before is not None:
             submit.not_before.FromDatetime(admission.not_before)
         outcome = await self._runner.execute(self.pool_of(tenant_id), inputs_pb2.RoutingInput(submit=submit))
-        reply = outcome.reply
+        reply = outcome.placement()
         response = routing_pb2.SubmitInteractionResponse(
             interaction_id=interaction_id,
-            position=int(reply.get("position", 0)),  # type: ignore[call-overload]
+            position=reply.position,
             disposition={
                 "queued": routing_pb2.DISPOSITION_QUEUED,
                 "scheduled": routing_pb2.DISPOSITION_SCHEDULED,
                 "overflowed": routing_pb2.DISPOSITION_OVERFLOWED,
             }[admission.disposition],
-            callback_offered=bool(reply.get("callback_offered", False)),
+            callback_offered=reply.callback_offered,
             queue_id=target.queue_id,
         )
-        response.estimated_wait.FromNanoseconds(round(float(reply.get("estimated_wait", 0.0)) * 1e9))  # type: ignore[arg-type]
+        response.estimated_wait.FromNanoseconds(round(reply.estimated_wait * 1e9))
         if admission.next_opening is not None:
             response.next_opening.FromDatetime(admission.next_opening)
         return response

@@ -2,7 +2,8 @@
 
 Every input is a command read, in order, from the routing-inputs log of one pool; its
 ``at`` is when it happened (a timer's due time for timer commands). The engine turns each
-into notices (the events it publishes) and timers (commands to feed back at a later time).
+into notices (the events it publishes, :mod:`vaxel_routing.domain.notices`), timers (commands to
+feed back at a later time) and a reply (:mod:`vaxel_routing.domain.replies`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vaxel_routing.domain.model import AgentProfile, Channel, Presence, QueueSpec
+from vaxel_routing.domain.notices import Notice
+from vaxel_routing.domain.replies import Placement, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,18 +167,6 @@ TimerCommand = OfferExpired | Widen | CallbackDue | WrapUpExpired | LastAgentWai
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
-    """Something that happened, to be published as an event of type ``kind``
-    (the name of the payload field in ``vaxel.events.v1.Event``)."""
-
-    kind: str
-    tenant_id: str
-    interaction_id: str = ""
-    agent_id: str = ""
-    data: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class Timer:
     due: float
     command: TimerCommand
@@ -183,6 +174,40 @@ class Timer:
 
 @dataclass(slots=True)
 class Outcome:
+    """What applying one command gave: events to publish, timers to arm, the answer to its sender."""
+
     notices: list[Notice] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
-    reply: dict[str, object] = field(default_factory=dict)
+    reply: Reply | None = None
+
+    def placement(self) -> Placement:
+        """The answer to a submission or a callback request (TypeError for any other command's)."""
+        if not isinstance(self.reply, Placement):
+            raise TypeError(f"no placement in this outcome ({type(self.reply).__name__})")
+        return self.reply
+
+
+__all__ = [
+    "Abandon",
+    "Accept",
+    "CallbackDue",
+    "Command",
+    "End",
+    "LastAgentWaitOver",
+    "Login",
+    "Logout",
+    "Notice",
+    "OfferExpired",
+    "Outcome",
+    "Reject",
+    "RequestCallback",
+    "SetPresence",
+    "Submit",
+    "Timer",
+    "TimerCommand",
+    "Transfer",
+    "UpsertAgent",
+    "Widen",
+    "WrapUp",
+    "WrapUpExpired",
+]

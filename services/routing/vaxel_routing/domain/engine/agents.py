@@ -1,0 +1,97 @@
+"""Agents and presence: profiles, login, logout, presence changes and their notices."""
+
+from __future__ import annotations
+
+from vaxel_common.errors import FailedPrecondition, InvalidArgument
+from vaxel_routing.domain.commands import Logout, Outcome, SetPresence
+from vaxel_routing.domain.engine import eligibility, matching, offers
+from vaxel_routing.domain.engine._state import AgentState, EngineState
+from vaxel_routing.domain.model import AgentProfile, Presence
+from vaxel_routing.domain.notices import AgentLoggedIn, AgentLoggedOut, AgentPresenceChanged
+from vaxel_routing.domain.replies import AgentVersion, LoggedIn
+
+
+def upsert_agent(st: EngineState, profile: AgentProfile, out: Outcome) -> None:
+    if not profile.agent_id:
+        raise InvalidArgument("agent_id", "required")
+    if profile.pool != st.pool:
+        raise InvalidArgument("pool", f"this engine runs pool {st.pool!r}")
+    held = st.agents.get(profile.agent_id)
+    if held is not None and held.profile.version > profile.version:
+        out.reply = AgentVersion(held.profile.version)
+        return
+    if held is None:
+        held = AgentState(profile=profile, idle_since=st.now)
+        st.agents[profile.agent_id] = held
+    else:
+        eligibility.leave_lanes(st, held)
+        for tenant in held.profile.tenants:
+            st.tenant_agents.get(tenant, {}).pop(profile.agent_id, None)
+        held.profile = profile
+    for tenant in profile.tenants:
+        st.tenant_agents.setdefault(tenant, {})[profile.agent_id] = None
+    eligibility.compute_lanes(st, held)
+    eligibility.join_lanes(st, held)
+    matching.changed(st, held, out)
+    out.reply = AgentVersion(profile.version)
+
+
+def login(st: EngineState, agent_id: str, out: Outcome) -> None:
+    agent = st.agent(agent_id)
+    if agent.logged_in:
+        out.reply = LoggedIn(agent.shown_presence())
+        return
+    agent.presence = Presence.NOT_READY
+    eligibility.join_lanes(st, agent)
+    out.notices.append(AgentLoggedIn(tenant_id="", agent_id=agent_id, site_id=agent.profile.site_id))
+    presence_notice(st, agent, out)
+    out.reply = LoggedIn(agent.shown_presence())
+
+
+def logout(st: EngineState, command: Logout, out: Outcome) -> None:
+    agent = st.agent(command.agent_id)
+    if not agent.logged_in:
+        return
+    held = [i for i in agent.work if st.work[i].state != "offered"]
+    if held:
+        raise FailedPrecondition("finish and wrap up the work you hold before logging out")
+    eligibility.leave_lanes(st, agent)
+    agent.presence = Presence.OFFLINE
+    agent.reason = command.reason
+    agent.version += 1
+    for interaction_id in list(agent.work):
+        offers.withdraw_offer(st, st.work[interaction_id], out, reason="agent logged out")
+    out.notices.append(AgentLoggedOut(tenant_id="", agent_id=agent.profile.agent_id, reason=command.reason))
+    presence_notice(st, agent, out)
+
+
+def set_presence(st: EngineState, command: SetPresence, out: Outcome) -> None:
+    agent = st.agent(command.agent_id)
+    if not agent.logged_in:
+        raise FailedPrecondition("log in first")
+    if command.presence not in (Presence.AVAILABLE, Presence.BREAK, Presence.NOT_READY):
+        raise InvalidArgument("presence", "an agent sets AVAILABLE, BREAK or NOT_READY")
+    if command.presence is Presence.BREAK and not command.reason:
+        raise InvalidArgument("reason", "a break needs a reason")
+    if agent.presence is command.presence and agent.reason == command.reason:
+        return
+    agent.presence = command.presence
+    agent.reason = command.reason
+    if command.presence is Presence.AVAILABLE and not agent.work:
+        agent.idle_since = st.now
+    matching.changed(st, agent, out)
+    presence_notice(st, agent, out)
+
+
+def presence_notice(st: EngineState, agent: AgentState, out: Outcome) -> None:
+    out.notices.append(
+        AgentPresenceChanged(
+            tenant_id="",
+            agent_id=agent.profile.agent_id,
+            presence=agent.shown_presence(),
+            reason=agent.reason,
+        )
+    )
+
+
+__all__ = ["login", "logout", "presence_notice", "set_presence", "upsert_agent"]

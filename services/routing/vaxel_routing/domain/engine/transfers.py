@@ -1,0 +1,53 @@
+"""Transfers: connected work handed to another queue or to one agent."""
+
+from __future__ import annotations
+
+from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from vaxel_routing.domain.commands import Outcome, Transfer
+from vaxel_routing.domain.engine import eligibility, handling, lanes, matching, offers
+from vaxel_routing.domain.engine._state import EngineState
+from vaxel_routing.domain.model import Channel
+from vaxel_routing.domain.notices import InteractionTransferred
+
+
+def transfer(st: EngineState, command: Transfer, out: Outcome) -> None:
+    if (command.to_queue is None) == (not command.to_agent_id):
+        raise InvalidArgument("target", "name exactly one of to_queue_id and to_agent_id")
+    agent, work = handling.held(st, command.agent_id, command.interaction_id, "connected")
+    if command.to_agent_id:
+        target = st.agent(command.to_agent_id)
+        if not target.logged_in:
+            raise FailedPrecondition("the agent is not logged in")
+        if command.to_agent_id == command.agent_id:
+            raise InvalidArgument("to_agent_id", "cannot transfer to yourself")
+    if command.to_queue is not None:
+        if command.to_queue.tenant_id != work.tenant_id:
+            raise NotFound(f"queue {command.to_queue.queue_id!r} not found")
+        queue = eligibility.define_queue(st, command.to_queue)
+        if work.channel not in queue.channels and work.channel is not Channel.CALLBACK:
+            raise InvalidArgument("to_queue_id", "the queue does not serve this channel")
+    out.notices.append(
+        InteractionTransferred(
+            tenant_id=work.tenant_id,
+            interaction_id=work.interaction_id,
+            agent_id=agent.profile.agent_id,
+            to_queue_id=command.to_queue.queue_id if command.to_queue else "",
+            to_agent_id=command.to_agent_id,
+        )
+    )
+    offers.release(st, agent, work)
+    work.agent_id = ""
+    work.excluded = {agent.profile.agent_id: None}
+    if command.to_queue is not None:
+        work.queue_id = command.to_queue.queue_id
+        work.level = 0
+        work.steps_done = 0
+        work.personal_agent = ""
+    else:
+        work.personal_agent = command.to_agent_id
+        work.excluded = {}
+    lanes.enqueue(st, work, out)
+    matching.changed(st, agent, out)
+
+
+__all__ = ["transfer"]
