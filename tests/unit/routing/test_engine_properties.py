@@ -65,6 +65,7 @@ from vaxel_routing.domain.model import (
     Strategy,
     Work,
 )
+from vaxel_routing.domain.replies import PoolCounts
 
 T0 = 1_800_000_000.0
 TENANTS = ("acme", "globex")
@@ -168,7 +169,7 @@ class AgentView:
 class StateView:
     """What the engine shows through its public reads."""
 
-    snapshot: dict[str, int]
+    snapshot: PoolCounts
     timers: list[Timer]
     work: list[tuple[Work | None, int, float]]
     agents: list[AgentView]
@@ -518,7 +519,7 @@ class RoutingTraffic(RuleBasedStateMachine):
         assert self.engine.waiting_count() == waiting, (
             "the lanes hold other work than the waiting interactions"
         )
-        assert self.engine.snapshot()["offered"] == offered, "open offers that no interaction is in"
+        assert self.engine.snapshot().offered == offered, "open offers that no interaction is in"
 
 
 class TestRandomTraffic:
