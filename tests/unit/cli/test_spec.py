@@ -193,7 +193,7 @@ class TestMistakesNameTheField:
         data["contract"]["currency"] = "kronor"
         data["contract"]["rates"].append({"channel": "voice", "unit": "per_interaction", "amount_minor": 5})
         found = problems(data)
-        assert "contract.currency: ISO 4217 code expected, e.g. 'SEK'" in found
+        assert "contract.currency: ISO 4217 code expected, e.g. 'SEK'; got 'kronor'" in found
 
     def test_not_a_mapping_and_not_yaml(self, tmp_path: Path) -> None:
         assert problems(["a list"])[0].startswith("Input should be a valid dictionary")
