@@ -13,13 +13,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from vaxel_common.errors import PermissionDenied, Unauthenticated
+from vaxel_common.errors import InvalidArgument, PermissionDenied, Unauthenticated
 
 __all__ = [
     "AllowAll",
     "Authenticator",
     "Principal",
     "api_key_of",
+    "caller_tenant",
     "current_principal",
     "principal_var",
 ]
@@ -54,6 +55,20 @@ principal_var: ContextVar[Principal] = ContextVar("vaxel_principal", default=ANO
 def current_principal() -> Principal:
     """The caller of the RPC being served."""
     return principal_var.get()
+
+
+def caller_tenant(requested: str, scope: str, *, all_allowed: bool = False) -> str:
+    """The tenant the caller may act on with ``scope``: a tenant key its own, the ops key the one it names.
+
+    PermissionDenied without the scope or for another tenant; INVALID_ARGUMENT naming ``tenant_id`` when
+    the ops key names none (unless ``all_allowed``: then "" means every tenant).
+    """
+    principal = current_principal()
+    principal.require(scope)
+    tenant_id = principal.tenant_scope(requested)
+    if not tenant_id and not all_allowed:
+        raise InvalidArgument("tenant_id", "required with the ops key")
+    return tenant_id
 
 
 class Authenticator(Protocol):

@@ -15,7 +15,7 @@ from vaxel_client_tenant.adapters.config_publisher import ConfigPublisher
 from vaxel_client_tenant.adapters.writes import Writes, write_rpc
 from vaxel_client_tenant.domain import Queue, Tenant, TenantDirectory, TenantStatus
 from vaxel_client_tenant.domain.keys import ApiKey, ApiKeys
-from vaxel_common.auth import current_principal
+from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import NotFound
 from vaxel_common.grpc_server import Context
 from vaxel_vocabulary.content import FaqEntry, effective_contract
@@ -38,13 +38,6 @@ from vaxel_vocabulary.converters import (
 )
 from vaxel_vocabulary.entities import ConfigEntity
 from vaxel_vocabulary.scopes import ADMIN, CONFIG_READ, CONFIG_WRITE, REPORTS_READ
-
-
-def _caller_tenant(requested: str, scope: str) -> str:
-    """The tenant the caller may act on with ``scope`` (its own; ops: the one it names)."""
-    principal = current_principal()
-    principal.require(scope)
-    return principal.tenant_scope(requested)
 
 
 class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
@@ -88,7 +81,7 @@ class AdminServicer(tenant_pb2_grpc.AdminServiceServicer):
     async def GetTenant(  # noqa: N802
         self, request: tenant_pb2.GetTenantRequest, context: Context
     ) -> tenant_pb2.GetTenantResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         return tenant_pb2.GetTenantResponse(tenant=tenant_to_pb(self._directory.tenant(tenant_id)))
 
     @write_rpc
@@ -154,7 +147,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateQueue(  # noqa: N802
         self, request: tenant_pb2.CreateQueueRequest, context: Context
     ) -> tenant_pb2.CreateQueueResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         draft = replace(
             queue_from_pb(request.configuration, "configuration"),
             name=request.name,
@@ -170,7 +163,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def UpdateQueue(  # noqa: N802
         self, request: tenant_pb2.UpdateQueueRequest, context: Context
     ) -> tenant_pb2.UpdateQueueResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         fields = queue_mask_fields(list(request.update_mask.paths))
         queue = self._directory.update_queue(
             tenant_id, request.queue.queue_id, queue_from_pb(request.queue), fields
@@ -181,7 +174,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteQueue(  # noqa: N802
         self, request: tenant_pb2.DeleteQueueRequest, context: Context
     ) -> tenant_pb2.DeleteQueueResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         points = self._directory.contact_points(tenant_id, request.queue_id)
         queue = self._directory.delete_queue(tenant_id, request.queue_id)
         self._config.deleted(tenant_id, ConfigEntity.QUEUE, queue.queue_id, queue.version + 1)
@@ -193,7 +186,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateSkill(  # noqa: N802
         self, request: tenant_pb2.CreateSkillRequest, context: Context
     ) -> tenant_pb2.CreateSkillResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         skill = self._directory.create_skill(tenant_id, request.name, request.description)
         message = skill_to_pb(skill)
         self._config.changed(tenant_id, ConfigEntity.SKILL, skill.skill_id, 1, message)
@@ -202,7 +195,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListSkills(  # noqa: N802
         self, request: tenant_pb2.ListSkillsRequest, context: Context
     ) -> tenant_pb2.ListSkillsResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         skills, token = self._directory.skill_page(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListSkillsResponse(skills=[skill_to_pb(s) for s in skills], next_page_token=token)
 
@@ -214,7 +207,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetQueue(  # noqa: N802
         self, request: tenant_pb2.GetQueueRequest, context: Context
     ) -> tenant_pb2.GetQueueResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         return tenant_pb2.GetQueueResponse(
             queue=queue_to_pb(self._directory.queue(tenant_id, request.queue_id))
         )
@@ -222,7 +215,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListQueues(  # noqa: N802
         self, request: tenant_pb2.ListQueuesRequest, context: Context
     ) -> tenant_pb2.ListQueuesResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         queues, cursor = self._directory.queues(tenant_id, request.page_size, request.page_token)
         return tenant_pb2.ListQueuesResponse(queues=[queue_to_pb(q) for q in queues], next_page_token=cursor)
 
@@ -230,7 +223,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetBusinessHours(  # noqa: N802
         self, request: tenant_pb2.SetBusinessHoursRequest, context: Context
     ) -> tenant_pb2.SetBusinessHoursResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         queue = self._directory.queue(tenant_id, request.business_hours.queue_id)
         hours, version = self._directory.set_business_hours(
             tenant_id, queue.queue_id, hours_from_pb(request.business_hours, queue.time_zone)
@@ -242,7 +235,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetBusinessHours(  # noqa: N802
         self, request: tenant_pb2.GetBusinessHoursRequest, context: Context
     ) -> tenant_pb2.GetBusinessHoursResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         hours = self._directory.business_hours(tenant_id, request.queue_id)
         if hours is None:
             raise NotFound(f"queue {request.queue_id!r} has no business hours (it is always open)")
@@ -251,7 +244,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetQueueOpenState(  # noqa: N802
         self, request: tenant_pb2.GetQueueOpenStateRequest, context: Context
     ) -> tenant_pb2.GetQueueOpenStateResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         at = request.at.ToDatetime(UTC) if request.HasField("at") else datetime.now(UTC)
         is_open, opening, closing = self._directory.open_state(tenant_id, request.queue_id, at)
         reply = tenant_pb2.GetQueueOpenStateResponse(open=is_open)
@@ -265,7 +258,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateContactPoint(  # noqa: N802
         self, request: tenant_pb2.CreateContactPointRequest, context: Context
     ) -> tenant_pb2.CreateContactPointResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.add_contact_point(
             tenant_id,
             request.queue_id,
@@ -280,7 +273,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListContactPoints(  # noqa: N802
         self, request: tenant_pb2.ListContactPointsRequest, context: Context
     ) -> tenant_pb2.ListContactPointsResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         points, token = self._directory.contact_point_page(
             tenant_id, request.queue_id, request.page_size, request.page_token
         )
@@ -292,7 +285,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteContactPoint(  # noqa: N802
         self, request: tenant_pb2.DeleteContactPointRequest, context: Context
     ) -> tenant_pb2.DeleteContactPointResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         point = self._directory.delete_contact_point(tenant_id, request.contact_point_id)
         self._config.deleted(tenant_id, ConfigEntity.CONTACT_POINT, point.contact_point_id, 2)
         return tenant_pb2.DeleteContactPointResponse()
@@ -301,7 +294,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateFaqEntry(  # noqa: N802
         self, request: tenant_pb2.CreateFaqEntryRequest, context: Context
     ) -> tenant_pb2.CreateFaqEntryResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         e = request.entry
         entry = self._directory.add_faq(
             FaqEntry("", tenant_id, e.language, e.question, e.answer, tuple(e.keywords))
@@ -313,7 +306,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListFaqEntries(  # noqa: N802
         self, request: tenant_pb2.ListFaqEntriesRequest, context: Context
     ) -> tenant_pb2.ListFaqEntriesResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         entries, token = self._directory.faq_page(
             tenant_id, request.language, request.page_size, request.page_token
         )
@@ -325,7 +318,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def DeleteFaqEntry(  # noqa: N802
         self, request: tenant_pb2.DeleteFaqEntryRequest, context: Context
     ) -> tenant_pb2.DeleteFaqEntryResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         entry = self._directory.delete_faq(tenant_id, request.faq_id)
         self._config.deleted(tenant_id, ConfigEntity.FAQ_ENTRY, entry.faq_id, 2)
         return tenant_pb2.DeleteFaqEntryResponse()
@@ -334,7 +327,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetCallGuidelines(  # noqa: N802
         self, request: tenant_pb2.SetCallGuidelinesRequest, context: Context
     ) -> tenant_pb2.SetCallGuidelinesResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         guidelines = self._directory.set_guidelines(tenant_id, request.queue_id, request.text)
         message = guidelines_to_pb(guidelines)
         self._config.changed(
@@ -345,21 +338,21 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetCallGuidelines(  # noqa: N802
         self, request: tenant_pb2.GetCallGuidelinesRequest, context: Context
     ) -> tenant_pb2.GetCallGuidelinesResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         guidelines = self._directory.guidelines(tenant_id, request.queue_id)
         return tenant_pb2.GetCallGuidelinesResponse(guidelines=guidelines_to_pb(guidelines))
 
     async def ListContractVersions(  # noqa: N802
         self, request: tenant_pb2.ListContractVersionsRequest, context: Context
     ) -> tenant_pb2.ListContractVersionsResponse:
-        tenant_id = _caller_tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
         history = self._directory.contract_history(tenant_id)
         return tenant_pb2.ListContractVersionsResponse(versions=[contract_to_pb(c) for c in history])
 
     async def GetEffectiveContract(  # noqa: N802
         self, request: tenant_pb2.GetEffectiveContractRequest, context: Context
     ) -> tenant_pb2.GetEffectiveContractResponse:
-        tenant_id = _caller_tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
         if request.date:
             on = parse_date("date", request.date)
         else:
@@ -371,7 +364,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def SetDataRetention(  # noqa: N802
         self, request: tenant_pb2.SetDataRetentionRequest, context: Context
     ) -> tenant_pb2.SetDataRetentionResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_WRITE)
         tenant = self._directory.set_data_retention(tenant_id, request.days)
         message = tenant_to_pb(tenant)
         # The tenant's full state, as for suspension: interaction-log reads it from the configuration topic.
@@ -381,7 +374,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetEffectiveConfiguration(  # noqa: N802
         self, request: tenant_pb2.GetEffectiveConfigurationRequest, context: Context
     ) -> tenant_pb2.GetEffectiveConfigurationResponse:
-        tenant_id = _caller_tenant(request.tenant_id, CONFIG_READ)
+        tenant_id = caller_tenant(request.tenant_id, CONFIG_READ)
         tenant = self._directory.tenant(tenant_id)
         now = datetime.now(UTC)
         reply = tenant_pb2.GetEffectiveConfigurationResponse(

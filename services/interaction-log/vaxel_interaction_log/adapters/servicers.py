@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from google.protobuf.message import Message
 
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
-from vaxel_common.auth import current_principal
+from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import InvalidArgument
 from vaxel_common.grpc_server import Context
 from vaxel_interaction_log.adapters.converters import filter_from_pb, record_to_pb
@@ -35,15 +35,6 @@ from vaxel_vocabulary.scopes import INTERACTIONS_READ, INTERACTIONS_WRITE, REPOR
 __all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "REPORTS_READ", "InteractionLogServicer"]
 
 
-def _tenant(requested: str, scope: str = INTERACTIONS_READ) -> str:
-    principal = current_principal()
-    principal.require(scope)
-    tenant_id = principal.tenant_scope(requested)
-    if not tenant_id:
-        raise InvalidArgument("tenant_id", "required with the ops key")
-    return tenant_id
-
-
 def _when(message: Message, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(UTC) if message.HasField(field) else None
 
@@ -60,13 +51,15 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetInteraction(  # noqa: N802  (gRPC method name)
         self, request: interactions_pb2.GetInteractionRequest, context: Context
     ) -> interactions_pb2.GetInteractionResponse:
-        record = self._queries.get(_tenant(request.tenant_id), request.interaction_id)
+        record = self._queries.get(
+            caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id
+        )
         return interactions_pb2.GetInteractionResponse(interaction=record_to_pb(record))
 
     async def SearchInteractions(  # noqa: N802
         self, request: interactions_pb2.SearchInteractionsRequest, context: Context
     ) -> interactions_pb2.SearchInteractionsResponse:
-        tenant_id = _tenant(request.tenant_id)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
         records, token = self._queries.search(
             tenant_id,
             _when(request, "from"),
@@ -82,7 +75,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetCustomerHistory(  # noqa: N802
         self, request: interactions_pb2.GetCustomerHistoryRequest, context: Context
     ) -> interactions_pb2.GetCustomerHistoryResponse:
-        tenant_id = _tenant(request.tenant_id)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
         records, token = self._queries.customer_history(
             tenant_id, request.customer_ref, request.page_size, request.page_token
         )
@@ -93,7 +86,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def ExportInteractions(  # noqa: N802
         self, request: interactions_pb2.ExportInteractionsRequest, context: Context
     ) -> AsyncIterator[interactions_pb2.ExportInteractionsResponse]:
-        tenant_id = _tenant(request.tenant_id)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
         if request.format not in (
             interactions_pb2.EXPORT_FORMAT_CSV,
             interactions_pb2.EXPORT_FORMAT_JSON_LINES,
@@ -112,21 +105,21 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def EraseCustomer(  # noqa: N802
         self, request: interactions_pb2.EraseCustomerRequest, context: Context
     ) -> interactions_pb2.EraseCustomerResponse:
-        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
         erased = await self._privacy.erase_customer(tenant_id, request.customer_ref)
         return interactions_pb2.EraseCustomerResponse(interactions=erased)
 
     async def RecordSurveyAnswer(  # noqa: N802
         self, request: interactions_pb2.RecordSurveyAnswerRequest, context: Context
     ) -> interactions_pb2.RecordSurveyAnswerResponse:
-        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
         answer = await self._surveys.record(tenant_id, request.interaction_id, request.score, request.comment)
         return answer_to_pb(answer)
 
     async def GetVoiceOfCustomer(  # noqa: N802
         self, request: interactions_pb2.GetVoiceOfCustomerRequest, context: Context
     ) -> interactions_pb2.GetVoiceOfCustomerResponse:
-        tenant_id = _tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
         scopes = current_principal().scopes
         with_comments = INTERACTIONS_READ in scopes or "*" in scopes
         voc_granularity_from_pb(request.granularity)
@@ -144,7 +137,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetUsage(  # noqa: N802
         self, request: interactions_pb2.GetUsageRequest, context: Context
     ) -> interactions_pb2.GetUsageResponse:
-        tenant_id = _tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
         granularity = granularity_from_pb(request.granularity)
         zone, report = self._reports.usage(
             tenant_id, _when(request, "from"), _when(request, "to"), granularity

@@ -10,7 +10,7 @@ from datetime import UTC
 import grpc
 
 from vaxel.routing.v1 import inputs_pb2, routing_pb2, routing_pb2_grpc
-from vaxel_common.auth import current_principal
+from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, VaxelError
 from vaxel_common.grpc_server import Context, status_code_of
 from vaxel_common.logging import get_logger
@@ -23,15 +23,6 @@ from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
 
 
-def _caller_tenant(requested: str, scope: str) -> str:
-    principal = current_principal()
-    principal.require(scope)
-    tenant_id = principal.tenant_scope(requested)
-    if not tenant_id:
-        raise InvalidArgument("tenant_id", "required with the ops key")
-    return tenant_id
-
-
 class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
     def __init__(self, front_door: FrontDoor) -> None:
         self._door = front_door
@@ -39,25 +30,23 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
     async def SubmitInteraction(  # noqa: N802  (gRPC method name)
         self, request: routing_pb2.SubmitInteractionRequest, context: Context
     ) -> routing_pb2.SubmitInteractionResponse:
-        return await self._door.submit(_caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request)
+        return await self._door.submit(caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request)
 
     async def GetInteractionStatus(  # noqa: N802
         self, request: routing_pb2.GetInteractionStatusRequest, context: Context
     ) -> routing_pb2.GetInteractionStatusResponse:
-        return self._door.status(_caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id)
+        return self._door.status(caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id)
 
     async def AbandonInteraction(  # noqa: N802
         self, request: routing_pb2.AbandonInteractionRequest, context: Context
     ) -> routing_pb2.AbandonInteractionResponse:
-        await self._door.abandon(
-            _caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.interaction_id
-        )
+        await self._door.abandon(caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.interaction_id)
         return routing_pb2.AbandonInteractionResponse()
 
     async def RequestCallback(  # noqa: N802
         self, request: routing_pb2.RequestCallbackRequest, context: Context
     ) -> routing_pb2.RequestCallbackResponse:
-        tenant_id = _caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
+        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
         wanted = request.not_before.ToDatetime(UTC) if request.HasField("not_before") else None
         when = await self._door.request_callback(tenant_id, request.interaction_id, wanted)
         response = routing_pb2.RequestCallbackResponse()
@@ -67,7 +56,7 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
     async def GetRoutedQueue(  # noqa: N802
         self, request: routing_pb2.GetRoutedQueueRequest, context: Context
     ) -> routing_pb2.GetRoutedQueueResponse:
-        return self._door.routed_queue(_caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
+        return self._door.routed_queue(caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
 
 
 def _ops_only() -> None:

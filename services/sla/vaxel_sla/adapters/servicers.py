@@ -13,7 +13,7 @@ from datetime import time as clock
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
-from vaxel_common.auth import current_principal
+from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
@@ -30,16 +30,6 @@ from vaxel_vocabulary.validation import validate_time_zone
 __all__ = ["SlaServicer"]
 
 _MAX_PERIOD = timedelta(days=366)
-
-
-def _tenant(requested: str, *, all_allowed: bool = False) -> str:
-    """The tenant the caller may read (``reports:read``); ops name one, or all where allowed."""
-    principal = current_principal()
-    principal.require(REPORTS_READ)
-    tenant_id = principal.tenant_scope(requested)
-    if not tenant_id and not all_allowed:
-        raise InvalidArgument("tenant_id", "required with the ops key")
-    return tenant_id
 
 
 def _minutes(value: int, field: str = "interval_minutes") -> int:
@@ -92,7 +82,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         self._alerts = alerts
 
     def _queue(self, requested_tenant: str, queue_id: str) -> QueueTerms:
-        tenant_id = _tenant(requested_tenant)
+        tenant_id = caller_tenant(requested_tenant, REPORTS_READ)
         if not queue_id:
             raise InvalidArgument("queue_id", "required")
         terms = self._terms.get(tenant_id, queue_id)
@@ -152,7 +142,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def GetComplianceReport(  # noqa: N802
         self, request: sla_pb2.GetComplianceReportRequest, context: Context
     ) -> sla_pb2.GetComplianceReportResponse:
-        tenant_id = _tenant(request.tenant_id)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
         first, last = _period(
             getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
         )
@@ -178,7 +168,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def ListAlerts(  # noqa: N802
         self, request: sla_pb2.ListAlertsRequest, context: Context
     ) -> sla_pb2.ListAlertsResponse:
-        tenant_id = _tenant(request.tenant_id, all_allowed=True)
+        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ, all_allowed=True)
         return sla_pb2.ListAlertsResponse(
             alerts=[alert_to_pb(a) for a in self._alerts.for_tenant(tenant_id or None)]
         )
