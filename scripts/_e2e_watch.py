@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from vaxel_common.kafka import aio_consumer, aio_producer, create_topics
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import AGENT_EVENTS, ALL_TOPICS, INTERACTION_EVENTS, ROUTING_INPUTS, TopicSpec
-from vaxel_routing.adapters.engine_runner import GROUP as ROUTING_GROUP
+from vaxel_routing.adapters.runner import GROUP as ROUTING_GROUP
 
 __all__ = [
     "BROKER",

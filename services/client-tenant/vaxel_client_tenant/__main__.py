@@ -12,6 +12,7 @@ from vaxel_client_tenant.adapters.store import SqlTenantRepository
 from vaxel_client_tenant.adapters.writes import Writes
 from vaxel_client_tenant.domain import TenantDirectory
 from vaxel_client_tenant.domain.keys import ApiKeys
+from vaxel_client_tenant.metrics import ClientTenantMetrics
 from vaxel_client_tenant.settings import ClientTenantSettings
 from vaxel_common.db import connect
 from vaxel_common.service import ServiceRuntime, run_main
@@ -27,7 +28,12 @@ def build(settings: ClientTenantSettings) -> ServiceRuntime:
     )
 
     outbox = ConfigOutbox(db)
-    relay = OutboxRelay(outbox, runtime.publisher, paused=settings.outbox_relay_paused)
+    relay = OutboxRelay(
+        outbox,
+        runtime.publisher,
+        ClientTenantMetrics.create(runtime.registry),
+        paused=settings.outbox_relay_paused,
+    )
     writes = Writes(db, outbox, relay, settings.publish_wait_seconds)
 
     async def close() -> None:

@@ -12,11 +12,12 @@ from vaxel_common.topics import INTERACTION_INBOUND, ROUTING_INPUTS, TENANT_CONF
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.config_replica import ConfigReplicaHandler
 from vaxel_routing.adapters.desk_hub import DeskHub
-from vaxel_routing.adapters.engine_runner import EngineRunner, RoutingMetrics
 from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.inbound import InboundHandler
+from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_routing.adapters.servicers import AgentAdminServicer, AgentDeskServicer, RoutingServicer
 from vaxel_routing.domain import ConfigReplica
+from vaxel_routing.metrics import RoutingMetrics
 from vaxel_routing.settings import RoutingSettings
 
 

@@ -16,9 +16,10 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from tests.fixtures.client_tenant import SPEC, Server, create_tenant_request, own_client_tenant
-from tests.fixtures.platform import eventually, tenant_events
+from tests.fixtures.platform import eventually, sample, scrape, tenant_events
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
+from vaxel_common.db import connect
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import TENANT_CONFIG
 
@@ -135,3 +136,41 @@ def test_idempotency_key(stalled: Server) -> None:
     assert key.api_key
     assert replay.key_id == key.key_id
     assert replay.api_key == "", "the secret is shown once and never kept for a replay"
+
+
+def test_the_unpublished_backlog_is_measured(stalled: Server) -> None:
+    def pending() -> float:
+        url = stalled.platform.processes[SPEC.name].metrics_url
+        return sample(scrape(url), "vaxel_client_tenant_outbox_pending_events")
+
+    md = stalled.md
+    tenant_id = stalled.admin.CreateTenant(
+        create_tenant_request("Backlogged"), metadata=md, timeout=10
+    ).tenant.tenant_id
+    for i in range(2):
+        stalled.tenants.CreateQueue(queue_request(tenant_id, f"Q{i}"), metadata=md)
+    db = connect(stalled.database_url)
+    try:
+        row = db.fetchone("SELECT COUNT(*) FROM config_outbox WHERE published_at IS NULL", ())
+    finally:
+        db.close()
+    unpublished = int(row[0]) if row else 0
+    assert unpublished >= 3, "the tenant and its two queues at least"
+
+    def shows_backlog() -> None:
+        assert pending() == unpublished
+
+    eventually(shows_backlog, timeout=10)
+    assert stalled.platform.stop_service(SPEC.name, signal.SIGKILL) == -signal.SIGKILL
+    stalled.restart({"VAXEL_CLIENT_TENANT_OUTBOX_RELAY_PAUSED": "false"})
+
+    def drained() -> None:
+        assert pending() == 0
+        assert tenant_events(stalled.platform, TENANT_CONFIG.name, {tenant_id})
+
+    eventually(drained, timeout=30)
+    failures = sample(
+        scrape(stalled.platform.processes[SPEC.name].metrics_url),
+        "vaxel_client_tenant_outbox_publish_failures_total",
+    )
+    assert failures == 0, "the broker took every batch"

@@ -15,6 +15,7 @@ import contextlib
 from datetime import UTC, datetime
 
 from vaxel.events.v1 import events_pb2
+from vaxel_client_tenant.metrics import ClientTenantMetrics
 from vaxel_common.db import Database, Migration
 from vaxel_common.logging import get_logger
 from vaxel_common.publisher import EventPublisher
@@ -70,6 +71,10 @@ class ConfigOutbox:
         )
         return [(int(seq), events_pb2.Event.FromString(base64.b64decode(raw))) for seq, raw in rows]
 
+    def count_pending(self) -> int:
+        row = self._db.fetchone("SELECT COUNT(*) FROM config_outbox WHERE published_at IS NULL", ())
+        return int(row[0]) if row else 0
+
     def mark_published(self, up_to: int) -> None:
         with self._db.transaction():
             self._db.execute(
@@ -82,10 +87,17 @@ class OutboxRelay:
     """Publishes the outbox in order; :meth:`flush` lets a write wait for its events."""
 
     def __init__(
-        self, outbox: ConfigOutbox, publisher: EventPublisher, *, paused: bool = False, retry: float = 1.0
+        self,
+        outbox: ConfigOutbox,
+        publisher: EventPublisher,
+        metrics: ClientTenantMetrics,
+        *,
+        paused: bool = False,
+        retry: float = 1.0,
     ) -> None:
         self._outbox = outbox
         self._publisher = publisher
+        self._metrics = metrics
         self._paused = paused
         self._retry = retry
         self._wake = asyncio.Event()
@@ -95,7 +107,9 @@ class OutboxRelay:
 
     async def start(self) -> None:
         """Publish what a previous run committed but did not publish, then keep relaying."""
-        if not self._paused:
+        if self._paused:
+            self._count_pending()
+        else:
             await self._drain()
         self._task = asyncio.create_task(self._run(), name="config-outbox-relay")
 
@@ -121,11 +135,14 @@ class OutboxRelay:
             await self._wake.wait()
             self._wake.clear()
             if self._paused:
+                self._count_pending()
                 continue  # a test-only setting: commits pile up unpublished, as in a crash before publish
             try:
                 await self._drain()
             except Exception:
                 _log.warning("config_outbox_publish_failed", exc_info=True)
+                self._metrics.outbox_failures.inc()
+                self._count_pending()
                 await asyncio.sleep(self._retry)
                 self._wake.set()
 
@@ -137,3 +154,12 @@ class OutboxRelay:
             async with self._published:
                 self._published_seq = last
                 self._published.notify_all()
+        self._metrics.outbox_pending.set(0)  # drained: nothing committed is left unpublished
+
+    def _count_pending(self) -> None:
+        try:
+            pending = self._outbox.count_pending()
+        except Exception:  # the store fails too: the gauge keeps its last value, the relay goes on
+            _log.warning("config_outbox_count_failed", exc_info=True)
+            return
+        self._metrics.outbox_pending.set(pending)

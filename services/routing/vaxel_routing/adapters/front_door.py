@@ -21,7 +21,7 @@ from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.converters import channel_of, channel_pb, ts
-from vaxel_routing.adapters.engine_runner import EngineRunner
+from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_routing.domain.admission import admit, callback_time, match_faq, urgency_of
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.replica import ConfigReplica

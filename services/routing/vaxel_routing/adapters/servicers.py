@@ -16,8 +16,8 @@ from vaxel_common.grpc_server import Context, status_code_of
 from vaxel_common.logging import get_logger
 from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
 from vaxel_routing.adapters.desk_hub import DeskHub
-from vaxel_routing.adapters.engine_runner import EngineRunner
 from vaxel_routing.adapters.front_door import FrontDoor
+from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
