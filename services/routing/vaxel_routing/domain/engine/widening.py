@@ -18,7 +18,7 @@ def arm_overflow(st: EngineState, work: Work, out: Outcome) -> None:
         timers.arm(
             st,
             out,
-            max(st.now, work.arrived_at + step.after_seconds),
+            max(st.now, work.queued_at + step.after_seconds),
             Widen(
                 stable_id("widen", work.interaction_id, work.queue_id, str(work.steps_done)),
                 work.interaction_id,
@@ -46,7 +46,7 @@ def last_agent_wait_over(st: EngineState, command: LastAgentWaitOver, out: Outco
 def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
     """Apply the overflow steps whose time has come; True when the work moved to another queue."""
     moved = False
-    waited = st.now - work.arrived_at
+    waited = st.now - work.queued_at
     while True:
         queue = st.queues[work.queue_id]
         if work.steps_done >= len(queue.overflow):
