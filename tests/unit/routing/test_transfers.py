@@ -7,7 +7,7 @@ import pytest
 
 from vaxel_common.errors import FailedPrecondition
 from vaxel_common.grpc_server import status_code_of
-from vaxel_routing.domain.commands import Abandon, Accept, SetPresence, Transfer, WrapUp
+from vaxel_routing.domain.commands import Abandon, Accept, Logout, SetPresence, Transfer, WrapUp
 from vaxel_routing.domain.errors import Ineligibility, TransferRefused
 from vaxel_routing.domain.model import AgentProfile, Channel, OverflowStep, Presence, QueueSpec
 from vaxel_routing.domain.notices import InteractionTransferred
@@ -124,3 +124,22 @@ class TestTransferToAQueue:
         connected(w, "i1")
         out = w.do(Transfer("anna", "i1", to_queue=TIERED), after=50)
         assert [t.due - w.t for t in out.timers] == [pytest.approx(30)]
+
+
+class TestWaitingForAnAgent:
+    def test_work_waiting_for_an_agent_who_logs_out_goes_back_to_its_queue(self) -> None:
+        w = World()
+        w.ready(agent("anna"), agent("bo"))
+        connected(w, "i1")
+        connected(w, "i2", "bo")
+        w.do(SetPresence("bo", Presence.NOT_READY, "after call"))
+        w.do(Transfer("anna", "i1", to_agent_id="bo"))
+        w.do(SetPresence("anna", Presence.NOT_READY, "coffee"))
+        w.do(WrapUp("bo", "i2"))
+        w.do(Logout("bo"))
+        work = w.engine.work("i1")
+        assert work is not None
+        assert (work.state, work.personal_agent, work.queue_id) == ("waiting", "", "q-support")
+        assert w.engine.position(work) == 1
+        w.do(SetPresence("anna", Presence.AVAILABLE))
+        assert w.last_offer("i1").agent_id == "anna"

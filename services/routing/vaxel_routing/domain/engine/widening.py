@@ -38,9 +38,15 @@ def widen(st: EngineState, command: Widen, out: Outcome) -> None:
 def last_agent_wait_over(st: EngineState, command: LastAgentWaitOver, out: Outcome) -> None:
     work = st.work.get(command.interaction_id)
     if work is not None and work.state == "waiting" and work.personal_agent:
-        lanes.dequeue(st, work)
-        work.personal_agent = ""
-        lanes.enqueue(st, work, out, notify=False)
+        back_to_queue(st, work, out)
+
+
+def back_to_queue(st: EngineState, work: Work, out: Outcome) -> None:
+    """Work waiting for one agent (the customer's last agent, or a transfer to them) stops waiting:
+    it goes to its queue's lane, keeping its place."""
+    lanes.dequeue(st, work)
+    work.personal_agent = ""
+    lanes.enqueue(st, work, out, notify=False)
 
 
 def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
@@ -73,4 +79,4 @@ def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
             work.level = min(work.level + 1, queue.relaxations())
 
 
-__all__ = ["apply_due_steps", "arm_overflow", "last_agent_wait_over", "widen"]
+__all__ = ["apply_due_steps", "arm_overflow", "back_to_queue", "last_agent_wait_over", "widen"]
