@@ -39,6 +39,17 @@ def know_queues(w: World, *queues: QueueSpec) -> None:
         w.do(Abandon("seed-" + queue.queue_id, "tele2"))
 
 
+def transferred_to_busy_bo() -> World:
+    """anna transfers i1 to bo, who is on a call (i2) and then not ready."""
+    w = World()
+    w.ready(agent("anna"), agent("bo"))
+    connected(w, "i1")
+    connected(w, "i2", "bo")
+    w.do(SetPresence("bo", Presence.NOT_READY, "after call"))
+    w.do(Transfer("anna", "i1", to_agent_id="bo"))
+    return w
+
+
 class TestTransferToAnAgent:
     @pytest.mark.parametrize(
         ("profile", "reason"),
@@ -83,12 +94,7 @@ class TestTransferToAnAgent:
         assert w.last_offer("i1").agent_id == "bo"
 
     def test_a_busy_eligible_agent_gets_it_when_they_have_room(self) -> None:
-        w = World()
-        w.ready(agent("anna"), agent("bo"))
-        connected(w, "i1")
-        connected(w, "i2", "bo")
-        w.do(SetPresence("bo", Presence.NOT_READY, "after call"))
-        w.do(Transfer("anna", "i1", to_agent_id="bo"))
+        w = transferred_to_busy_bo()
         work = w.engine.work("i1")
         assert work is not None
         assert (work.state, work.personal_agent) == ("waiting", "bo")
@@ -128,12 +134,7 @@ class TestTransferToAQueue:
 
 class TestWaitingForAnAgent:
     def test_work_waiting_for_an_agent_who_logs_out_goes_back_to_its_queue(self) -> None:
-        w = World()
-        w.ready(agent("anna"), agent("bo"))
-        connected(w, "i1")
-        connected(w, "i2", "bo")
-        w.do(SetPresence("bo", Presence.NOT_READY, "after call"))
-        w.do(Transfer("anna", "i1", to_agent_id="bo"))
+        w = transferred_to_busy_bo()
         w.do(SetPresence("anna", Presence.NOT_READY, "coffee"))
         w.do(WrapUp("bo", "i2"))
         w.do(Logout("bo"))
