@@ -12,7 +12,8 @@ engine replays the log so far and carries on in place of the old one.
 
 After every step: no interaction is with two agents; no agent is over its capacity; every
 interaction is in exactly one of waiting, offered, assigned, ended, and the engine's other
-views (lanes, offers, the agents' work) agree; no event id is used twice. After a replay:
+views (lanes, offers, the agents' work) agree; no event id is used twice; every offer goes to
+an agent who serves the interaction's tenant and language when it is made. After a replay:
 the same events (ids and content), the same timers and errors, input by input, and the
 same state. A command the engine refuses changes nothing.
 """
@@ -65,6 +66,7 @@ from vaxel_routing.domain.model import (
     Strategy,
     Work,
 )
+from vaxel_routing.domain.notices import InteractionOffered
 from vaxel_routing.domain.replies import PoolCounts
 
 T0 = 1_800_000_000.0
@@ -268,11 +270,28 @@ class RoutingTraffic(RuleBasedStateMachine):
             self.event_ids[eid] = input_id
             if notice.interaction_id:
                 self.interactions.setdefault(notice.interaction_id)
+            if isinstance(notice, InteractionOffered):
+                self.offered_to_an_eligible_agent(notice)
         for agent_id in self.agents:
             for work in self.engine.agent_work(agent_id):
                 if work.offer is not None:
                     self.offers.setdefault(work.offer.offer_id, agent_id)
         return applied
+
+    def offered_to_an_eligible_agent(self, offer: InteractionOffered) -> None:
+        """Work is assigned only through offers: each goes to an agent who, when it is made, serves the
+        interaction's tenant and its queue's language (routed, transferred to an agent, or overflowed)."""
+        profile = self.engine.agent(offer.agent_id).profile
+        work = self.engine.work(offer.interaction_id)
+        assert work is not None
+        language = next(q.language for q in QUEUES if q.queue_id == work.queue_id)
+        assert offer.tenant_id == work.tenant_id
+        assert work.tenant_id in profile.tenants, (
+            f"{offer.interaction_id} of {work.tenant_id} offered to {offer.agent_id}, who serves {profile.tenants}"
+        )
+        assert profile.serves_language(language), (
+            f"{offer.interaction_id} in {language} offered to {offer.agent_id}, who speaks {profile.languages}"
+        )
 
     def agent_id(self, n: int) -> str:
         return list(self.agents)[n % len(self.agents)]

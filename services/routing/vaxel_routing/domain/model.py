@@ -212,3 +212,6 @@ class Work:
     priority: int = 0
     steps_done: int = 0
     moves: int = 0
+    queued_at: float = (
+        0.0  # when it joined its queue (arrival, or a transfer into it): overflow counts from here
+    )

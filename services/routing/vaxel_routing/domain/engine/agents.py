@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument
 from vaxel_routing.domain.commands import Logout, Outcome, SetPresence
-from vaxel_routing.domain.engine import eligibility, matching, offers
+from vaxel_routing.domain.engine import eligibility, matching, offers, widening
 from vaxel_routing.domain.engine._state import AgentState, EngineState
-from vaxel_routing.domain.model import AgentProfile, Presence
+from vaxel_routing.domain.model import AgentProfile, Channel, Presence
 from vaxel_routing.domain.notices import AgentLoggedIn, AgentLoggedOut, AgentPresenceChanged
 from vaxel_routing.domain.replies import AgentVersion, LoggedIn
 
@@ -61,6 +61,10 @@ def logout(st: EngineState, command: Logout, out: Outcome) -> None:
     agent.version += 1
     for interaction_id in list(agent.work):
         offers.withdraw_offer(st, st.work[interaction_id], out, reason="agent logged out")
+    for channel in Channel:  # work waiting for this agent alone (transferred to them) waits for others now
+        personal = st.lanes.get(("@" + agent.profile.agent_id, 0, int(channel)))
+        for _, _, interaction_id in list(personal.work) if personal is not None else ():
+            widening.back_to_queue(st, st.work[interaction_id], out)
     out.notices.append(AgentLoggedOut(tenant_id="", agent_id=agent.profile.agent_id, reason=command.reason))
     presence_notice(st, agent, out)
 

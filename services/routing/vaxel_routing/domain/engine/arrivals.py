@@ -68,9 +68,16 @@ def submit(st: EngineState, command: Submit, out: Outcome) -> None:
                 st.now + st.policy.last_agent_wait_seconds,
                 LastAgentWaitOver(stable_id("last-agent", work.interaction_id), work.interaction_id),
             )
-        lanes.enqueue(st, work, out)
-        widening.arm_overflow(st, work, out)
+        join_queue(st, work, out)
     out.reply = lanes.placement(st, work)
+
+
+def join_queue(st: EngineState, work: Work, out: Outcome) -> None:
+    """Work joins its queue as an arrival does (a submission, a transfer into the queue): into its
+    lane, offered at once if an agent is free, with the queue's overflow clock started now."""
+    work.queued_at = st.now
+    lanes.enqueue(st, work, out)
+    widening.arm_overflow(st, work, out)
 
 
 def tenant_work(st: EngineState, interaction_id: str, tenant_id: str) -> Work:
@@ -133,4 +140,4 @@ def close(st: EngineState, work: Work) -> None:
     st.work[work.interaction_id].state = "abandoned"
 
 
-__all__ = ["abandon", "close", "submit", "tenant_work"]
+__all__ = ["abandon", "close", "join_queue", "submit", "tenant_work"]

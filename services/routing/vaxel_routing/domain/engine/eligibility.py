@@ -1,7 +1,9 @@
 """Eligibility: which lanes an agent may take work from, and which queues routing knows.
 
 An agent serves a queue's lane at a relax level when certified for the queue's tenant, speaking
-its language, and at the level's minimum proficiency in every required skill.
+its language, and at the level's minimum proficiency in every required skill. Routing indexes
+agents by these rules (:func:`eligible_lanes`); a transfer to one agent asks the same rules why not
+(:func:`ineligibility`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from vaxel_common.errors import InvalidArgument, NotFound
 from vaxel_routing.domain.engine import lanes, matching
 from vaxel_routing.domain.engine._state import AgentState, EngineState, Lane, LaneState
-from vaxel_routing.domain.model import Channel, QueueSpec, Work
+from vaxel_routing.domain.errors import Ineligibility
+from vaxel_routing.domain.model import AgentProfile, Channel, QueueSpec, Work
 
 
 def compute_lanes(st: EngineState, agent: AgentState) -> None:
@@ -29,19 +32,46 @@ def compute_lanes(st: EngineState, agent: AgentState) -> None:
 
 def eligible_lanes(st: EngineState, agent: AgentState, queue: QueueSpec) -> list[Lane]:
     profile = agent.profile
-    if queue.tenant_id not in profile.tenants or not profile.serves_language(queue.language):
+    if _barrier(profile, queue) is not None:
         return []
     channels = [*dict.fromkeys([*queue.channels, Channel.CALLBACK])]
     served: list[Lane] = []
     for level in range(queue.relaxations() + 1):
-        minimums = queue.minimums(level)
-        if all(profile.proficiency(skill) >= minimum for skill, minimum in minimums):
+        if _skilled(profile, queue, level):
             served += [(queue.queue_id, level, int(ch)) for ch in channels]
     if served:
         agent.skill_score[queue.queue_id] = sum(
             profile.proficiency(r.skill_id) for r in queue.required_skills
         )
     return served
+
+
+def ineligibility(st: EngineState, agent: AgentState, work: Work) -> Ineligibility | None:
+    """Why the agent may not take ``work`` where it stands (its queue, relax level and channel), or
+    None when routing itself could offer it to them: the rules of :func:`eligible_lanes`."""
+    profile = agent.profile
+    queue = st.queues[work.queue_id]
+    barrier = _barrier(profile, queue)
+    if barrier is not None:
+        return barrier
+    if agent.capacity.get(work.channel, 0) <= 0:
+        return Ineligibility.CHANNEL
+    if not _skilled(profile, queue, work.level):
+        return Ineligibility.SKILLS
+    return None
+
+
+def _barrier(profile: AgentProfile, queue: QueueSpec) -> Ineligibility | None:
+    """What keeps the agent out of every lane of the queue: its tenant or its language."""
+    if queue.tenant_id not in profile.tenants:
+        return Ineligibility.TENANT
+    if not profile.serves_language(queue.language):
+        return Ineligibility.LANGUAGE
+    return None
+
+
+def _skilled(profile: AgentProfile, queue: QueueSpec, level: int) -> bool:
+    return all(profile.proficiency(skill) >= minimum for skill, minimum in queue.minimums(level))
 
 
 def join_lanes(st: EngineState, agent: AgentState) -> None:
@@ -91,4 +121,12 @@ def last_agent_for(st: EngineState, work: Work) -> str:
     return agent.profile.agent_id
 
 
-__all__ = ["compute_lanes", "define_queue", "eligible_lanes", "join_lanes", "last_agent_for", "leave_lanes"]
+__all__ = [
+    "compute_lanes",
+    "define_queue",
+    "eligible_lanes",
+    "ineligibility",
+    "join_lanes",
+    "last_agent_for",
+    "leave_lanes",
+]

@@ -1,11 +1,21 @@
-"""Transfers: connected work handed to another queue or to one agent."""
+"""Transfers: connected work handed to another queue or to one agent.
+
+Every transfer is blind: the transferring agent lets go at once (their room returns) and the work
+waits again, keeping the place it earned. To one agent: the agent must be logged in and eligible
+by the rules routing itself applies (tenant, language, channel, skills at the work's relax level;
+:func:`eligibility.ineligibility`), else :class:`TransferRefused` and the agent keeps the work. An
+eligible agent who is busy or not ready gets the offer when they next have room; rejecting it or
+letting it time out sends the work back to its queue. To a queue: the work joins it as an arrival
+does (:func:`arrivals.join_queue`), so the queue's overflow rules count from the transfer.
+"""
 
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from vaxel_routing.domain.commands import Outcome, Transfer
-from vaxel_routing.domain.engine import eligibility, handling, lanes, matching, offers
+from vaxel_routing.domain.engine import arrivals, eligibility, handling, lanes, matching, offers
 from vaxel_routing.domain.engine._state import EngineState
+from vaxel_routing.domain.errors import TransferRefused
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.notices import InteractionTransferred
 
@@ -15,11 +25,14 @@ def transfer(st: EngineState, command: Transfer, out: Outcome) -> None:
         raise InvalidArgument("target", "name exactly one of to_queue_id and to_agent_id")
     agent, work = handling.held(st, command.agent_id, command.interaction_id, "connected")
     if command.to_agent_id:
+        if command.to_agent_id == command.agent_id:
+            raise InvalidArgument("to_agent_id", "cannot transfer to yourself")
         target = st.agent(command.to_agent_id)
         if not target.logged_in:
             raise FailedPrecondition("the agent is not logged in")
-        if command.to_agent_id == command.agent_id:
-            raise InvalidArgument("to_agent_id", "cannot transfer to yourself")
+        refusal = eligibility.ineligibility(st, target, work)
+        if refusal is not None:
+            raise TransferRefused(command.to_agent_id, refusal)
     if command.to_queue is not None:
         if command.to_queue.tenant_id != work.tenant_id:
             raise NotFound(f"queue {command.to_queue.queue_id!r} not found")
@@ -37,16 +50,17 @@ def transfer(st: EngineState, command: Transfer, out: Outcome) -> None:
     )
     offers.release(st, agent, work)
     work.agent_id = ""
-    work.excluded = {agent.profile.agent_id: None}
     if command.to_queue is not None:
+        work.excluded = {agent.profile.agent_id: None}
         work.queue_id = command.to_queue.queue_id
         work.level = 0
         work.steps_done = 0
         work.personal_agent = ""
+        arrivals.join_queue(st, work, out)
     else:
-        work.personal_agent = command.to_agent_id
         work.excluded = {}
-    lanes.enqueue(st, work, out)
+        work.personal_agent = command.to_agent_id
+        lanes.enqueue(st, work, out)
     matching.changed(st, agent, out)
 
 

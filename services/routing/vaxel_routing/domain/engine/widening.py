@@ -18,7 +18,7 @@ def arm_overflow(st: EngineState, work: Work, out: Outcome) -> None:
         timers.arm(
             st,
             out,
-            max(st.now, work.arrived_at + step.after_seconds),
+            max(st.now, work.queued_at + step.after_seconds),
             Widen(
                 stable_id("widen", work.interaction_id, work.queue_id, str(work.steps_done)),
                 work.interaction_id,
@@ -38,15 +38,21 @@ def widen(st: EngineState, command: Widen, out: Outcome) -> None:
 def last_agent_wait_over(st: EngineState, command: LastAgentWaitOver, out: Outcome) -> None:
     work = st.work.get(command.interaction_id)
     if work is not None and work.state == "waiting" and work.personal_agent:
-        lanes.dequeue(st, work)
-        work.personal_agent = ""
-        lanes.enqueue(st, work, out, notify=False)
+        back_to_queue(st, work, out)
+
+
+def back_to_queue(st: EngineState, work: Work, out: Outcome) -> None:
+    """Work waiting for one agent (the customer's last agent, or a transfer to them) stops waiting:
+    it goes to its queue's lane, keeping its place."""
+    lanes.dequeue(st, work)
+    work.personal_agent = ""
+    lanes.enqueue(st, work, out, notify=False)
 
 
 def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
     """Apply the overflow steps whose time has come; True when the work moved to another queue."""
     moved = False
-    waited = st.now - work.arrived_at
+    waited = st.now - work.queued_at
     while True:
         queue = st.queues[work.queue_id]
         if work.steps_done >= len(queue.overflow):
@@ -73,4 +79,4 @@ def apply_due_steps(st: EngineState, work: Work, out: Outcome) -> bool:
             work.level = min(work.level + 1, queue.relaxations())
 
 
-__all__ = ["apply_due_steps", "arm_overflow", "last_agent_wait_over", "widen"]
+__all__ = ["apply_due_steps", "arm_overflow", "back_to_queue", "last_agent_wait_over", "widen"]
