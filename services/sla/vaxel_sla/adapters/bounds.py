@@ -11,7 +11,7 @@ servicer checks the call's deadline between steps (``vaxel_common.deadline``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 from google.protobuf.message import Message
@@ -20,7 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from vaxel.types.v1 import types_pb2
 from vaxel_common.auth import current_principal
 from vaxel_common.errors import InvalidArgument
-from vaxel_vocabulary.limits import check_strings
+from vaxel_vocabulary.limits import FIRST_DAY, LAST_DAY, check_instant, check_strings
 from vaxel_vocabulary.scopes import REPORTS_READ
 
 __all__ = [
@@ -42,14 +42,10 @@ __all__ = [
     "weeks",
 ]
 
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 MAX_PERIOD = timedelta(days=366)
 MAX_HISTORY_WEEKS = 52
 MAX_SITES = 50
 MAX_TENANTS = 1_000
-_FIRST = datetime.combine(FIRST_DAY, clock(0), UTC)
-_LAST = datetime.combine(LAST_DAY + timedelta(days=1), clock(0), UTC)
 
 
 def check_request(request: Message) -> None:
@@ -82,19 +78,12 @@ def weeks(value: int) -> int:
     return value or 4
 
 
-def _instant(stamp: Timestamp, field: str) -> datetime:
-    low, high = int(_FIRST.timestamp()), int(_LAST.timestamp())
-    if not low <= stamp.seconds <= high:
-        raise InvalidArgument(field, f"between {FIRST_DAY} and {LAST_DAY}")
-    return stamp.ToDatetime(UTC)
-
-
 def period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:
     if not has_start:
         raise InvalidArgument("from", "required")
     if not has_end:
         raise InvalidArgument("to", "required")
-    first, last = _instant(start, "from"), _instant(end, "to")
+    first, last = check_instant("from", start), check_instant("to", end)
     if last <= first:
         raise InvalidArgument("to", "must be after from")
     if last - first > MAX_PERIOD:
