@@ -241,7 +241,7 @@ def test_long_plans_stop_at_the_deadline_and_sigterm_stops_the_service_within_it
         assert code == 0
         assert took <= GRACE + 3, f"stopped {took:.1f} s after SIGTERM (grace {GRACE} s)"
         assert outcome
-        assert outcome[0] != grpc.StatusCode.OK
+        assert outcome[0] in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE), outcome
     finally:
         sla = platform.processes["sla"]
         platform.start_service(sla.spec)
