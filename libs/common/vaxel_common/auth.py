@@ -34,9 +34,13 @@ class Principal:
     tenant_id: str | None
     scopes: frozenset[str] = field(default_factory=frozenset)
 
+    def holds(self, scope: str) -> bool:
+        """Whether the caller holds ``scope`` (or every scope)."""
+        return scope in self.scopes or "*" in self.scopes
+
     def require(self, scope: str) -> None:
         """Raise PermissionDenied unless the caller holds ``scope``."""
-        if scope not in self.scopes and "*" not in self.scopes:
+        if not self.holds(scope):
             raise PermissionDenied(f"missing scope {scope!r}")
 
     def tenant_scope(self, requested_tenant_id: str) -> str:

@@ -5,10 +5,14 @@ them into ``%s``. Schemas evolve through numbered :class:`Migration` steps appli
 once each, inside a transaction, recorded in ``schema_migrations``.
 
 URLs: ``sqlite:///var/x.sqlite3``, ``sqlite://:memory:``, ``postgresql://user@host:port/db``.
+
+A SQLite store holds personal data: its file is created (or tightened) 0600, so SQLite's ``-wal`` and
+``-shm`` files, which take the database file's mode, are 0600 too, and a directory created for it is 0700.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -54,12 +58,25 @@ class Migration:
     statements: tuple[str, ...]
 
 
+def _private_file(path: Path) -> None:
+    """``path``'s missing directories created 0700, the file created or tightened to 0600 (whatever the
+    umask); ``-wal`` and ``-shm`` files already there tightened too."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for directory in missing:
+        directory.chmod(0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
+
+
 class _Sqlite:
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")

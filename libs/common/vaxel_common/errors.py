@@ -9,7 +9,8 @@
     ├── FailedPrecondition   -> FAILED_PRECONDITION
     ├── PermissionDenied     -> PERMISSION_DENIED
     ├── Unauthenticated      -> UNAUTHENTICATED
-    └── Unavailable          -> UNAVAILABLE (a dependency is down; retry later)
+    ├── Unavailable          -> UNAVAILABLE (a dependency is down; retry later)
+    └── DeadlineExceeded     -> DEADLINE_EXCEEDED (the call's deadline, or the service's work limit, passed)
 
     DecodeError              an event that cannot be decoded (goes to the dead-letter topic)
     ConfigurationError       a setting is invalid; the service stops at start
@@ -20,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "AlreadyExists",
     "ConfigurationError",
+    "DeadlineExceeded",
     "DecodeError",
     "FailedPrecondition",
     "InvalidArgument",
@@ -70,6 +72,10 @@ class Unauthenticated(VaxelError):  # noqa: N818
 
 class Unavailable(VaxelError):  # noqa: N818
     """A dependency (broker, database) is unreachable for now."""
+
+
+class DeadlineExceeded(VaxelError):  # noqa: N818
+    """The work a call asked for did not finish before its deadline (or the service's work limit)."""
 
 
 class DecodeError(Exception):

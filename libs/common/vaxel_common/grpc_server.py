@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from vaxel_common.auth import AllowAll, Authenticator, principal_var
 from vaxel_common.errors import (
     AlreadyExists,
+    DeadlineExceeded,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -55,6 +56,7 @@ _CODES: dict[type[VaxelError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 
 

@@ -7,6 +7,9 @@ with InvalidArgument naming the field's path (``queue.after_hours.message``, ``e
 - NUL and other control characters (``Cc``); the multi-line fields in :data:`MULTILINE` may hold
   line feeds, carriage returns and tabs.
 
+:func:`check_instant` bounds a request's timestamps to :data:`FIRST_DAY` .. :data:`LAST_DAY`, so a
+year 1 or 9999 is INVALID_ARGUMENT rather than an overflow deep in date arithmetic.
+
 It runs before anything is validated further or stored, so a 1 MB name never reaches the store or the
 configuration topic. Error messages quote at most :data:`EXCERPT` characters of what was sent
 (:func:`excerpt`). services/client-tenant/README.md lists the limits for API users.
@@ -15,9 +18,11 @@ configuration topic. Error messages quote at most :data:`EXCERPT` characters of 
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from vaxel_common.errors import InvalidArgument
 
@@ -25,9 +30,12 @@ __all__ = [
     "DEFAULT_LIMIT",
     "EXCERPT",
     "FIELD_LIMITS",
+    "FIRST_DAY",
+    "LAST_DAY",
     "MAX_NAME",
     "MAX_TEXT",
     "MULTILINE",
+    "check_instant",
     "check_strings",
     "check_text",
     "excerpt",
@@ -52,8 +60,16 @@ FIELD_LIMITS: dict[str, int] = {
     "keywords": 100,
     "address": 320,
     "idempotency_key": 128,
+    "comment": 2_000,
+    # Opaque tokens carrying the sort key of the last item handed out.
+    "page_token": 2_048,
 }
-MULTILINE = frozenset({"description", "message", "answer", "text"})
+# Days a request may name (dates, timestamps of periods).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+_FIRST_SECOND = int(datetime.combine(FIRST_DAY, time(0), UTC).timestamp())
+_LAST_SECOND = int(datetime.combine(LAST_DAY + timedelta(days=1), time(0), UTC).timestamp())
+MULTILINE = frozenset({"description", "message", "answer", "text", "comment"})
 _LINE_BREAKS = frozenset("\n\r\t")
 
 
@@ -88,3 +104,10 @@ def check_strings(message: Message, path: str = "") -> None:
                 check_text(field, item, limit, multiline=descriptor.name in MULTILINE)
             elif descriptor.type == FieldDescriptor.TYPE_MESSAGE and isinstance(item, Message):
                 check_strings(item, field)
+
+
+def check_instant(field: str, stamp: Timestamp) -> datetime:
+    """``stamp`` as a UTC datetime when between :data:`FIRST_DAY` and :data:`LAST_DAY`; else InvalidArgument."""
+    if not _FIRST_SECOND <= stamp.seconds < _LAST_SECOND:
+        raise InvalidArgument(field, f"between {FIRST_DAY} and {LAST_DAY}")
+    return stamp.ToDatetime(UTC)

@@ -56,7 +56,7 @@ def build(settings: SlaSettings) -> ServiceRuntime:
     runtime.on_stop(stop)
     runtime.grpc.add(
         sla_pb2_grpc.add_SlaServiceServicer_to_server,
-        SlaServicer(book, terms, alerts),
+        SlaServicer(book, terms, alerts, max_work_seconds=settings.max_work_seconds),
         sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name,
     )
     return runtime

@@ -16,3 +16,5 @@ class SlaSettings(ServiceSettings):
     fcr_days: float = Field(default=7.0, gt=0, le=90)
     seal_after_hours: float = Field(default=48.0, ge=1, le=24 * 90)
     default_aht_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # Longest a report or plan may compute when its call has no deadline (a deadline shortens it).
+    max_work_seconds: float = Field(default=60.0, gt=0, le=600)

@@ -317,3 +317,55 @@ def test_a_contract_version_set_again_travels_as_a_new_event(
     assert [rate for _, rate in rates] == [950, 990, 990]
     assert rates[0][0] != rates[1][0]
     assert rates[1][0] == rates[2][0]
+
+
+def test_a_config_read_key_does_not_read_billing_rates(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    """GetEffectiveConfiguration gives the contract's money terms (rates, credits) only to a key that reads
+    contracts (reports:read) and to the provider; a config:read key gets the service-level terms."""
+    tenant_id, config_only = onboard_tenant(
+        platform, channels, "Rates", "SE", "Europe/Stockholm", "sv-SE", ("config:read",)
+    )
+    admin = tenant_pb2_grpc.AdminServiceStub(channels["client-tenant"])
+    stub = tenant_pb2_grpc.TenantServiceStub(channels["client-tenant"])
+    reporting_key = admin.IssueApiKey(
+        tenant_pb2.IssueApiKeyRequest(tenant_id=tenant_id, scopes=["config:read", "reports:read"]),
+        metadata=platform.admin_metadata,
+    ).api_key
+    reporting = (("authorization", f"Bearer {reporting_key}"),)
+    admin.SetContractVersion(
+        tenant_pb2.SetContractVersionRequest(
+            tenant_id=tenant_id,
+            version=tenant_pb2.ContractVersion(
+                effective_from="2020-01-01",
+                currency="SEK",
+                target_percent=80,
+                threshold=Duration(seconds=20),
+                rates=[
+                    tenant_pb2.BillingRate(
+                        channel=types_pb2.CHANNEL_VOICE,
+                        unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
+                        amount_minor=950,
+                    )
+                ],
+                credits=[
+                    tenant_pb2.ServiceCreditRule(below_percent=80, credit_percent=5, amount_minor=1_000)
+                ],
+            ),
+        ),
+        metadata=platform.admin_metadata,
+    )
+
+    def contract(md: Md, requested: str = "") -> tenant_pb2.ContractVersion:
+        request = tenant_pb2.GetEffectiveConfigurationRequest(tenant_id=requested)
+        return stub.GetEffectiveConfiguration(request, metadata=md, timeout=5).contract
+
+    seen = contract(config_only)
+    assert (seen.currency, seen.target_percent, seen.threshold.seconds) == ("SEK", 80, 20)
+    assert list(seen.rates) == []
+    assert list(seen.credits) == []
+    for md, requested in ((reporting, ""), (platform.admin_metadata, tenant_id)):
+        full = contract(md, requested)
+        assert [r.amount_minor for r in full.rates] == [950]
+        assert [c.amount_minor for c in full.credits] == [1_000]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from vaxel_common.db import Database, Migration, connect, migrate
 from vaxel_common.errors import ConfigurationError
+from vaxel_common.supervisor import Platform
 
 pytestmark = pytest.mark.integration
 
@@ -57,3 +59,42 @@ class TestDatabase:
 def test_unknown_url_scheme_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="mysql:"):
         connect("mysql://x")
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+class TestSqlitePermissions:
+    """A SQLite store holds personal data: 0600 files in a 0700 directory, whatever the umask."""
+
+    def test_a_new_store_is_private(self, tmp_path: Path) -> None:
+        path = tmp_path / "shared" / "data" / "store.sqlite3"
+        old = os.umask(0o022)  # a usual umask: world-readable files and directories
+        try:
+            database = connect(f"sqlite:///{path}")
+            migrate(database, STEPS)
+            database.execute("INSERT INTO items VALUES (?, ?)", ("a", 1))
+            files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+            assert all(f.exists() for f in files)
+            assert [_mode(f) for f in files] == [0o600, 0o600, 0o600]
+            assert (_mode(path.parent), _mode(path.parent.parent)) == (0o700, 0o700)
+            database.close()
+        finally:
+            os.umask(old)
+
+    def test_an_existing_world_readable_store_is_tightened(self, tmp_path: Path) -> None:
+        path = tmp_path / "old.sqlite3"
+        database = connect(f"sqlite:///{path}")
+        migrate(database, STEPS)
+        database.close()
+        path.chmod(0o644)
+        connect(f"sqlite:///{path}").close()
+        assert _mode(path) == 0o600
+
+    def test_the_running_services_stores_are_private(self, platform: Platform) -> None:
+        stores = [platform.data_dir / "interaction-log.sqlite3", platform.data_dir / "client-tenant.sqlite3"]
+        for store in stores:
+            assert store.exists(), store
+            for file in (store, store.with_name(store.name + "-wal")):
+                assert _mode(file) == 0o600, file

@@ -262,6 +262,131 @@ class TestScope:
         assert (err.value.details() or "").startswith("from")
 
 
+class TestBounds:
+    @pytest.mark.parametrize(
+        ("first", "last", "field"),
+        [
+            (Timestamp(seconds=-62_135_596_800), ts(T0), "from"),  # 0001-01-01
+            (ts(T0), Timestamp(seconds=253_402_300_799), "to"),  # 9999-12-31T23:59:59
+        ],
+    )
+    def test_a_period_out_of_range_names_the_field(
+        self,
+        channels: dict[str, grpc.Channel],
+        published: tuple[str, Metadata, list[str]],
+        first: Timestamp,
+        last: Timestamp,
+        field: str,
+    ) -> None:
+        request = interactions_pb2.SearchInteractionsRequest(to=last)
+        getattr(request, "from").CopyFrom(first)
+        with pytest.raises(grpc.RpcError) as err:
+            stub(channels).SearchInteractions(request, metadata=published[1], timeout=5)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (err.value.details() or "").startswith(f"{field}:"), err.value.details()
+
+    @pytest.mark.parametrize(
+        ("method", "request_", "field"),
+        [
+            (
+                "GetCustomerHistory",
+                interactions_pb2.GetCustomerHistoryRequest(customer_ref="c" * 1_000_000),
+                "customer_ref",
+            ),
+            (
+                "GetCustomerHistory",
+                interactions_pb2.GetCustomerHistoryRequest(customer_ref="c", page_token="p" * 100_000),
+                "page_token",
+            ),
+            (
+                "GetInteraction",
+                interactions_pb2.GetInteractionRequest(interaction_id="i\0"),
+                "interaction_id",
+            ),
+        ],
+    )
+    def test_an_oversized_or_control_string_names_the_field(
+        self,
+        channels: dict[str, grpc.Channel],
+        published: tuple[str, Metadata, list[str]],
+        method: str,
+        request_: object,
+        field: str,
+    ) -> None:
+        call = getattr(stub(channels), method)
+        with pytest.raises(grpc.RpcError) as err:
+            call(request_, metadata=published[1], timeout=5)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        details = err.value.details() or ""
+        assert details.startswith(f"{field}:")
+        assert len(details) < 200
+
+
+def test_csv_export_escapes_cells_a_spreadsheet_would_run(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    """A disposition, tag or customer reference starting with = + - @ (or tab/CR) is exported as text."""
+    tenant, key = onboard_tenant(
+        platform,
+        channels,
+        f"Csv {uuid.uuid4().hex[:6]}",
+        "SE",
+        "Europe/Stockholm",
+        "sv-SE",
+        ("interactions:read",),
+    )
+    interaction_id = f"csv-{uuid.uuid4().hex[:8]}"
+    steps: list[tuple[object, float]] = [
+        (
+            events_pb2.InteractionCreated(
+                queue_id="support", channel=types_pb2.CHANNEL_VOICE, customer_ref="-2+3*cmd|' /C calc'!A0"
+            ),
+            0,
+        ),
+        (events_pb2.InteractionOffered(offer_id="o"), 5),
+        (events_pb2.InteractionConnected(offer_id="o"), 16),
+        (events_pb2.InteractionEnded(reason="done"), 76),
+        (
+            events_pb2.InteractionWrappedUp(
+                disposition='=HYPERLINK("http://example.invalid","x")', tags=["@SUM(A1)", "ok"]
+            ),
+            96,
+        ),
+    ]
+    producer = sync_producer(platform.kafka_bootstrap, "interaction-log-csv-test")
+    for payload, offset in steps:
+        event = new_event(
+            payload,  # type: ignore[arg-type]
+            tenant_id=tenant,
+            producer="test",
+            interaction_id=interaction_id,
+            agent_id="+agent",
+            occurred_at=T0 + timedelta(seconds=offset),
+        )
+        producer.send(INTERACTION_EVENTS.name, key=interaction_id.encode(), value=encode_event(event))
+    producer.flush()
+    producer.close()
+    export = interactions_pb2.ExportInteractionsRequest(
+        to=ts(T0 + timedelta(hours=1)), format=interactions_pb2.EXPORT_FORMAT_CSV
+    )
+    getattr(export, "from").CopyFrom(ts(T0 - timedelta(hours=1)))
+
+    def exported() -> dict[str, str]:
+        text = b"".join(c.data for c in stub(channels).ExportInteractions(export, metadata=key, timeout=10))
+        rows = list(csv.DictReader(io.StringIO(text.decode())))
+        assert len(rows) == 1
+        assert rows[0]["disposition"]
+        return rows[0]
+
+    row = eventually(exported)
+    assert row["disposition"] == """'=HYPERLINK("http://example.invalid","x")"""
+    assert row["tags"] == "'@SUM(A1);ok"
+    assert row["customer_ref"] == "'-2+3*cmd|' /C calc'!A0"
+    assert row["agent_id"] == "'+agent"
+    assert row["outcome"] == "answered"
+    assert float(row["talk_seconds"]) == 60  # numbers unchanged
+
+
 class TestErasureOverGrpc:
     def test_erase_customer_needs_the_write_scope_and_forgets_the_customer(
         self,

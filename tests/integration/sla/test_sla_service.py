@@ -367,7 +367,9 @@ def test_bad_input_and_other_tenants(
         sla_pb2.Site(site_id="syd", time_zone="Australia/Sydney", opens="08:00", closes="18:00"),
     ]
     reply = t.sla.PlanSites(
-        sla_pb2.PlanSitesRequest(date="2026-11-25", sites=sites), metadata=platform.admin_metadata, timeout=10
+        sla_pb2.PlanSitesRequest(date="2026-11-25", sites=sites, tenant_ids=[t.tenant_id]),
+        metadata=platform.admin_metadata,
+        timeout=10,
     )
     assert len(reply.intervals) == 96
     assert set(reply.agent_hours) <= {"sto", "syd"}

@@ -397,4 +397,10 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         contract = effective_contract(self._directory.contract_history(tenant_id), today)
         if contract is not None:
             reply.contract.CopyFrom(contract_to_pb(contract))
+            principal = current_principal()
+            if principal.tenant_id is not None and not principal.holds(REPORTS_READ):
+                # Money terms are for whoever reads contracts (reports:read, as ListContractVersions)
+                # or the provider: a config:read key sees the service-level terms only.
+                del reply.contract.rates[:]
+                del reply.contract.credits[:]
         return reply

@@ -1,4 +1,10 @@
-"""Export rows: CSV (RFC 4180, header first) or JSON Lines, one chunk per page of records."""
+"""Export rows: CSV (RFC 4180, header first) or JSON Lines, one chunk per page of records.
+
+CSV is opened in spreadsheets, which run a cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+carriage return before one) as a formula: such a text cell gets a leading apostrophe (OWASP's CSV
+injection advice), so ``=HYPERLINK(...)`` in a disposition or tag shows as text. Numbers and times are
+written as they are; JSON Lines carries the values unchanged.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,9 @@ from typing import Any
 
 from vaxel_interaction_log.domain import InteractionRecord
 
-__all__ = ["COLUMNS", "csv_chunk", "json_lines_chunk", "row_of"]
+__all__ = ["COLUMNS", "csv_chunk", "csv_text", "json_lines_chunk", "row_of"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
     "interaction_id",
@@ -58,8 +66,17 @@ def csv_chunk(records: Iterable[InteractionRecord], *, header: bool) -> bytes:
     for record in records:
         row = row_of(record)
         row["tags"] = ";".join(row["tags"])
-        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        writer.writerow([csv_text(row[c]) for c in COLUMNS])
     return out.getvalue().encode()
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell: None empty, text that a spreadsheet would run as a formula with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def json_lines_chunk(records: Iterable[InteractionRecord]) -> bytes:

@@ -9,7 +9,7 @@ one). Another tenant's interaction is NOT_FOUND, as an unknown one is.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.message import Message
 
@@ -30,13 +30,21 @@ from vaxel_interaction_log.adapters.surveys import SurveyAnswers
 from vaxel_interaction_log.domain.queries import InteractionQueries, Privacy
 from vaxel_interaction_log.domain.reports import Reports
 from vaxel_interaction_log.domain.voc import options
+from vaxel_vocabulary.limits import check_instant, check_strings
 from vaxel_vocabulary.scopes import INTERACTIONS_READ, INTERACTIONS_WRITE, REPORTS_READ
 
 __all__ = ["INTERACTIONS_READ", "INTERACTIONS_WRITE", "REPORTS_READ", "InteractionLogServicer"]
 
 
+def _tenant(requested: str, scope: str = INTERACTIONS_READ, request: Message | None = None) -> str:
+    """The caller's tenant (``scope`` required); first, every string of ``request`` within its bounds."""
+    if request is not None:
+        check_strings(request)
+    return caller_tenant(requested, scope)
+
+
 def _when(message: Message, field: str) -> datetime | None:
-    return getattr(message, field).ToDatetime(UTC) if message.HasField(field) else None
+    return check_instant(field, getattr(message, field)) if message.HasField(field) else None
 
 
 class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer):
@@ -51,15 +59,13 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetInteraction(  # noqa: N802  (gRPC method name)
         self, request: interactions_pb2.GetInteractionRequest, context: Context
     ) -> interactions_pb2.GetInteractionResponse:
-        record = self._queries.get(
-            caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id
-        )
+        record = self._queries.get(_tenant(request.tenant_id, request=request), request.interaction_id)
         return interactions_pb2.GetInteractionResponse(interaction=record_to_pb(record))
 
     async def SearchInteractions(  # noqa: N802
         self, request: interactions_pb2.SearchInteractionsRequest, context: Context
     ) -> interactions_pb2.SearchInteractionsResponse:
-        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
+        tenant_id = _tenant(request.tenant_id, request=request)
         records, token = self._queries.search(
             tenant_id,
             _when(request, "from"),
@@ -75,7 +81,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetCustomerHistory(  # noqa: N802
         self, request: interactions_pb2.GetCustomerHistoryRequest, context: Context
     ) -> interactions_pb2.GetCustomerHistoryResponse:
-        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
+        tenant_id = _tenant(request.tenant_id, request=request)
         records, token = self._queries.customer_history(
             tenant_id, request.customer_ref, request.page_size, request.page_token
         )
@@ -86,7 +92,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def ExportInteractions(  # noqa: N802
         self, request: interactions_pb2.ExportInteractionsRequest, context: Context
     ) -> AsyncIterator[interactions_pb2.ExportInteractionsResponse]:
-        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_READ)
+        tenant_id = _tenant(request.tenant_id, request=request)
         if request.format not in (
             interactions_pb2.EXPORT_FORMAT_CSV,
             interactions_pb2.EXPORT_FORMAT_JSON_LINES,
@@ -105,21 +111,21 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def EraseCustomer(  # noqa: N802
         self, request: interactions_pb2.EraseCustomerRequest, context: Context
     ) -> interactions_pb2.EraseCustomerResponse:
-        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
+        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE, request)
         erased = await self._privacy.erase_customer(tenant_id, request.customer_ref)
         return interactions_pb2.EraseCustomerResponse(interactions=erased)
 
     async def RecordSurveyAnswer(  # noqa: N802
         self, request: interactions_pb2.RecordSurveyAnswerRequest, context: Context
     ) -> interactions_pb2.RecordSurveyAnswerResponse:
-        tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
+        tenant_id = _tenant(request.tenant_id, INTERACTIONS_WRITE, request)
         answer = await self._surveys.record(tenant_id, request.interaction_id, request.score, request.comment)
         return answer_to_pb(answer)
 
     async def GetVoiceOfCustomer(  # noqa: N802
         self, request: interactions_pb2.GetVoiceOfCustomerRequest, context: Context
     ) -> interactions_pb2.GetVoiceOfCustomerResponse:
-        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = _tenant(request.tenant_id, REPORTS_READ, request)
         scopes = current_principal().scopes
         with_comments = INTERACTIONS_READ in scopes or "*" in scopes
         voc_granularity_from_pb(request.granularity)
@@ -137,7 +143,7 @@ class InteractionLogServicer(interactions_pb2_grpc.InteractionLogServiceServicer
     async def GetUsage(  # noqa: N802
         self, request: interactions_pb2.GetUsageRequest, context: Context
     ) -> interactions_pb2.GetUsageResponse:
-        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
+        tenant_id = _tenant(request.tenant_id, REPORTS_READ, request)
         granularity = granularity_from_pb(request.granularity)
         zone, report = self._reports.usage(
             tenant_id, _when(request, "from"), _when(request, "to"), granularity

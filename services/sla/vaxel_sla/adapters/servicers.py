@@ -10,12 +10,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
-from vaxel_common.auth import caller_tenant, current_principal
+from vaxel_common.auth import current_principal
+from vaxel_common.deadline import WorkDeadline
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
+from vaxel_sla.adapters import bounds
 from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
@@ -24,70 +24,41 @@ from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
-from vaxel_vocabulary.scopes import REPORTS_READ
+from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.validation import validate_time_zone
 
 __all__ = ["SlaServicer"]
 
-_MAX_PERIOD = timedelta(days=366)
-
-
-def _minutes(value: int, field: str = "interval_minutes") -> int:
-    if value == 0:
-        return 15
-    if value not in (15, 30):
-        raise InvalidArgument(field, "15 or 30")
-    return value
-
-
-def _weeks(value: int) -> int:
-    """History weeks a forecast reads: 4 when unset, at most 52."""
-    if value > 52:
-        raise InvalidArgument("history_weeks", "at most 52")
-    return value or 4
-
-
-def _period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:
-    if not has_start:
-        raise InvalidArgument("from", "required")
-    if not has_end:
-        raise InvalidArgument("to", "required")
-    first, last = start.ToDatetime(UTC), end.ToDatetime(UTC)
-    if last <= first:
-        raise InvalidArgument("to", "must be after from")
-    if last - first > _MAX_PERIOD:
-        raise InvalidArgument("to", "a period is at most 366 days")
-    return first, last
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(field, "a date YYYY-MM-DD") from None
-
-
-def _clock(value: str, field: str) -> clock:
-    try:
-        parsed = clock.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(field, "a local time HH:MM") from None
-    return parsed
+# Intervals listed between two deadline checks.
+_STEP = 500
+# At most a day's average speed of answer.
+_MAX_ASA_SECONDS = 86_400.0
 
 
 class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
-    def __init__(self, book: ServiceLevelBook, terms: TermsReplica, alerts: AlertBook) -> None:
+    def __init__(
+        self,
+        book: ServiceLevelBook,
+        terms: TermsReplica,
+        alerts: AlertBook,
+        *,
+        max_work_seconds: float = 60.0,
+    ) -> None:
         self._book = book
         self._terms = terms
         self._alerts = alerts
+        self._max_work_seconds = max_work_seconds
+
+    def _deadline(self, context: Context) -> WorkDeadline:
+        return WorkDeadline(context, self._max_work_seconds)
 
     def _queue(self, requested_tenant: str, queue_id: str) -> QueueTerms:
-        tenant_id = caller_tenant(requested_tenant, REPORTS_READ)
+        tenant_id = bounds.tenant(requested_tenant)
         if not queue_id:
             raise InvalidArgument("queue_id", "required")
         terms = self._terms.get(tenant_id, queue_id)
         if terms is None:
-            raise NotFound(f"queue {queue_id!r} not found")
+            raise NotFound(f"queue {excerpt(queue_id)} not found")
         return terms
 
     def _channels(self, terms: QueueTerms, only: int = 0) -> list[int]:
@@ -97,6 +68,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def GetQueueStatistics(  # noqa: N802  (gRPC method name)
         self, request: sla_pb2.GetQueueStatisticsRequest, context: Context
     ) -> sla_pb2.GetQueueStatisticsResponse:
+        bounds.check_request(request)
         terms = self._queue(request.tenant_id, request.queue_id)
         now = time.time()
         start = interval_start(datetime.fromtimestamp(now, UTC), terms.time_zone, 15)
@@ -126,15 +98,22 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def ListIntervals(  # noqa: N802
         self, request: sla_pb2.ListIntervalsRequest, context: Context
     ) -> sla_pb2.ListIntervalsResponse:
+        bounds.check_request(request)
         terms = self._queue(request.tenant_id, request.queue_id)
-        first, last = _period(
+        first, last = bounds.period(
             getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
         )
-        minutes = _minutes(request.interval_minutes)
+        minutes = bounds.minutes(request.interval_minutes)
+        only = bounds.channel(int(request.channel))
+        deadline = self._deadline(context)
         now = time.time()
         reply = sla_pb2.ListIntervalsResponse()
-        for channel in self._channels(terms, int(request.channel)):
-            for start, stats in self._book.intervals(terms, channel, first, last, minutes, now):
+        for channel in self._channels(terms, only):
+            for n, (start, stats) in enumerate(
+                self._book.intervals(terms, channel, first, last, minutes, now)
+            ):
+                if n % _STEP == 0:
+                    await deadline.checkpoint()
                 reply.intervals.append(figures_to_pb(stats, terms, channel, start, minutes))
         reply.intervals.sort(key=lambda f: (f.interval_start.seconds, f.channel))
         return reply
@@ -142,16 +121,21 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def GetComplianceReport(  # noqa: N802
         self, request: sla_pb2.GetComplianceReportRequest, context: Context
     ) -> sla_pb2.GetComplianceReportResponse:
-        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ)
-        first, last = _period(
+        bounds.check_request(request)
+        tenant_id = bounds.tenant(request.tenant_id)
+        first, last = bounds.period(
             getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
         )
-        minutes = _minutes(request.interval_minutes)
+        minutes = bounds.minutes(request.interval_minutes)
+        deadline = self._deadline(context)
         reply = sla_pb2.GetComplianceReportResponse(tenant_id=tenant_id, to=ts(last))
         getattr(reply, "from").CopyFrom(ts(first))
-        for row in compliance_report(
-            self._book, self._terms.all(tenant_id), first, last, minutes=minutes, now=time.time()
-        ):
+        now = time.time()
+        rows = []
+        for queue in sorted(self._terms.all(tenant_id), key=lambda t: t.queue_id):
+            await deadline.checkpoint()  # a report is a queue's period at a time
+            rows.extend(compliance_report(self._book, [queue], first, last, minutes=minutes, now=now))
+        for row in rows:
             reply.queues.append(
                 sla_pb2.QueueCompliance(
                     queue_id=row.terms.queue_id,
@@ -168,7 +152,8 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def ListAlerts(  # noqa: N802
         self, request: sla_pb2.ListAlertsRequest, context: Context
     ) -> sla_pb2.ListAlertsResponse:
-        tenant_id = caller_tenant(request.tenant_id, REPORTS_READ, all_allowed=True)
+        bounds.check_request(request)
+        tenant_id = bounds.tenant(request.tenant_id, all_allowed=True)
         return sla_pb2.ListAlertsResponse(
             alerts=[alert_to_pb(a) for a in self._alerts.for_tenant(tenant_id or None)]
         )
@@ -176,17 +161,22 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     async def GetStaffingPlan(  # noqa: N802
         self, request: sla_pb2.GetStaffingPlanRequest, context: Context
     ) -> sla_pb2.GetStaffingPlanResponse:
+        bounds.check_request(request)
         terms = self._queue(request.tenant_id, request.queue_id)
-        day = _day(request.date, "date")
-        channel = int(request.channel) or (terms.channels[0] if terms.channels else 1)
-        minutes = _minutes(request.interval_minutes)
-        weeks = _weeks(request.history_weeks)
+        day = bounds.day(request.date, "date")
+        channel = bounds.channel(int(request.channel)) or (terms.channels[0] if terms.channels else 1)
+        minutes = bounds.minutes(request.interval_minutes)
+        weeks = bounds.weeks(request.history_weeks)
+        bounds.enum_value(int(request.model), sla_pb2.StaffingModel.values(), "model")
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
         if request.concurrency > 10:
             raise InvalidArgument("concurrency", "at most 10")
         if not 0 <= request.max_occupancy <= 1:
             raise InvalidArgument("max_occupancy", "between 0 and 1")
+        if not 0 <= request.max_asa_seconds <= _MAX_ASA_SECONDS:
+            raise InvalidArgument("max_asa_seconds", f"between 0 and {_MAX_ASA_SECONDS:,.0f}")
+        await self._deadline(context).checkpoint()  # one day's plan: a bounded step
         target = terms.target_for(channel)
         patience = None
         if request.model == sla_pb2.STAFFING_MODEL_ERLANG_A:
@@ -258,15 +248,18 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
     ) -> sla_pb2.PlanSitesResponse:
         if current_principal().tenant_id is not None:
             raise PermissionDenied("site plans cover shared pools: provider ops only")
-        day = _day(request.date, "date")
+        bounds.check_request(request)
+        day = bounds.day(request.date, "date")
         if not request.sites:
             raise InvalidArgument("sites", "at least one site")
+        bounds.count(len(request.sites), bounds.MAX_SITES, "sites")
+        bounds.count(len(request.tenant_ids), bounds.MAX_TENANTS, "tenant_ids")
         sites = [
             Site(
                 s.site_id or f"site-{i}",
                 validate_time_zone(f"sites[{i}].time_zone", s.time_zone),
-                _clock(s.opens, f"sites[{i}].opens"),
-                _clock(s.closes, f"sites[{i}].closes"),
+                bounds.local_clock(s.opens, f"sites[{i}].opens"),
+                bounds.local_clock(s.closes, f"sites[{i}].closes"),
                 s.weekends,
                 s.max_agents,
             )
@@ -274,9 +267,9 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         ]
         if not 0 <= request.shrinkage <= 0.9:
             raise InvalidArgument("shrinkage", "between 0 and 0.9")
-        weeks = _weeks(request.history_weeks)
+        weeks = bounds.weeks(request.history_weeks)
         try:
-            required = self._site_requirement(request, day, weeks)
+            required = await self._site_requirement(request, day, weeks, self._deadline(context))
         except StaffingInputError as error:  # ImpossibleTargetError too, as in GetStaffingPlan
             raise InvalidArgument(error.field, error.reason) from None
         coverage = cover_by_sites(required, sites)
@@ -293,8 +286,8 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             )
         return reply
 
-    def _site_requirement(
-        self, request: sla_pb2.PlanSitesRequest, day: date, weeks: int
+    async def _site_requirement(
+        self, request: sla_pb2.PlanSitesRequest, day: date, weeks: int, deadline: WorkDeadline
     ) -> dict[datetime, int]:
         """Scheduled agents per UTC quarter hour of the day, summed over the wanted tenants' queues."""
         wanted = set(request.tenant_ids)
@@ -307,6 +300,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 target = terms.target_for(channel)
                 arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
                 for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
+                    await deadline.checkpoint()  # one queue's day at a time: SIGTERM and deadlines get in
                     forecast = forecast_day(arrivals, terms.time_zone, local_day, weeks=weeks)
                     for interval in staff(
                         forecast,
