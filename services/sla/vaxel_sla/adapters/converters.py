@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -11,14 +11,19 @@ from vaxel.events.v1 import events_pb2
 from vaxel.sla.v1 import sla_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel_sla.domain.alerts import Alert, AlertKind
+from vaxel_sla.domain.contracts import ContractTerms, CreditRule
 from vaxel_sla.domain.facts import PRESENCE_OFFLINE, AgentFact, InteractionFact, Step
 from vaxel_sla.domain.intervals import Formula, IntervalStats, service_level
+from vaxel_sla.domain.report import CompliancePeriod, QueueCompliance
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
 
 __all__ = [
     "alert_to_pb",
+    "compliance_to_pb",
+    "contract_from_pb",
     "fact_of",
     "figures_to_pb",
+    "period_to_pb",
     "terms_from_pb",
     "ts",
 ]
@@ -97,6 +102,27 @@ def fact_of(event: events_pb2.Event) -> InteractionFact | AgentFact | None:  # n
     )
 
 
+def _formula(value: int) -> Formula:
+    if value in Formula._value2member_map_:
+        return Formula(value)
+    return Formula.ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED
+
+
+def contract_from_pb(message: tenant_pb2.ContractVersion) -> ContractTerms:
+    """The service-level part of a published contract version (client-tenant validated it)."""
+    return ContractTerms(
+        effective_from=date.fromisoformat(message.effective_from),
+        formula=_formula(message.service_level_formula),
+        target=message.target_percent / 100,
+        threshold_seconds=message.threshold.ToTimedelta().total_seconds(),
+        currency=message.currency,
+        credits=tuple(
+            CreditRule(int(c.channel), c.below_percent, c.credit_percent, c.amount_minor)
+            for c in message.credits
+        ),
+    )
+
+
 def terms_from_pb(queue: tenant_pb2.Queue) -> QueueTerms:
     targets = {
         int(t.channel): ChannelTarget(
@@ -106,11 +132,7 @@ def terms_from_pb(queue: tenant_pb2.Queue) -> QueueTerms:
         )
         for t in queue.service_level_targets
     }
-    formula = (
-        Formula(queue.service_level_formula)
-        if queue.service_level_formula in Formula._value2member_map_
-        else Formula.ANSWERED_WITHIN_OVER_ANSWERED_AND_ABANDONED
-    )
+    formula = _formula(queue.service_level_formula)
     short = (
         queue.short_abandon_threshold.ToTimedelta().total_seconds()
         if queue.HasField("short_abandon_threshold")
@@ -131,6 +153,9 @@ def terms_from_pb(queue: tenant_pb2.Queue) -> QueueTerms:
 def figures_to_pb(
     stats: IntervalStats, terms: QueueTerms, channel: int, start: datetime | None, minutes: int
 ) -> sla_pb2.IntervalFigures:
+    """An interval's figures by the terms in force at its start (a period's: by ``terms`` as given)."""
+    if start is not None:
+        terms = terms.at(start)
     target = terms.target_for(channel)
     figures = sla_pb2.IntervalFigures(
         interval_minutes=minutes,
@@ -161,6 +186,49 @@ def figures_to_pb(
         if value is not None:
             setattr(figures, name, value)
     return figures
+
+
+def compliance_to_pb(row: QueueCompliance, minutes: int) -> sla_pb2.QueueCompliance:
+    return sla_pb2.QueueCompliance(
+        queue_id=row.terms.queue_id,
+        channel=row.channel,  # type: ignore[arg-type]
+        formula=row.terms.formula.name,
+        period=figures_to_pb(row.period, row.terms, row.channel, None, minutes),
+        intervals_with_traffic=row.intervals_with_traffic,
+        intervals_met=row.intervals_met,
+        met=row.met,
+    )
+
+
+def period_to_pb(row: CompliancePeriod, minutes: int) -> sla_pb2.CompliancePeriod:
+    judged = row.compliance
+    zone = ZoneInfo(row.zone)
+    message = sla_pb2.CompliancePeriod(
+        queue_id=judged.terms.queue_id,
+        channel=judged.channel,  # type: ignore[arg-type]
+        period_start=ts(row.start),
+        period_end=ts(row.end),
+        local_start=row.start.astimezone(zone).isoformat(timespec="minutes"),
+        local_end=row.end.astimezone(zone).isoformat(timespec="minutes"),
+        contract_effective_from=row.contract.effective_from.isoformat() if row.contract else "",
+        formula=judged.terms.formula.name,
+        figures=figures_to_pb(judged.period, judged.terms, judged.channel, None, minutes),
+        target=judged.target,
+        threshold_seconds=round(judged.terms.target_for(judged.channel).threshold_seconds),
+        intervals_with_traffic=judged.intervals_with_traffic,
+        intervals_met=judged.intervals_met,
+        met=judged.met,
+    )
+    if row.credit is not None:
+        message.credit.CopyFrom(
+            sla_pb2.ServiceCredit(
+                below_percent=row.credit.rule.below_percent,
+                credit_percent=row.credit.rule.credit_percent,
+                amount_minor=row.credit.rule.amount_minor,
+                currency=row.credit.currency,
+            )
+        )
+    return message
 
 
 _KIND_PB = {

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 
 from vaxel.events.v1 import events_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel_common.api_keys import ReplicatedKeys
-from vaxel_sla.adapters.converters import KIND_OF_EVENT, fact_of, terms_from_pb
+from vaxel_sla.adapters.converters import KIND_OF_EVENT, contract_from_pb, fact_of, terms_from_pb
 from vaxel_sla.domain.alerts import Alert, AlertBook, AlertKey
 from vaxel_sla.domain.book import ServiceLevelBook
 from vaxel_sla.domain.facts import AgentFact, WaitState
 from vaxel_sla.domain.terms import TermsReplica
 from vaxel_sla.metrics import SlaMetrics
 from vaxel_vocabulary.business_hours import BusinessHours
-from vaxel_vocabulary.config_replica import BUSINESS_HOURS, QUEUE, Change, TenantConfigReplica
+from vaxel_vocabulary.config_replica import (
+    BUSINESS_HOURS,
+    CONTRACT_VERSION,
+    QUEUE,
+    TENANT,
+    Change,
+    TenantConfigReplica,
+)
 
 __all__ = ["AlertEventHandler", "ConfigHandler", "InteractionEventHandler"]
 
@@ -53,13 +60,28 @@ class InteractionEventHandler:
 
 
 class ConfigHandler(TenantConfigReplica):
-    """The compacted tenant-configuration topic -> queue terms, business hours and API keys."""
+    """The compacted tenant-configuration topic -> queue terms, business hours, the tenants' zones and
+    contract versions, and API keys."""
 
     def __init__(self, terms: TermsReplica, keys: ReplicatedKeys) -> None:
         super().__init__(keys)
         self._terms = terms
         self.on(QUEUE, self._queue)
         self.on(BUSINESS_HOURS, self._hours)
+        self.on(TENANT, self._tenant)
+        self.on(CONTRACT_VERSION, self._contract)
+
+    def _tenant(self, change: Change[tenant_pb2.Tenant]) -> None:
+        if change.value is not None:
+            self._terms.contracts.set_zone(change.value.tenant_id, change.value.time_zone)
+
+    def _contract(self, change: Change[tenant_pb2.ContractVersion]) -> None:
+        if change.value is not None:
+            self._terms.contracts.put(change.tenant_id, contract_from_pb(change.value))
+        else:
+            # entity id: "<tenant id>/<effective from>"
+            _, _, effective = change.entity_id.rpartition("/")
+            self._terms.contracts.remove(change.tenant_id, date.fromisoformat(effective))
 
     def _queue(self, change: Change[tenant_pb2.Queue]) -> None:
         if change.value is None:

@@ -104,6 +104,7 @@ class Monitor:
         return changes
 
     def _assess_queue(self, terms: QueueTerms, at: datetime, now: float, available: int) -> list[Assessment]:
+        terms = terms.at(at)  # judged by the contract version in force now
         waiting = self._book.waiting(terms.tenant_id, terms.queue_id)
         queue = (terms.tenant_id, terms.queue_id)
         self._metrics.waiting.labels(*queue).set(len(waiting))

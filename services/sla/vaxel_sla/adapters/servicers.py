@@ -16,13 +16,13 @@ from vaxel_common.deadline import WorkDeadline
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters import bounds
-from vaxel_sla.adapters.converters import alert_to_pb, figures_to_pb, ts
+from vaxel_sla.adapters.converters import alert_to_pb, compliance_to_pb, figures_to_pb, period_to_pb, ts
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
-from vaxel_sla.domain.report import compliance_report
+from vaxel_sla.domain.report import compliance_periods, compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.validation import validate_time_zone
@@ -69,8 +69,8 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         self, request: sla_pb2.GetQueueStatisticsRequest, context: Context
     ) -> sla_pb2.GetQueueStatisticsResponse:
         bounds.check_request(request)
-        terms = self._queue(request.tenant_id, request.queue_id)
         now = time.time()
+        terms = self._queue(request.tenant_id, request.queue_id).at(datetime.fromtimestamp(now, UTC))
         start = interval_start(datetime.fromtimestamp(now, UTC), terms.time_zone, 15)
         waiting = self._book.waiting(terms.tenant_id, terms.queue_id)
         statistics = sla_pb2.QueueStatistics(
@@ -131,22 +131,12 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         reply = sla_pb2.GetComplianceReportResponse(tenant_id=tenant_id, to=ts(last))
         getattr(reply, "from").CopyFrom(ts(first))
         now = time.time()
-        rows = []
         for queue in sorted(self._terms.all(tenant_id), key=lambda t: t.queue_id):
             await deadline.checkpoint()  # a report is a queue's period at a time
-            rows.extend(compliance_report(self._book, [queue], first, last, minutes=minutes, now=now))
-        for row in rows:
-            reply.queues.append(
-                sla_pb2.QueueCompliance(
-                    queue_id=row.terms.queue_id,
-                    channel=row.channel,  # type: ignore[arg-type]
-                    formula=row.terms.formula.name,
-                    period=figures_to_pb(row.period, row.terms, row.channel, None, minutes),
-                    intervals_with_traffic=row.intervals_with_traffic,
-                    intervals_met=row.intervals_met,
-                    met=row.met,
-                )
-            )
+            report = compliance_report(self._book, [queue], first, last, minutes=minutes, now=now)
+            reply.queues.extend(compliance_to_pb(row, minutes) for row in report)
+            periods = compliance_periods(self._book, [queue], first, last, minutes=minutes, now=now)
+            reply.periods.extend(period_to_pb(row, minutes) for row in periods)
         return reply
 
     async def ListAlerts(  # noqa: N802

@@ -1,7 +1,8 @@
 """The SLA book: every interaction's facts, indexed by queue, channel and arrival time. Pure.
 
 Writes only merge facts (:mod:`vaxel_sla.domain.facts`); every figure is computed when it is
-read, with the queue's terms in force then (zone, thresholds, formula, business hours). So the
+read, with the queue's terms in force then (zone, thresholds, formula, business hours; the contract
+version in force on each interval's local date, :meth:`QueueTerms.at`). So the
 figures are a function of the set of events, not of their order or of how often they came, and
 a configuration that arrives after the events it governs still applies to them.
 
@@ -225,7 +226,9 @@ class ServiceLevelBook:
     def stats(
         self, terms: QueueTerms, channel: int, start: datetime, minutes: int, now: float
     ) -> IntervalStats:
-        """Figures of ``[start, start + minutes)`` (UTC, aligned by the caller in the queue's zone)."""
+        """Figures of ``[start, start + minutes)`` (UTC, aligned by the caller in the queue's zone),
+        judged by the terms in force at ``start`` (the contract version of its local date)."""
+        terms = terms.at(start)
         target = terms.target_for(channel)
         stats = IntervalStats(target.threshold_seconds, terms.short_abandon_seconds)
         lane = (terms.tenant_id, terms.queue_id, channel)
@@ -244,7 +247,8 @@ class ServiceLevelBook:
         return stats
 
     def rolling(self, terms: QueueTerms, channel: int, now: float, seconds: float = 3600) -> IntervalStats:
-        """Figures of the interactions that arrived in the last ``seconds``."""
+        """Figures of the interactions that arrived in the last ``seconds``, judged by the terms in force now."""
+        terms = terms.at(utc(now))
         target = terms.target_for(channel)
         stats = IntervalStats(target.threshold_seconds, terms.short_abandon_seconds)
         buckets = self._buckets.get((terms.tenant_id, terms.queue_id, channel), {})

@@ -408,25 +408,145 @@ class GetComplianceReportResponse(_message.Message):
     FROM_FIELD_NUMBER: _builtins.int
     TO_FIELD_NUMBER: _builtins.int
     QUEUES_FIELD_NUMBER: _builtins.int
+    PERIODS_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     @_builtins.property
     def to(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def queues(self) -> _containers.RepeatedCompositeFieldContainer[Global___QueueCompliance]: ...
+    @_builtins.property
+    def periods(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompliancePeriod]:
+        """Per queue, channel and contract period within [from, to): local calendar months in the
+        tenant's zone, cut where a contract version takes effect, each judged by one version.
+        """
+
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         to: _timestamp_pb2.Timestamp | None = ...,
         queues: _abc.Iterable[Global___QueueCompliance] | None = ...,
+        periods: _abc.Iterable[Global___CompliancePeriod] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "queues", b"queues", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "periods", b"periods", "queues", b"queues", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetComplianceReportResponse: _TypeAlias = GetComplianceReportResponse  # noqa: Y015
+
+@_typing.final
+class CompliancePeriod(_message.Message):
+    """One contract period of one queue and channel: the figures by the contract version in force,
+    met or missed, and the service credit the version's rules give when missed.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    PERIOD_START_FIELD_NUMBER: _builtins.int
+    PERIOD_END_FIELD_NUMBER: _builtins.int
+    LOCAL_START_FIELD_NUMBER: _builtins.int
+    LOCAL_END_FIELD_NUMBER: _builtins.int
+    CONTRACT_EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
+    FORMULA_FIELD_NUMBER: _builtins.int
+    FIGURES_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    THRESHOLD_SECONDS_FIELD_NUMBER: _builtins.int
+    INTERVALS_WITH_TRAFFIC_FIELD_NUMBER: _builtins.int
+    INTERVALS_MET_FIELD_NUMBER: _builtins.int
+    MET_FIELD_NUMBER: _builtins.int
+    CREDIT_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    channel: _types_pb2.Channel.ValueType
+    local_start: _builtins.str
+    """The period's bounds on the tenant's clock, e.g. "2026-03-01T00:00+01:00"."""
+    local_end: _builtins.str
+    contract_effective_from: _builtins.str
+    """Effective date ("YYYY-MM-DD") of the contract version judging the period; empty: no version
+    in force (judged by the queue's configuration).
+    """
+    formula: _builtins.str
+    target: _builtins.float
+    threshold_seconds: _builtins.int
+    intervals_with_traffic: _builtins.int
+    intervals_met: _builtins.int
+    met: _builtins.bool
+    @_builtins.property
+    def period_start(self) -> _timestamp_pb2.Timestamp:
+        """[period_start, period_end), clipped to the report's [from, to)."""
+
+    @_builtins.property
+    def period_end(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def figures(self) -> Global___IntervalFigures:
+        """The period's sums; figures.target and figures.threshold_seconds are the period's target."""
+
+    @_builtins.property
+    def credit(self) -> Global___ServiceCredit:
+        """Unset: no credit (met, nothing measured, or no rule of the version applies)."""
+
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        channel: _types_pb2.Channel.ValueType = ...,
+        period_start: _timestamp_pb2.Timestamp | None = ...,
+        period_end: _timestamp_pb2.Timestamp | None = ...,
+        local_start: _builtins.str = ...,
+        local_end: _builtins.str = ...,
+        contract_effective_from: _builtins.str = ...,
+        formula: _builtins.str = ...,
+        figures: Global___IntervalFigures | None = ...,
+        target: _builtins.float = ...,
+        threshold_seconds: _builtins.int = ...,
+        intervals_with_traffic: _builtins.int = ...,
+        intervals_met: _builtins.int = ...,
+        met: _builtins.bool = ...,
+        credit: Global___ServiceCredit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["credit", b"credit", "figures", b"figures", "period_end", b"period_end", "period_start", b"period_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contract_effective_from", b"contract_effective_from", "credit", b"credit", "figures", b"figures", "formula", b"formula", "intervals_met", b"intervals_met", "intervals_with_traffic", b"intervals_with_traffic", "local_end", b"local_end", "local_start", b"local_start", "met", b"met", "period_end", b"period_end", "period_start", b"period_start", "queue_id", b"queue_id", "target", b"target", "threshold_seconds", b"threshold_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompliancePeriod: _TypeAlias = CompliancePeriod  # noqa: Y015
+
+@_typing.final
+class ServiceCredit(_message.Message):
+    """What a missed period earns: credit_percent of the period's charges (billed by interaction-log's
+    usage report) plus amount_minor, from the rule with the lowest below_percent the level is under.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BELOW_PERCENT_FIELD_NUMBER: _builtins.int
+    CREDIT_PERCENT_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    below_percent: _builtins.float
+    credit_percent: _builtins.float
+    amount_minor: _builtins.int
+    currency: _builtins.str
+    """ISO 4217, the contract's currency."""
+    def __init__(
+        self,
+        *,
+        below_percent: _builtins.float = ...,
+        credit_percent: _builtins.float = ...,
+        amount_minor: _builtins.int = ...,
+        currency: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "below_percent", b"below_percent", "credit_percent", b"credit_percent", "currency", b"currency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceCredit: _TypeAlias = ServiceCredit  # noqa: Y015
 
 @_typing.final
 class Alert(_message.Message):
