@@ -77,7 +77,7 @@ class Connection:
 
     async def caller(self) -> Caller:
         """Ask the tenant API whose key this is. A tenant key reads its own tenant when it names none;
-        the ops key has no tenant of its own (NOT_FOUND); a tenant key without config:read is refused
+        the ops key has no tenant of its own (INVALID_ARGUMENT: it must name one); a tenant key without config:read is refused
         (its tenant stays unknown: ``tenant_id`` ""). Other statuses are raised as they come."""
         try:
             reply = await self.admin().GetTenant(
@@ -85,7 +85,7 @@ class Connection:
             )
         except aio.AioRpcError as err:
             code = err.code()
-            if code == grpc.StatusCode.NOT_FOUND:
+            if code == grpc.StatusCode.INVALID_ARGUMENT:
                 return Caller(None)
             if code == grpc.StatusCode.PERMISSION_DENIED:
                 return Caller("")
