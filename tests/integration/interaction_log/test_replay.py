@@ -9,6 +9,7 @@ customer's personal data is nowhere in the rebuilt database and the purged inter
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -205,6 +206,22 @@ def replay_into(platform: Platform, url: str) -> str:
     return done.stdout
 
 
+def _differences(got: dict[str, object], expected: dict[str, object]) -> str:
+    """The fields that differ, per interaction: what pytest's truncated diff hides."""
+    lines = []
+    for key in sorted(expected):
+        a, b = got.get(key), expected[key]
+        if a != b and dataclasses.is_dataclass(a) and dataclasses.is_dataclass(b):
+            for f in dataclasses.fields(a):
+                if getattr(a, f.name) != getattr(b, f.name):
+                    lines.append(
+                        f"{key}.{f.name}: replayed {getattr(a, f.name)!r} != live {getattr(b, f.name)!r}"
+                    )
+        elif a != b:
+            lines.append(f"{key}: replayed {a!r} != live {b!r}")
+    return "\n".join(lines)
+
+
 def records(store: SqlInteractionStore, tenant: str, ids: list[str]) -> dict[str, object]:
     queries = InteractionQueries(store)
     found: dict[str, object] = {}
@@ -249,7 +266,7 @@ class TestReplay:
                 assert {k: v is None for k, v in got.items()} == {
                     k: v is None for k, v in expected.items()
                 }, out
-                assert got == expected
+                assert got == expected, _differences(got, expected)
                 return expected
 
             expected = eventually(live_agrees, timeout=30)
