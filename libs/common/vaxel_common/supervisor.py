@@ -3,7 +3,9 @@
 Used by ``make run`` (through :mod:`vaxel_common.launcher`) and by the test session.
 With no Kafka bootstrap given, the embedded Tansu broker is started. Each service
 is its own process (``python -m <package>``) on free loopback ports; ``start``
-returns once every service reports SERVING over gRPC health.
+returns once every service reports SERVING over gRPC health. ``supervise`` (called in a loop by the
+launcher) restarts a service that exited on its own, with exponential :class:`Backoff`, and never touches
+the broker or the other services for it: the embedded broker keeps every topic only in memory.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from vaxel_common.broker import EmbeddedBroker, free_port
 from vaxel_common.errors import Unavailable
+from vaxel_common.logging import get_logger
 
-__all__ = ["SERVICES", "Platform", "ServiceProcess", "ServiceSpec", "wait_serving"]
+__all__ = ["SERVICES", "Backoff", "Platform", "ServiceProcess", "ServiceSpec", "wait_serving"]
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,20 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay before restarting a service that exited: ``initial`` doubling up to ``maximum``; a service
+    that stayed up ``reset_after`` seconds starts again from ``initial``."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    reset_after: float = 60.0
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the ``failures``-th exit in a row (1-based)."""
+        return min(self.maximum, self.initial * 2.0 ** max(0, failures - 1))
+
+
 @dataclass
 class ServiceProcess:
     spec: ServiceSpec
@@ -49,6 +68,10 @@ class ServiceProcess:
     metrics_port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float | None = None
+    restarts: int = 0
 
     @property
     def grpc_target(self) -> str:
@@ -155,8 +178,40 @@ class Platform:
                 stdin=subprocess.DEVNULL,
                 env=env,
             )
+        proc.started_at = time.monotonic()
+        proc.restart_at = None
         self.processes[spec.name] = proc
         return proc
+
+    def supervise(self, backoff: Backoff = Backoff(), now: float | None = None) -> list[str]:
+        """One supervision step: schedule a restart for each service that exited on its own, restart
+        those whose delay has passed (without waiting for SERVING); returns the names restarted now.
+        The broker and the other services are left running."""
+        now = time.monotonic() if now is None else now
+        restarted: list[str] = []
+        for name, proc in self.processes.items():
+            if proc.process is None or proc.process.poll() is None:
+                continue
+            if proc.restart_at is None:
+                if now - proc.started_at >= backoff.reset_after:
+                    proc.failures = 0
+                proc.failures += 1
+                delay = backoff.delay(proc.failures)
+                proc.restart_at = now + delay
+                log.warning(
+                    "service_exited",
+                    name=name,
+                    exit_code=proc.process.returncode,
+                    uptime_seconds=round(now - proc.started_at, 3),
+                    failures_in_a_row=proc.failures,
+                    restart_in_seconds=delay,
+                )
+            if now >= proc.restart_at:
+                self.start_service(proc.spec)
+                proc.restarts += 1
+                restarted.append(name)
+                log.info("service_restarted", name=name, restarts=proc.restarts, pid=proc.process.pid)
+        return restarted
 
     def stop_service(self, name: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:
         """Signal one service and wait for it; returns its exit code."""
