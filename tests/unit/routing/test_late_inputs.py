@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.routing.test_engine import World, agent
+from vaxel.routing.v1 import inputs_pb2
 from vaxel_common.errors import FailedPrecondition
+from vaxel_routing.adapters.converters import ts
+from vaxel_routing.adapters.runner.events import notice_event
 from vaxel_routing.domain.commands import Abandon, Accept, OfferExpired, Outcome
 from vaxel_routing.domain.engine import RoutingEngine
 from vaxel_routing.domain.engine.offers import UNSEEN_REASON
@@ -79,3 +82,19 @@ def test_an_accept_after_the_customer_left_is_refused_customer_left() -> None:
         w.do(Accept("anna", offer.offer_id))
     assert w.engine.agent("anna").presence is Presence.AVAILABLE
     assert not w.engine.agent("anna").work
+
+
+def test_events_are_stamped_with_the_decision_time_not_the_record_time() -> None:
+    w = World()
+    w.ready(agent("anna"))
+    w.submit("i1")
+    decided = w.engine.now
+    offer = w.last_offer("i1")
+    late = inputs_pb2.RoutingInput(input_id="accept-1", pool="default", occurred_at=ts(decided - 30.0))
+    out = w.engine.apply(Accept("anna", offer.offer_id), decided - 30.0)
+    stamps = [
+        notice_event(late, i, notice, w.engine.now)[1].occurred_at.ToNanoseconds()
+        for i, notice in enumerate(out.notices)
+    ]
+    assert stamps == sorted(stamps)
+    assert stamps[0] == round(decided * 1e9)  # not 30 s before the offer it accepts
