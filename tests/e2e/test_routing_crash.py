@@ -159,3 +159,58 @@ def _wait_all_done(platform: Platform, key: tuple[tuple[str, str], ...], ids: li
         if states == {"done": len(ids)} or time.monotonic() > deadline:
             return dict(states)
         time.sleep(0.5)
+
+
+def test_an_offer_that_expires_while_routing_is_down_is_no_miss_and_is_offered_again(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    tenant = routed_tenant(platform, channels, channels_served=(types_pb2.CHANNEL_VOICE,))
+    agent_id = upsert_agent(channels, platform, tenant, "sleeper")
+    with grpc.insecure_channel(platform.processes["routing"].grpc_target) as channel:
+        desk = Desk(channel, agent_id, platform.admin_metadata)
+        try:
+            desk.ready()
+            interaction_id = _submit_until_accepted(platform, tenant.key, tenant.queue_id, "down-1")
+            first = desk.offer()
+            assert first.interaction_id == interaction_id
+        finally:
+            desk.close()
+    spec = next(s for s in SERVICES if s.name == "routing")
+    platform.stop_service("routing", sig=signal.SIGKILL)
+    time.sleep(max(0.0, first.expires_at.ToSeconds() - time.time()) + 2)  # it expires while routing is down
+    proc = platform.start_service(spec)
+    wait_serving(proc.grpc_target, 90, proc.process)
+    with grpc.insecure_channel(proc.grpc_target) as channel:
+        desk = Desk(channel, agent_id, platform.admin_metadata)
+        try:
+            # the only agent: offered again only while AVAILABLE, so not sent NOT_READY for the miss
+            again = _new_offer(desk, first.offer_id)
+            assert again.interaction_id == interaction_id
+            assert again.expires_at.ToSeconds() > time.time()  # never shown already expired
+            assert desk.do(accept_offer=routing_pb2.AcceptOffer(offer_id=again.offer_id)).code == 0
+        finally:
+            desk.close()
+    events = interaction_events(
+        platform, {interaction_id}, lambda found: any(e.HasField("offer_accepted") for e in found), timeout=30
+    )
+    kinds = [e.WhichOneof("payload") for e in {e.event_id: e for e in events}.values()]
+    assert "offer_timed_out" not in kinds, "the agent could not have answered while routing was down"
+    assert kinds.count("interaction_offered") == 2
+    agent_events = [e for e in events if e.agent_id == agent_id and e.HasField("offer_rejected")]
+    assert [e.offer_rejected.reason for e in agent_events][:1] == ["expired unseen"]
+
+
+def _new_offer(desk: Desk, old_offer_id: str) -> routing_pb2.Offer:
+    """The next offer other than ``old_offer_id``: pushed, or listed in the state a reconnect gets."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            update = desk.updates.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        kind = update.WhichOneof("update")
+        offers = [update.offer] if kind == "offer" else list(update.state.offers) if kind == "state" else []
+        for offer in offers:
+            if offer.offer_id != old_offer_id:
+                return offer
+    raise TimeoutError("not offered again")

@@ -3,7 +3,7 @@ replay reproduces, published to the interaction or agent topic."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
 from vaxel.events.v1 import events_pb2
@@ -23,8 +23,15 @@ __all__ = ["TopicEvent", "notice_event", "publish_events"]
 TopicEvent: TypeAlias = tuple[str, events_pb2.Event]
 
 
-def notice_event(record: inputs_pb2.RoutingInput, index: int, notice: Notice) -> TopicEvent:
-    """The event of the ``index``-th notice of applying ``record``, and the topic it goes to."""
+def notice_event(
+    record: inputs_pb2.RoutingInput, index: int, notice: Notice, decided_at: float
+) -> TopicEvent:
+    """The event of the ``index``-th notice of applying ``record``, and the topic it goes to.
+
+    ``decided_at`` is the engine's time when it applied the record (the latest record time of the
+    pool, never going back), not the record's own: events of one interaction never go back in time
+    (connected after offered after created, ended after connected) even when a record written
+    earlier reaches the log after a later one. A replay stamps the same times."""
     if isinstance(notice, n.InteractionCreated):
         event_id = deterministic_id(notice.interaction_id, "created")
     else:
@@ -39,7 +46,7 @@ def notice_event(record: inputs_pb2.RoutingInput, index: int, notice: Notice) ->
         correlation_id=record.input_id,
         # The events of one decision happen at one instant; a microsecond per step keeps their
         # order for every consumer that orders by time.
-        occurred_at=record.occurred_at.ToDatetime(UTC) + timedelta(microseconds=index),
+        occurred_at=datetime.fromtimestamp(decided_at, UTC) + timedelta(microseconds=index),
     )
     topic = INTERACTION_EVENTS.name if notice.interaction_id else AGENT_EVENTS.name
     return topic, event

@@ -44,6 +44,7 @@ from vaxel_routing.adapters.runner.timers import Timers
 from vaxel_routing.domain.commands import Notice, Outcome
 from vaxel_routing.domain.engine import RoutingEngine
 from vaxel_routing.domain.model import RoutingPolicy
+from vaxel_routing.domain.notices import InteractionOffered
 from vaxel_routing.domain.replica import ConfigReplica
 from vaxel_routing.metrics import RoutingMetrics
 
@@ -225,7 +226,11 @@ class EngineRunner:
             return
         resolved.append((message.input_id, outcome))
         for index, notice in enumerate(outcome.notices):
-            events.append(notice_event(message, index, notice))
+            events.append(notice_event(message, index, notice, engine.now))
+            if isinstance(notice, InteractionOffered) and notice.expires_at <= time.time():
+                # Decided late (a broker pause, a backlog): never shown to a desk already expired; its
+                # expiry, written now, finds it late and offers it again (offers.offer_expired).
+                continue
             hub_work.append((message.pool, notice))
             self._metrics.count_offer(notice)
         for timer in outcome.timers:

@@ -22,6 +22,10 @@ from vaxel_routing.domain.engine import RoutingEngine
 
 __all__ = ["Timers"]
 
+# A timer written within this of its due time is stamped with its due time (on time); later, or armed
+# already overdue (a restart, a record decided late), with the time it is written.
+ON_TIME_SECONDS = 2.0
+
 Append: TypeAlias = Callable[[str, inputs_pb2.RoutingInput], Awaitable[None]]
 
 
@@ -32,33 +36,44 @@ class Timers:
         self._engines = engines
         self._append = append
         self._armed: dict[str, asyncio.TimerHandle] = {}
+        self._overdue: set[str] = set()  # armed after their due time
         self._log = get_logger("vaxel.routing.engine")
 
     def arm(self, pool: str, timer: Timer) -> None:
         timer_id = timer.command.timer_id
         if timer_id in self._armed:
             return
-        delay = max(0.0, timer.due - time.time())
+        delay = timer.due - time.time()
+        if delay <= 0:
+            self._overdue.add(timer_id)
         loop = asyncio.get_running_loop()
-        self._armed[timer_id] = loop.call_later(delay, lambda: loop.create_task(self._fire(pool, timer)))
+        self._armed[timer_id] = loop.call_later(
+            max(0.0, delay), lambda: loop.create_task(self._fire(pool, timer))
+        )
 
     def cancel_all(self) -> None:
         for handle in self._armed.values():
             handle.cancel()
         self._armed.clear()
+        self._overdue.clear()
 
     async def _fire(self, pool: str, timer: Timer) -> None:
         self._armed.pop(timer.command.timer_id, None)
+        now = time.time()
+        overdue = timer.command.timer_id in self._overdue or now - timer.due > ON_TIME_SECONDS
+        self._overdue.discard(timer.command.timer_id)
         engine = self._engines.get(pool)
         if engine is not None and not engine.timer_armed(timer.command.timer_id):
             # Cancelled by what was applied since (an accepted offer's expiry, a wrap-up's timer):
             # its record would change nothing, so it costs the log nothing. Were it armed again by a
             # record not applied yet, applying that record arms it here again.
             return
+        # On time, stamped with its due time; late (routing was down or paused when it came due, a
+        # restart re-armed it), with the time written: the engine tells a late offer expiry from a miss.
         record = inputs_pb2.RoutingInput(
             input_id=timer.command.timer_id,
             pool=pool,
-            occurred_at=ts(timer.due),
+            occurred_at=ts(now if overdue else timer.due),
             schema_version=INPUT_SCHEMA_VERSION,
             timer=timer_input(timer.command),
         )

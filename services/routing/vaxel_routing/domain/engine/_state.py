@@ -109,7 +109,8 @@ class EngineState:
 
     pool: str
     policy: RoutingPolicy
-    now: float = 0.0
+    now: float = 0.0  # the decision time: the latest record time applied (never goes back)
+    record_at: float = 0.0  # the time of the record being applied (when it was written)
     seq: int = 0
     queues: dict[str, QueueSpec] = field(default_factory=dict)
     tenant_queues: dict[str, dict[str, None]] = field(default_factory=dict)

@@ -99,7 +99,7 @@ def abandon(st: EngineState, command: Abandon, out: Outcome) -> None:
             return
         case "offered" if work.offer is not None:
             agent = st.agents[work.offer.agent_id]
-            offers.close_offer(st, work.offer, "withdrawn")
+            offers.close_offer(st, work.offer, "customer left")  # a later accept: "closed (customer left)"
             offers.release(st, agent, work)
             work.offer = None
             out.notices.append(

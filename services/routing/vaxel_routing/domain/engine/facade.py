@@ -86,6 +86,7 @@ class RoutingEngine:
         command that cannot apply; nothing has changed then."""
         st = self._state
         st.now = max(st.now, at)
+        st.record_at = at
         out = Outcome()
         self._handlers[type(command)](command, out)
         return out

@@ -17,6 +17,8 @@ from vaxel_routing.domain.notices import (
 )
 from vaxel_routing.domain.replies import Accepted
 
+UNSEEN_REASON = "expired unseen"  # the reason of an offer withdrawn so: not the agent's miss
+
 
 def make_offer(st: EngineState, work: Work, agent: AgentState, out: Outcome) -> None:
     lanes.dequeue(st, work)
@@ -106,10 +108,16 @@ def reject(st: EngineState, command: Reject, out: Outcome) -> None:
 
 
 def withdraw_offer(
-    st: EngineState, work: Work, out: Outcome, *, reason: str = "", timed_out: bool = False
+    st: EngineState,
+    work: Work,
+    out: Outcome,
+    *,
+    reason: str = "",
+    timed_out: bool = False,
+    exclude: bool = True,
 ) -> AgentState:
     """Take an open offer back (rejected for ``reason``, or ``timed_out``): the agent's room returns,
-    the work goes back to its place."""
+    the work goes back to its place (offered to the same agent again unless ``exclude``)."""
     offer = work.offer
     if offer is None:  # pragma: no cover  (callers check the state)
         raise FailedPrecondition("no open offer")
@@ -117,7 +125,8 @@ def withdraw_offer(
     agent = st.agents[offer.agent_id]
     release(st, agent, work)
     work.offer = None
-    work.excluded[agent.profile.agent_id] = None
+    if exclude:
+        work.excluded[agent.profile.agent_id] = None
     agent_id = agent.profile.agent_id
     out.notices.append(
         OfferTimedOut(
@@ -140,7 +149,7 @@ def withdraw_offer(
     work.state = "waiting"
     widening.apply_due_steps(st, work, out)
     widening.arm_overflow(st, work, out)
-    if len(work.excluded) > 1 and everyone_excluded(st, work):
+    if exclude and len(work.excluded) > 1 and everyone_excluded(st, work):
         # every eligible agent said no: start the round again, the last one still skipped
         work.excluded = {agent.profile.agent_id: None}
     lanes.enqueue(st, work, out, notify=False)
@@ -164,10 +173,21 @@ def release(st: EngineState, agent: AgentState, work: Work) -> None:
 
 
 def offer_expired(st: EngineState, command: OfferExpired, out: Outcome) -> None:
+    """An offer's timeout, written when due: a miss (the agent goes NOT_READY, the next is offered).
+    Written late (its record's time after the expiry: the runner stamps a timer with its due time when
+    it fires on time, with the time it was written when routing was down or paused then, or when the
+    offer was decided already expired), the agent could not have answered in time: the offer is
+    withdrawn as unseen and offered again, the agent's presence untouched. Only record times decide,
+    so a replay repeats it."""
     offer = st.offers.get(command.offer_id)
     if offer is None:
         return
-    agent = withdraw_offer(st, st.work[offer.interaction_id], out, timed_out=True)
+    work = st.work[offer.interaction_id]
+    if st.record_at > offer.expires_at:
+        agent = withdraw_offer(st, work, out, reason=UNSEEN_REASON, exclude=False)
+        matching.changed(st, agent, out)
+        return
+    agent = withdraw_offer(st, work, out, timed_out=True)
     if st.policy.not_ready_after_missed_offer and agent.presence is Presence.AVAILABLE:
         agent.presence = Presence.NOT_READY
         agent.reason = "missed offer"
@@ -176,6 +196,7 @@ def offer_expired(st: EngineState, command: OfferExpired, out: Outcome) -> None:
 
 
 __all__ = [
+    "UNSEEN_REASON",
     "accept",
     "close_offer",
     "everyone_excluded",
