@@ -61,7 +61,7 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
 
 def _ops_only() -> None:
     if current_principal().tenant_id is not None:
-        raise NotFound("no such service for a tenant key")
+        raise PermissionDenied("agent administration takes the provider's key, not a tenant key")
 
 
 class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
