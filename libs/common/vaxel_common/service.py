@@ -67,7 +67,9 @@ class ServiceRuntime:
         self._health_updates: set[asyncio.Task[None]] = set()
         # Consumers (and the service's own loops) report here; a stalled one turns health NOT_SERVING.
         self.progress = ProgressMonitor(name, self.metrics, self._progress_changed)
-        self.publisher = EventPublisher(self.producer, name, self.metrics, self.progress)
+        self.publisher = EventPublisher(
+            self.producer, name, self.metrics, self.progress, settings.write_stall_seconds
+        )
         self.log = get_logger(f"vaxel.{name}")
 
     def consume(
