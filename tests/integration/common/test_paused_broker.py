@@ -7,13 +7,14 @@ import asyncio
 import os
 import signal
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.integration.common.test_consumer_stall import eventually
+from tests.integration.common.test_consumer_stall import eventually, health_is
 from vaxel.events.v1 import events_pb2
 from vaxel_common.broker import EmbeddedBroker, free_port
 from vaxel_common.events import new_event
@@ -41,12 +42,8 @@ async def test_writes_blocked_on_a_paused_broker_turn_health_not_serving(tmp_pat
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     health = health_pb2_grpc.HealthStub(channel)
 
-    async def status_is(expected: int) -> bool:
-        try:
-            reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-        except grpc.aio.AioRpcError:
-            return False
-        return bool(reply.status == expected)
+    def status_is(expected: int) -> Awaitable[bool]:
+        return health_is(health, expected)
 
     def event() -> events_pb2.Event:
         created = events_pb2.InteractionCreated(queue_id="q")
