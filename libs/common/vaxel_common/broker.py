@@ -105,6 +105,11 @@ class EmbeddedBroker:
             self._process.wait()
 
     @property
+    def pid(self) -> int | None:
+        """The broker's process id (tests pause it with SIGSTOP), None before start."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

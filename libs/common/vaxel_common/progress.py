@@ -7,13 +7,19 @@ NOT_SERVING, so probes, load balancers and alerts see it instead of a silent loo
 failure counts in ``vaxel_consumer_errors_total{service,consumer,reason}`` (``reason`` from
 :class:`FailureReason`, a small fixed set). The first batch that goes through again clears
 the stall and health returns to SERVING.
+
+Writes are watched the same way (:meth:`ProgressMonitor.writing`): a write to the broker that has
+not finished after ``stall_after_seconds`` (a paused or unreachable broker, on which every send
+blocks) stalls its writer until a write succeeds, so a service whose writes all block does not keep
+saying SERVING.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka.errors import KafkaError
 
@@ -80,7 +86,12 @@ class ProgressMonitor:
         reason = FailureReason.of(exc)
         self._metrics.consumer_errors.labels(self.service, consumer, reason.value).inc()
         attempts = self._failures[consumer] = self._failures.get(consumer, 0) + 1
-        if attempts >= self._stall_after and consumer not in self._stalled:
+        if attempts >= self._stall_after:
+            self._stall(consumer, reason, attempts, type(exc).__name__)
+
+    def _stall(self, consumer: str, reason: FailureReason, attempts: int, error_type: str) -> None:
+        self._failures[consumer] = max(self._failures.get(consumer, 0), 1)
+        if consumer not in self._stalled:
             was = self.stalled
             self._stalled.add(consumer)
             self._metrics.consumer_stalled.labels(self.service, consumer).set(1)
@@ -89,7 +100,7 @@ class ProgressMonitor:
                 consumer=consumer,
                 reason=reason.value,
                 attempts=attempts,
-                error_type=type(exc).__name__,
+                error_type=error_type,
             )
             if not was and self._on_change is not None:
                 self._on_change(True)
@@ -104,6 +115,23 @@ class ProgressMonitor:
             self._log.info("consumer_progressing", consumer=consumer)
             if not self.stalled and self._on_change is not None:
                 self._on_change(False)
+
+    @contextlib.asynccontextmanager
+    async def writing(self, writer: str, stall_after_seconds: float) -> AsyncIterator[None]:
+        """Watch one write of ``writer``: still unfinished after ``stall_after_seconds``, the writer is
+        stalled (health NOT_SERVING); a write that succeeds clears it, a failed one counts as a failure."""
+        handle = asyncio.get_running_loop().call_later(
+            stall_after_seconds, self._stall, writer, FailureReason.KAFKA, 1, "WriteBlocked"
+        )
+        try:
+            yield
+        except Exception as exc:
+            self.failed(writer, exc)
+            raise
+        else:
+            self.progressed(writer)
+        finally:
+            handle.cancel()
 
     async def until_done(self, consumer: str, action: Callable[[], Awaitable[None]]) -> None:
         """Await ``action()`` until it succeeds (nothing may be skipped), reporting each failure."""

@@ -10,9 +10,13 @@ from aiokafka import AIOKafkaProducer
 from vaxel.events.v1 import events_pb2
 from vaxel_common.events import encode_event
 from vaxel_common.metrics import PlatformMetrics
+from vaxel_common.progress import ProgressMonitor
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, SLA_ALERTS, TENANT_CONFIG, TopicSpec
 
-__all__ = ["EventPublisher", "key_of"]
+__all__ = ["PUBLISHER", "WRITE_STALL_SECONDS", "EventPublisher", "key_of"]
+
+PUBLISHER = "publisher"  # the writer's name in the progress monitor (the ``consumer`` label)
+WRITE_STALL_SECONDS = 15.0  # a publish unfinished this long (broker paused) turns health NOT_SERVING
 
 
 def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
@@ -39,10 +43,21 @@ def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
 class EventPublisher:
     """Sends envelopes to registered topics for one service."""
 
-    def __init__(self, producer: AIOKafkaProducer, service: str, metrics: PlatformMetrics) -> None:
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        service: str,
+        metrics: PlatformMetrics,
+        progress: ProgressMonitor | None = None,
+        stall_after_seconds: float = WRITE_STALL_SECONDS,
+    ) -> None:
         self._producer = producer
         self._service = service
         self._metrics = metrics
+        self._progress = progress
+        self._stall_after = stall_after_seconds
+        if progress is not None:
+            progress.register(PUBLISHER)
 
     async def publish(self, topic: TopicSpec, *events: events_pb2.Event) -> None:
         """Send ``events`` in order and wait until the broker has them all."""
@@ -50,7 +65,15 @@ class EventPublisher:
 
     async def publish_batches(self, *batches: tuple[TopicSpec, Sequence[events_pb2.Event]]) -> None:
         """Send every batch's events to its topic, in order, then wait until the broker has them all:
-        records sent together share produce requests instead of one round trip per topic."""
+        records sent together share produce requests instead of one round trip per topic. With a
+        progress monitor, a publish that blocks past the stall bound turns health NOT_SERVING."""
+        if self._progress is None:
+            await self._send(batches)
+            return
+        async with self._progress.writing(PUBLISHER, self._stall_after):
+            await self._send(batches)
+
+    async def _send(self, batches: Sequence[tuple[TopicSpec, Sequence[events_pb2.Event]]]) -> None:
         sent = []
         for topic, events in batches:
             for event in events:

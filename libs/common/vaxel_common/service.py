@@ -58,7 +58,6 @@ class ServiceRuntime:
         self.metrics = PlatformMetrics.create(self.registry)
         self.grpc = GrpcServer(name, self.metrics, settings.grpc_host, settings.grpc_port, authenticator)
         self.producer = aio_producer(settings.kafka_bootstrap, client_id=name)
-        self.publisher = EventPublisher(self.producer, name, self.metrics)
         self._metrics_server = MetricsServer(self.registry, settings.metrics_host, settings.metrics_port)
         self._consumers: list[EventConsumer] = []
         self._ready_hooks: list[Hook] = []
@@ -68,6 +67,9 @@ class ServiceRuntime:
         self._health_updates: set[asyncio.Task[None]] = set()
         # Consumers (and the service's own loops) report here; a stalled one turns health NOT_SERVING.
         self.progress = ProgressMonitor(name, self.metrics, self._progress_changed)
+        self.publisher = EventPublisher(
+            self.producer, name, self.metrics, self.progress, settings.write_stall_seconds
+        )
         self.log = get_logger(f"vaxel.{name}")
 
     def consume(

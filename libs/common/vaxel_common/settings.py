@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
     dependency_timeout_seconds: float = Field(
         default=60.0, gt=0, description="how long to retry an unreachable broker or database before giving up"
     )
+    write_stall_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="a publish unanswered this long (broker paused or unreachable) turns health NOT_SERVING",
+    )
     # The provider ops key (all tenants). client-tenant requires it; the others accept it when set
     # and otherwise take only tenant keys (from the replicated key states).
     admin_api_key: SecretStr | None = Field(default=None, min_length=24)

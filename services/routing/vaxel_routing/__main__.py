@@ -82,7 +82,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
     for add, servicer, name in (
         (
             routing_pb2_grpc.add_RoutingServiceServicer_to_server,
-            RoutingServicer(front_door),
+            RoutingServicer(front_door, runner),
             "RoutingService",
         ),
         (

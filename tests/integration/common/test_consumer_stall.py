@@ -34,6 +34,15 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: f
         await asyncio.sleep(0.1)
 
 
+async def health_is(health: health_pb2_grpc.HealthStub, expected: int) -> bool:
+    """Whether the service's gRPC health answers ``expected`` (False while it does not answer)."""
+    try:
+        reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+    except grpc.aio.AioRpcError:
+        return False
+    return bool(reply.status == expected)
+
+
 async def test_a_stalled_consumer_reports_not_serving_then_serving_again(platform: Platform) -> None:
     topic = TopicSpec(f"test.stall.{uuid.uuid4()}", 1, "test", "a fresh topic for this test")
     await asyncio.to_thread(create_topics, platform.kafka_bootstrap, [topic])
@@ -55,12 +64,8 @@ async def test_a_stalled_consumer_reports_not_serving_then_serving_again(platfor
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     health = health_pb2_grpc.HealthStub(channel)
 
-    async def status_is(expected: int) -> bool:
-        try:
-            reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-        except grpc.aio.AioRpcError:
-            return False
-        return bool(reply.status == expected)
+    def status_is(expected: int) -> Awaitable[bool]:
+        return health_is(health, expected)
 
     def stalled() -> float | None:
         labels = {"service": service, "consumer": topic.name}

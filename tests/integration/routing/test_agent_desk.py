@@ -272,7 +272,10 @@ def test_agents_are_refused_to_tenant_keys_and_validated(
     agent = routing_pb2.Agent(agent_id="x", languages=["sv"], tenant_ids=[tenant.tenant_id])
     with pytest.raises(grpc.RpcError) as err:
         admin.UpsertAgent(routing_pb2.UpsertAgentRequest(agent=agent), metadata=tenant.key)
-    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as err:
+        admin.GetAgent(routing_pb2.GetAgentRequest(agent_id="x"), metadata=tenant.key)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     bad = routing_pb2.Agent(
         agent_id="x",
         languages=["sv"],

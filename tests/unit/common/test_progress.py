@@ -90,3 +90,52 @@ class TestFailureReason:
         assert FailureReason.of(DeadLetterFailed()) is FailureReason.DEAD_LETTER
         assert FailureReason.of(KafkaTimeoutError()) is FailureReason.KAFKA
         assert FailureReason.of(ValueError()) is FailureReason.HANDLER
+
+
+class TestBlockedWrites:
+    def setup_method(self) -> None:
+        self.registry = CollectorRegistry()
+        self.changes: list[bool] = []
+        self.monitor = ProgressMonitor("svc", PlatformMetrics.create(self.registry), self.changes.append)
+        self.monitor.register("publisher")
+
+    def test_a_write_blocked_past_the_bound_stalls_until_a_write_succeeds(self) -> None:
+        async def scenario() -> list[bool]:
+            release = asyncio.Event()
+
+            async def blocked_write() -> None:
+                async with self.monitor.writing("publisher", 0.05):
+                    await release.wait()
+
+            task = asyncio.create_task(blocked_write())
+            await asyncio.sleep(0.01)
+            seen = [self.monitor.stalled]  # not yet past the bound
+            await asyncio.sleep(0.1)
+            seen.append(self.monitor.stalled)
+            release.set()
+            await task
+            seen.append(self.monitor.stalled)
+            return seen
+
+        assert asyncio.run(scenario()) == [False, True, False]
+        assert self.changes == [True, False]
+        assert gauge(self.registry, "publisher") == 0.0
+
+    def test_a_quick_write_never_stalls_and_a_failed_one_counts(self) -> None:
+        async def scenario() -> None:
+            async with self.monitor.writing("publisher", 0.05):
+                pass
+            await asyncio.sleep(0.1)  # the cancelled watchdog does not fire later
+            try:
+                async with self.monitor.writing("publisher", 5.0):
+                    raise KafkaTimeoutError()
+            except KafkaTimeoutError:
+                pass
+
+        asyncio.run(scenario())
+        assert not self.stalled()
+        assert self.changes == []
+        assert errors(self.registry, "publisher", "kafka") == 1.0
+
+    def stalled(self) -> bool:
+        return self.monitor.stalled

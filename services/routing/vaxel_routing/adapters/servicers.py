@@ -24,28 +24,33 @@ _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in it
 
 
 class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
-    def __init__(self, front_door: FrontDoor) -> None:
+    def __init__(self, front_door: FrontDoor, runner: EngineRunner) -> None:
         self._door = front_door
+        self._runner = runner
 
     async def SubmitInteraction(  # noqa: N802  (gRPC method name)
         self, request: routing_pb2.SubmitInteractionRequest, context: Context
     ) -> routing_pb2.SubmitInteractionResponse:
+        self._runner.require_ready()
         return await self._door.submit(caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request)
 
     async def GetInteractionStatus(  # noqa: N802
         self, request: routing_pb2.GetInteractionStatusRequest, context: Context
     ) -> routing_pb2.GetInteractionStatusResponse:
+        self._runner.require_ready()
         return self._door.status(caller_tenant(request.tenant_id, INTERACTIONS_READ), request.interaction_id)
 
     async def AbandonInteraction(  # noqa: N802
         self, request: routing_pb2.AbandonInteractionRequest, context: Context
     ) -> routing_pb2.AbandonInteractionResponse:
+        self._runner.require_ready()
         await self._door.abandon(caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.interaction_id)
         return routing_pb2.AbandonInteractionResponse()
 
     async def RequestCallback(  # noqa: N802
         self, request: routing_pb2.RequestCallbackRequest, context: Context
     ) -> routing_pb2.RequestCallbackResponse:
+        self._runner.require_ready()
         tenant_id = caller_tenant(request.tenant_id, INTERACTIONS_WRITE)
         wanted = request.not_before.ToDatetime(UTC) if request.HasField("not_before") else None
         when = await self._door.request_callback(tenant_id, request.interaction_id, wanted)
@@ -56,12 +61,14 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
     async def GetRoutedQueue(  # noqa: N802
         self, request: routing_pb2.GetRoutedQueueRequest, context: Context
     ) -> routing_pb2.GetRoutedQueueResponse:
+        self._runner.require_ready()
         return self._door.routed_queue(caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
 
 
-def _ops_only() -> None:
+def _ops_only(runner: EngineRunner) -> None:
     if current_principal().tenant_id is not None:
-        raise NotFound("no such service for a tenant key")
+        raise PermissionDenied("agent administration takes the provider's key, not a tenant key")
+    runner.require_ready()
 
 
 class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
@@ -71,7 +78,7 @@ class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
     async def UpsertAgent(  # noqa: N802
         self, request: routing_pb2.UpsertAgentRequest, context: Context
     ) -> routing_pb2.UpsertAgentResponse:
-        _ops_only()
+        _ops_only(self._runner)
         profile = agent_from_pb(request.agent)
         engine = self._runner.engine(profile.pool)
         held_pool = self._runner.pool_of_agent(profile.agent_id)
@@ -89,7 +96,7 @@ class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
     async def GetAgent(  # noqa: N802
         self, request: routing_pb2.GetAgentRequest, context: Context
     ) -> routing_pb2.GetAgentResponse:
-        _ops_only()
+        _ops_only(self._runner)
         pool = self._runner.pool_of_agent(request.agent_id)
         if pool is None:
             raise NotFound(f"agent {request.agent_id!r} not found")
@@ -117,6 +124,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
     ) -> AsyncIterator[routing_pb2.ConnectResponse]:
         if current_principal().tenant_id is not None:
             raise PermissionDenied("agent desks connect with the provider's key, not a tenant key")
+        self._runner.require_ready()
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("action") != "login" or not first.login.agent_id:
             raise InvalidArgument("login", "the first request on a desk stream is Login with the agent id")

@@ -28,7 +28,7 @@ from google.protobuf.message import DecodeError as ProtobufDecodeError
 
 from vaxel.routing.v1 import inputs_pb2, routing_pb2
 from vaxel_common.deadletter import DeadLetterPublisher
-from vaxel_common.errors import VaxelError
+from vaxel_common.errors import Unavailable, VaxelError
 from vaxel_common.logging import get_logger
 from vaxel_common.progress import ProgressMonitor
 from vaxel_common.publisher import EventPublisher
@@ -101,6 +101,12 @@ class EngineRunner:
         self._desks = DeskNotices(hub, replica)
         self._gauges = PoolGauges(metrics)
         self._logger = get_logger("vaxel.routing.engine")
+
+    def require_ready(self) -> None:
+        """Raise Unavailable while the engines rebuild from the log (at start or after a rebalance):
+        what they would answer then is not yet true."""
+        if not self.ready.is_set():
+            raise Unavailable("routing is rebuilding its state from its log; retry shortly")
 
     def engine(self, pool: str) -> RoutingEngine:
         engine = self.engines.get(pool)
