@@ -55,12 +55,11 @@ def handled(t: SlaTenant, agent_id: str, answered: datetime, seconds: int) -> li
     ]
 
 
-def test_a_shared_agents_time_per_tenant_scoped_by_the_caller(
-    platform: Platform, channels: dict[str, grpc.Channel]
+def publish_shared_agent(
+    platform: Platform, a: SlaTenant, b: SlaTenant, agent_id: str, site: str, start: datetime
 ) -> None:
-    a, b = SlaTenant(platform, channels), SlaTenant(platform, channels)
-    agent_id, site = f"agent-{uuid.uuid4().hex[:8]}", f"site-{uuid.uuid4().hex[:6]}"
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
+    """The agent logs in at ``site`` at ``start``, is available a minute later, handles 600 s of a's
+    work from +120 s and 300 s of b's from +900 s."""
     presence = [
         new_event(
             events_pb2.AgentLoggedIn(site_id=site),
@@ -87,6 +86,15 @@ def test_a_shared_agents_time_per_tenant_scoped_by_the_caller(
         producer.send(INTERACTION_EVENTS.name, encode_event(event), key=event.interaction_id.encode())
     producer.flush()
     producer.close()
+
+
+def test_a_shared_agents_time_per_tenant_scoped_by_the_caller(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    a, b = SlaTenant(platform, channels), SlaTenant(platform, channels)
+    agent_id, site = f"agent-{uuid.uuid4().hex[:8]}", f"site-{uuid.uuid4().hex[:6]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
+    publish_shared_agent(platform, a, b, agent_id, site, start)
     period = {"from": ts(start), "to": ts(start + timedelta(minutes=30))}
 
     def ask(metadata: object, tenant_id: str = "") -> sla_pb2.GetAgentUtilisationResponse:
@@ -129,12 +137,10 @@ def test_a_shared_agents_time_per_tenant_scoped_by_the_caller(
     assert [x.time.handling_seconds for x in scoped.agents if x.agent_id == agent_id] == [300]
     assert set(scoped.tenants) == {b.tenant_id}
 
+    backwards = sla_pb2.GetAgentUtilisationRequest(to=ts(start - timedelta(hours=1)))
+    getattr(backwards, "from").CopyFrom(ts(start))
     with pytest.raises(grpc.RpcError) as bad:
-        a.sla.GetAgentUtilisation(
-            sla_pb2.GetAgentUtilisationRequest(**{"from": ts(start), "to": ts(start - timedelta(hours=1))}),
-            metadata=a.key,
-            timeout=10,
-        )
+        a.sla.GetAgentUtilisation(backwards, metadata=a.key, timeout=10)
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
     def share_exported() -> None:
