@@ -342,9 +342,7 @@ class ServiceLevelBook:
         """Occupancy and utilisation over ``[start, end)`` summed over every agent."""
         figures = AgentFigures()
         for agent in self.agent_utilisation(start, end, now):
-            figures.logged_in_seconds += agent.figures.logged_in_seconds
-            figures.available_seconds += agent.figures.available_seconds
-            figures.handling_seconds += agent.figures.handling_seconds
+            figures.add(agent.figures)
         return figures
 
     def agent_utilisation(self, start: float, end: float, now: float) -> list[AgentUtilisation]:

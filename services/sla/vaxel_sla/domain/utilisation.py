@@ -23,6 +23,11 @@ class AgentFigures:
     available_seconds: float = 0.0
     handling_seconds: float = 0.0
 
+    def add(self, other: AgentFigures) -> None:
+        self.logged_in_seconds += other.logged_in_seconds
+        self.available_seconds += other.available_seconds
+        self.handling_seconds += other.handling_seconds
+
     @property
     def occupancy(self) -> float | None:
         return min(1.0, self.handling_seconds / self.available_seconds) if self.available_seconds else None
@@ -64,10 +69,7 @@ def by_site(agents: Iterable[AgentUtilisation]) -> dict[str, AgentFigures]:
     """Summed agent time per site ("" for agents whose site is not known)."""
     sites: dict[str, AgentFigures] = {}
     for agent in agents:
-        total = sites.setdefault(agent.site_id, AgentFigures())
-        total.logged_in_seconds += agent.figures.logged_in_seconds
-        total.available_seconds += agent.figures.available_seconds
-        total.handling_seconds += agent.figures.handling_seconds
+        sites.setdefault(agent.site_id, AgentFigures()).add(agent.figures)
     return sites
 
 
@@ -75,9 +77,6 @@ def by_tenant(agents: Iterable[AgentUtilisation]) -> dict[str, AgentFigures]:
     """Per tenant: its handling over the time of the agents that served it (its share of them)."""
     tenants: dict[str, AgentFigures] = {}
     for agent in agents:
-        for tenant_id, seconds in agent.tenant_handling_seconds.items():
-            total = tenants.setdefault(tenant_id, AgentFigures())
-            total.logged_in_seconds += agent.figures.logged_in_seconds
-            total.available_seconds += agent.figures.available_seconds
-            total.handling_seconds += seconds
+        for tenant_id in agent.tenant_handling_seconds:
+            tenants.setdefault(tenant_id, AgentFigures()).add(agent.tenant_figures(tenant_id))
     return tenants
