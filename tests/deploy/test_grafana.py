@@ -54,6 +54,9 @@ CONTRACT_METRICS = frozenset(
         "vaxel_sla_agents_available",
         "vaxel_sla_alerts_open",
         "vaxel_sla_alerts_raised_total",
+        "vaxel_sla_occupancy_ratio",
+        "vaxel_sla_utilisation_ratio",
+        "vaxel_sla_tenant_share_ratio",
     }
 )
 DATASOURCE_UID = "vaxel-prometheus"  # fixed: the provisioning file and every panel name it

@@ -39,6 +39,9 @@ class SlaMetrics:
     alerts_raised: Counter
     late_dropped: Gauge
     interactions_held: Gauge
+    occupancy: Gauge
+    utilisation: Gauge
+    tenant_share: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> SlaMetrics:
@@ -93,6 +96,21 @@ class SlaMetrics:
                 [],
             ),
             interactions_held=gauge("vaxel_sla_interactions_held", "Interactions held in memory.", []),
+            occupancy=gauge(
+                "vaxel_sla_occupancy_ratio",
+                "Agents' handling / available time over the last hour, per site.",
+                ["site"],
+            ),
+            utilisation=gauge(
+                "vaxel_sla_utilisation_ratio",
+                "Agents' handling / logged-in time over the last hour, per site.",
+                ["site"],
+            ),
+            tenant_share=gauge(
+                "vaxel_sla_tenant_share_ratio",
+                "A tenant's handling / the available time of the agents that served it, last hour.",
+                ["tenant"],
+            ),
         )
         for kind in ALERT_KINDS:
             metrics.alerts_raised.labels(kind)  # 0 until the first alert of the kind

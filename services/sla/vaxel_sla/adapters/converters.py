@@ -16,8 +16,11 @@ from vaxel_sla.domain.facts import PRESENCE_OFFLINE, AgentFact, InteractionFact,
 from vaxel_sla.domain.intervals import Formula, IntervalStats, service_level
 from vaxel_sla.domain.report import CompliancePeriod, QueueCompliance
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
+from vaxel_sla.domain.utilisation import AgentFigures, AgentUtilisation
 
 __all__ = [
+    "agent_time_to_pb",
+    "agent_to_pb",
     "alert_to_pb",
     "compliance_to_pb",
     "contract_from_pb",
@@ -268,4 +271,23 @@ def alert_payload(alert: Alert, raised: bool, level: float) -> events_pb2.Servic
         interval_start=ts(alert.interval_start),
         service_level=level,
         target=alert.target,
+    )
+
+
+def agent_time_to_pb(figures: AgentFigures) -> sla_pb2.AgentTime:
+    return sla_pb2.AgentTime(
+        logged_in_seconds=figures.logged_in_seconds,
+        available_seconds=figures.available_seconds,
+        handling_seconds=figures.handling_seconds,
+        occupancy=figures.occupancy,
+        utilisation=figures.utilisation,
+    )
+
+
+def agent_to_pb(agent: AgentUtilisation) -> sla_pb2.AgentUtilisation:
+    return sla_pb2.AgentUtilisation(
+        agent_id=agent.agent_id,
+        site_id=agent.site_id,
+        time=agent_time_to_pb(agent.figures),
+        tenants={t: agent_time_to_pb(agent.tenant_figures(t)) for t in agent.tenant_handling_seconds},
     )

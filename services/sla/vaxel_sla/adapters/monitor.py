@@ -23,10 +23,14 @@ from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
+from vaxel_sla.domain.utilisation import by_site, by_tenant
 from vaxel_sla.metrics import SlaMetrics, kind_label
 from vaxel_sla.settings import SlaSettings
 
 __all__ = ["Monitor"]
+
+# Agent figures scan every agent's handling: once a minute, not every round.
+_UTILISATION_EVERY_SECONDS = 60.0
 
 
 class Monitor:
@@ -48,6 +52,7 @@ class Monitor:
         self._log = get_logger("vaxel.sla.monitor")
         self._stopping = asyncio.Event()
         self._sealed_at = 0.0
+        self._utilised_at = float("-inf")
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -95,6 +100,9 @@ class Monitor:
                 target=change.alert.target,
             )
         self._metrics.late_dropped.set(self._book.late_dropped)
+        if now - self._utilised_at >= _UTILISATION_EVERY_SECONDS:
+            self._utilised_at = now
+            self._export_utilisation(now)
         self._metrics.interactions_held.set(len(self._book))
         if now - self._sealed_at >= 3600:
             self._sealed_at = now
@@ -102,6 +110,18 @@ class Monitor:
             if forgotten:
                 self._log.info("sla_intervals_sealed", interactions=forgotten)
         return changes
+
+    def _export_utilisation(self, now: float) -> None:
+        """Occupancy and utilisation per site and each tenant's share over the last hour."""
+        agents = self._book.agent_utilisation(now - 3600, now, now)
+        for site, figures in by_site(agents).items():
+            if figures.occupancy is not None:
+                self._metrics.occupancy.labels(site or "unknown").set(figures.occupancy)
+            if figures.utilisation is not None:
+                self._metrics.utilisation.labels(site or "unknown").set(figures.utilisation)
+        for tenant_id, figures in by_tenant(agents).items():
+            if figures.occupancy is not None:
+                self._metrics.tenant_share.labels(tenant_id).set(figures.occupancy)
 
     def _assess_queue(self, terms: QueueTerms, at: datetime, now: float, available: int) -> list[Assessment]:
         terms = terms.at(at)  # judged by the contract version in force now

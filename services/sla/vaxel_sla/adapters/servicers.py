@@ -16,7 +16,15 @@ from vaxel_common.deadline import WorkDeadline
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied
 from vaxel_common.grpc_server import Context
 from vaxel_sla.adapters import bounds
-from vaxel_sla.adapters.converters import alert_to_pb, compliance_to_pb, figures_to_pb, period_to_pb, ts
+from vaxel_sla.adapters.converters import (
+    agent_time_to_pb,
+    agent_to_pb,
+    alert_to_pb,
+    compliance_to_pb,
+    figures_to_pb,
+    period_to_pb,
+    ts,
+)
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
@@ -24,6 +32,7 @@ from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_periods, compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
+from vaxel_sla.domain.utilisation import by_site, by_tenant, scoped_to
 from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.validation import validate_time_zone
 
@@ -137,6 +146,27 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             reply.queues.extend(compliance_to_pb(row, minutes) for row in report)
             periods = compliance_periods(self._book, [queue], first, last, minutes=minutes, now=now)
             reply.periods.extend(period_to_pb(row, minutes) for row in periods)
+        return reply
+
+    async def GetAgentUtilisation(  # noqa: N802
+        self, request: sla_pb2.GetAgentUtilisationRequest, context: Context
+    ) -> sla_pb2.GetAgentUtilisationResponse:
+        bounds.check_request(request)
+        tenant_id = bounds.tenant(request.tenant_id, all_allowed=True)
+        first, last = bounds.period(
+            getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
+        )
+        agents = self._book.agent_utilisation(first.timestamp(), last.timestamp(), time.time())
+        if tenant_id:  # a tenant's view: its share of each agent that served it, nothing of others
+            agents = scoped_to(agents, tenant_id)
+        reply = sla_pb2.GetAgentUtilisationResponse(
+            tenant_id=tenant_id,
+            to=ts(last),
+            agents=[agent_to_pb(a) for a in agents],
+            tenants={t: agent_time_to_pb(f) for t, f in by_tenant(agents).items()},
+            sites={} if tenant_id else {s: agent_time_to_pb(f) for s, f in by_site(agents).items()},
+        )
+        getattr(reply, "from").CopyFrom(ts(first))
         return reply
 
     async def ListAlerts(  # noqa: N802

@@ -33,6 +33,7 @@ from vaxel_sla.domain.facts import (
 )
 from vaxel_sla.domain.intervals import IntervalStats, Outcome, interval_start
 from vaxel_sla.domain.terms import QueueTerms
+from vaxel_sla.domain.utilisation import AgentFigures, AgentUtilisation
 from vaxel_vocabulary.business_hours import BusinessHours, business_seconds_between
 
 __all__ = ["BUCKET_SECONDS", "AgentFigures", "ServiceLevelBook", "Waiting", "estimated_wait"]
@@ -69,28 +70,13 @@ def estimated_wait(waiting: list[Waiting], now: float) -> float:
 
 
 @dataclass(slots=True)
-class AgentFigures:
-    """Agent time in a period: occupancy = handling / available, utilisation = handling / logged in."""
-
-    logged_in_seconds: float = 0.0
-    available_seconds: float = 0.0
-    handling_seconds: float = 0.0
-
-    @property
-    def occupancy(self) -> float | None:
-        return min(1.0, self.handling_seconds / self.available_seconds) if self.available_seconds else None
-
-    @property
-    def utilisation(self) -> float | None:
-        return min(1.0, self.handling_seconds / self.logged_in_seconds) if self.logged_in_seconds else None
-
-
-@dataclass(slots=True)
 class _Agent:
     transitions: list[tuple[float, str, int]] = field(default_factory=list)  # sorted (at, event id, presence)
     handled: set[str] = field(default_factory=set)
     open: set[str] = field(default_factory=set)  # answered, not wrapped up yet
     busy_until: float = 0.0  # the latest wrap-up of what it handled
+    site_id: str = ""  # from its latest log-in that named one
+    site_at: float = float("-inf")
 
 
 class ServiceLevelBook:
@@ -158,6 +144,8 @@ class ServiceLevelBook:
         at = bisect.bisect_left(agent.transitions, entry)
         if at == len(agent.transitions) or agent.transitions[at] != entry:
             agent.transitions.insert(at, entry)
+        if fact.site_id and fact.at >= agent.site_at:
+            agent.site_id, agent.site_at = fact.site_id, fact.at
 
     def _agent(self, agent_id: str) -> _Agent:
         agent = self._agents.get(agent_id)
@@ -351,19 +339,32 @@ class ServiceLevelBook:
         return count
 
     def agent_figures(self, start: float, end: float, now: float) -> AgentFigures:
-        """Occupancy and utilisation over ``[start, end)`` for every agent."""
+        """Occupancy and utilisation over ``[start, end)`` summed over every agent."""
         figures = AgentFigures()
-        for agent in self._agents.values():
-            logged, available = self._presence_seconds(agent, start, end, now)
-            figures.logged_in_seconds += logged
-            figures.available_seconds += available
-            spans = sorted(
-                span
-                for i in agent.handled
-                if (r := self._records.get(i)) is not None and (span := r.handling_span(now)) is not None
-            )
-            figures.handling_seconds += _union_overlap(spans, start, min(end, now))
+        for agent in self.agent_utilisation(start, end, now):
+            figures.add(agent.figures)
         return figures
+
+    def agent_utilisation(self, start: float, end: float, now: float) -> list[AgentUtilisation]:
+        """Every agent's time over ``[start, end)``, with its handling per tenant, by agent id."""
+        out = []
+        stop = min(end, now)
+        for agent_id in sorted(self._agents):
+            agent = self._agents[agent_id]
+            logged, available = self._presence_seconds(agent, start, end, now)
+            spans: dict[str, list[tuple[float, float]]] = {}
+            for i in agent.handled:
+                if (r := self._records.get(i)) is not None and (span := r.handling_span(now)) is not None:
+                    spans.setdefault(r.tenant_id, []).append(span)
+            every = sorted(s for group in spans.values() for s in group)
+            per_tenant = {
+                tenant_id: seconds
+                for tenant_id, group in sorted(spans.items())
+                if (seconds := _union_overlap(sorted(group), start, stop)) > 0
+            }
+            figures = AgentFigures(logged, available, _union_overlap(every, start, stop))
+            out.append(AgentUtilisation(agent_id, agent.site_id, figures, per_tenant))
+        return out
 
     @staticmethod
     def _presence_at(agent: _Agent, at: float) -> int:

@@ -950,3 +950,208 @@ class PlanSitesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PlanSitesResponse: _TypeAlias = PlanSitesResponse  # noqa: Y015
+
+@_typing.final
+class GetAgentUtilisationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    """A tenant key: its own tenant (or empty). The ops key: empty for every tenant, or one tenant."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "tenant_id", b"tenant_id", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgentUtilisationRequest: _TypeAlias = GetAgentUtilisationRequest  # noqa: Y015
+
+@_typing.final
+class AgentTime(_message.Message):
+    """Agent time over the period. occupancy = handling / available, utilisation = handling / logged in;
+    unset when there is nothing to divide by.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOGGED_IN_SECONDS_FIELD_NUMBER: _builtins.int
+    AVAILABLE_SECONDS_FIELD_NUMBER: _builtins.int
+    HANDLING_SECONDS_FIELD_NUMBER: _builtins.int
+    OCCUPANCY_FIELD_NUMBER: _builtins.int
+    UTILISATION_FIELD_NUMBER: _builtins.int
+    logged_in_seconds: _builtins.float
+    available_seconds: _builtins.float
+    handling_seconds: _builtins.float
+    occupancy: _builtins.float
+    utilisation: _builtins.float
+    def __init__(
+        self,
+        *,
+        logged_in_seconds: _builtins.float = ...,
+        available_seconds: _builtins.float = ...,
+        handling_seconds: _builtins.float = ...,
+        occupancy: _builtins.float | None = ...,
+        utilisation: _builtins.float | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_occupancy", b"_occupancy", "_utilisation", b"_utilisation", "occupancy", b"occupancy", "utilisation", b"utilisation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_occupancy", b"_occupancy", "_utilisation", b"_utilisation", "available_seconds", b"available_seconds", "handling_seconds", b"handling_seconds", "logged_in_seconds", b"logged_in_seconds", "occupancy", b"occupancy", "utilisation", b"utilisation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__occupancy: _TypeAlias = _typing.Literal["occupancy"]  # noqa: Y015
+    _WhichOneofArgType__occupancy: _TypeAlias = _typing.Literal["_occupancy", b"_occupancy"]  # noqa: Y015
+    _WhichOneofReturnType__utilisation: _TypeAlias = _typing.Literal["utilisation"]  # noqa: Y015
+    _WhichOneofArgType__utilisation: _TypeAlias = _typing.Literal["_utilisation", b"_utilisation"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__occupancy) -> _WhichOneofReturnType__occupancy | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__utilisation) -> _WhichOneofReturnType__utilisation | None: ...
+
+Global___AgentTime: _TypeAlias = AgentTime  # noqa: Y015
+
+@_typing.final
+class AgentUtilisation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class TenantsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___AgentTime: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___AgentTime | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    TENANTS_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    site_id: _builtins.str
+    """The site of the agent's latest log-in that named one."""
+    @_builtins.property
+    def time(self) -> Global___AgentTime:
+        """All its handling (scoped to the tenant for a tenant key)."""
+
+    @_builtins.property
+    def tenants(self) -> _containers.MessageMap[_builtins.str, Global___AgentTime]:
+        """tenant id -> the agent's time with only that tenant's handling (its share of the agent)."""
+
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        time: Global___AgentTime | None = ...,
+        tenants: _abc.Mapping[_builtins.str, Global___AgentTime] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "site_id", b"site_id", "tenants", b"tenants", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgentUtilisation: _TypeAlias = AgentUtilisation  # noqa: Y015
+
+@_typing.final
+class GetAgentUtilisationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class SitesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___AgentTime: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___AgentTime | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class TenantsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___AgentTime: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___AgentTime | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    AGENTS_FIELD_NUMBER: _builtins.int
+    SITES_FIELD_NUMBER: _builtins.int
+    TENANTS_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def agents(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgentUtilisation]: ...
+    @_builtins.property
+    def sites(self) -> _containers.MessageMap[_builtins.str, Global___AgentTime]:
+        """site id -> the summed time of its agents (ops key, every tenant, only)."""
+
+    @_builtins.property
+    def tenants(self) -> _containers.MessageMap[_builtins.str, Global___AgentTime]:
+        """tenant id -> its handling over the time of the agents that served it."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        agents: _abc.Iterable[Global___AgentUtilisation] | None = ...,
+        sites: _abc.Mapping[_builtins.str, Global___AgentTime] | None = ...,
+        tenants: _abc.Mapping[_builtins.str, Global___AgentTime] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agents", b"agents", "from", b"from", "sites", b"sites", "tenant_id", b"tenant_id", "tenants", b"tenants", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgentUtilisationResponse: _TypeAlias = GetAgentUtilisationResponse  # noqa: Y015

@@ -66,6 +66,11 @@ class SlaServiceStub:
                 request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.SerializeToString,
                 response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.FromString,
                 _registered_method=True)
+        self.GetAgentUtilisation = channel.unary_unary(
+                '/vaxel.sla.v1.SlaService/GetAgentUtilisation',
+                request_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationRequest.SerializeToString,
+                response_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
@@ -115,6 +120,15 @@ class SlaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAgentUtilisation(self, request, context):
+        """Occupancy and utilisation of the (shared) agents over a period: per agent, per site and per
+        tenant. A tenant key sees only its own share: per agent that served it, the agent's time on its
+        work; never another tenant's figures nor the sites' totals.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -147,6 +161,11 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     servicer.PlanSites,
                     request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.FromString,
                     response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.SerializeToString,
+            ),
+            'GetAgentUtilisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgentUtilisation,
+                    request_deserializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationRequest.FromString,
+                    response_serializer=vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -313,6 +332,33 @@ class SlaService:
             '/vaxel.sla.v1.SlaService/PlanSites',
             vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesRequest.SerializeToString,
             vaxel_dot_sla_dot_v1_dot_sla__pb2.PlanSitesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgentUtilisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.sla.v1.SlaService/GetAgentUtilisation',
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationRequest.SerializeToString,
+            vaxel_dot_sla_dot_v1_dot_sla__pb2.GetAgentUtilisationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,11 @@ class SlaServiceStub:
     """Forecast arrivals and the agents a queue needs per interval of one local day."""
     PlanSites: _grpc.UnaryUnaryMultiCallable[_sla_pb2.PlanSitesRequest, _sla_pb2.PlanSitesResponse]
     """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
+    GetAgentUtilisation: _grpc.UnaryUnaryMultiCallable[_sla_pb2.GetAgentUtilisationRequest, _sla_pb2.GetAgentUtilisationResponse]
+    """Occupancy and utilisation of the (shared) agents over a period: per agent, per site and per
+    tenant. A tenant key sees only its own share: per agent that served it, the agent's time on its
+    work; never another tenant's figures nor the sites' totals.
+    """
 
 @_typing.type_check_only
 class SlaServiceAsyncStub(SlaServiceStub):
@@ -67,6 +72,11 @@ class SlaServiceAsyncStub(SlaServiceStub):
     """Forecast arrivals and the agents a queue needs per interval of one local day."""
     PlanSites: _aio.UnaryUnaryMultiCallable[_sla_pb2.PlanSitesRequest, _sla_pb2.PlanSitesResponse]  # type: ignore[assignment]
     """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
+    GetAgentUtilisation: _aio.UnaryUnaryMultiCallable[_sla_pb2.GetAgentUtilisationRequest, _sla_pb2.GetAgentUtilisationResponse]  # type: ignore[assignment]
+    """Occupancy and utilisation of the (shared) agents over a period: per agent, per site and per
+    tenant. A tenant key sees only its own share: per agent that served it, the agent's time on its
+    work; never another tenant's figures nor the sites' totals.
+    """
 
 class SlaServiceServicer(metaclass=_abc_1.ABCMeta):
     """Service levels per tenant, queue and channel: live intervals, history, contract compliance,
@@ -120,5 +130,16 @@ class SlaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_sla_pb2.PlanSitesResponse, _abc.Awaitable[_sla_pb2.PlanSitesResponse]]:
         """Which site covers which hours of the tenants' demand (follow the sun). Provider ops only."""
+
+    @_abc_1.abstractmethod
+    def GetAgentUtilisation(
+        self,
+        request: _sla_pb2.GetAgentUtilisationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sla_pb2.GetAgentUtilisationResponse, _abc.Awaitable[_sla_pb2.GetAgentUtilisationResponse]]:
+        """Occupancy and utilisation of the (shared) agents over a period: per agent, per site and per
+        tenant. A tenant key sees only its own share: per agent that served it, the agent's time on its
+        work; never another tenant's figures nor the sites' totals.
+        """
 
 def add_SlaServiceServicer_to_server(servicer: SlaServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
