@@ -253,7 +253,7 @@ class TestReplay:
         out = replay_into(platform, url)
         assert "events new to the store" in out
         ids = story.recent + story.expired
-        live = open_store(f"sqlite:///{platform.data_dir / 'interaction-log.sqlite3'}")
+        live_url = f"sqlite:///{platform.data_dir / 'interaction-log.sqlite3'}"
         rebuilt = open_store(url)
         try:
             got = records(rebuilt, story.tenant, ids)
@@ -261,7 +261,11 @@ class TestReplay:
             def live_agrees() -> dict[str, object]:
                 # The replay read the topics to their end; the live store may still be catching up on the
                 # last records (its own survey events among them) when the machine is loaded.
-                expected = records(live, story.tenant, ids)
+                live = open_store(live_url)  # a fresh connection each time: never an old snapshot
+                try:
+                    expected = records(live, story.tenant, ids)
+                finally:
+                    live.close()
                 assert [expected[i] for i in story.expired] == [None] * len(story.expired)
                 assert {k: v is None for k, v in got.items()} == {
                     k: v is None for k, v in expected.items()
@@ -273,7 +277,6 @@ class TestReplay:
             erased = InteractionQueries(rebuilt).get(story.tenant, story.erased[0])
             assert (erased.customer_ref, erased.notes) == ("", "")
         finally:
-            live.close()
             rebuilt.close()
         if target == "sqlite":
             raw = b"".join(p.read_bytes() for p in tmp_path.glob("replayed.sqlite3*"))
