@@ -280,27 +280,6 @@ def ops_overview() -> dashboard.Dashboard:
                 "none",
             )
         )
-        .with_panel(
-            _series(
-                lay,
-                "Agent occupancy by site",
-                "Handling / available and handling / logged-in time of the agents, per site, last hour.",
-                [
-                    ("vaxel_sla_occupancy_ratio", "occupancy {{site}}"),
-                    ("vaxel_sla_utilisation_ratio", "utilisation {{site}}"),
-                ],
-                "percentunit",
-            )
-        )
-        .with_panel(
-            _series(
-                lay,
-                "Tenant share of shared agents",
-                "Each tenant's handling / the available time of the agents that served it, last hour.",
-                [("vaxel_sla_tenant_share_ratio", "{{tenant}}")],
-                "percentunit",
-            )
-        )
     )
 
 
