@@ -15,6 +15,28 @@ from vaxel_common.supervisor import Platform
 from vaxel_common.topics import TENANT_CONFIG
 
 pytestmark = pytest.mark.integration
+
+
+def _voice_contract(
+    effective_from: str, rate_minor: int, credits: list[tenant_pb2.ServiceCreditRule] | None = None
+) -> tenant_pb2.ContractVersion:
+    """A SEK contract: 80 % in 20 s, voice billed per handled minute at ``rate_minor``."""
+    return tenant_pb2.ContractVersion(
+        effective_from=effective_from,
+        currency="SEK",
+        target_percent=80,
+        threshold=Duration(seconds=20),
+        rates=[
+            tenant_pb2.BillingRate(
+                channel=types_pb2.CHANNEL_VOICE,
+                unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
+                amount_minor=rate_minor,
+            )
+        ],
+        credits=credits or [],
+    )
+
+
 Md = tuple[tuple[str, str], ...]
 
 
@@ -283,19 +305,7 @@ def test_a_contract_version_set_again_travels_as_a_new_event(
         admin.SetContractVersion(
             tenant_pb2.SetContractVersionRequest(
                 tenant_id=tenant_id,
-                version=tenant_pb2.ContractVersion(
-                    effective_from="2026-01-01",
-                    currency="SEK",
-                    target_percent=80,
-                    threshold=Duration(seconds=20),
-                    rates=[
-                        tenant_pb2.BillingRate(
-                            channel=types_pb2.CHANNEL_VOICE,
-                            unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
-                            amount_minor=rate,
-                        )
-                    ],
-                ),
+                version=_voice_contract("2026-01-01", rate),
             ),
             metadata=platform.admin_metadata,
         )
@@ -337,18 +347,9 @@ def test_a_config_read_key_does_not_read_billing_rates(
     admin.SetContractVersion(
         tenant_pb2.SetContractVersionRequest(
             tenant_id=tenant_id,
-            version=tenant_pb2.ContractVersion(
-                effective_from="2020-01-01",
-                currency="SEK",
-                target_percent=80,
-                threshold=Duration(seconds=20),
-                rates=[
-                    tenant_pb2.BillingRate(
-                        channel=types_pb2.CHANNEL_VOICE,
-                        unit=tenant_pb2.BILLING_UNIT_PER_HANDLED_MINUTE,
-                        amount_minor=950,
-                    )
-                ],
+            version=_voice_contract(
+                "2020-01-01",
+                950,
                 credits=[
                     tenant_pb2.ServiceCreditRule(below_percent=80, credit_percent=5, amount_minor=1_000)
                 ],
