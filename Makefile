@@ -11,7 +11,7 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 BUF_VERSION := 1.75.0
 
-.PHONY: help install promtool run test lint typecheck proto proto-check buf-lint unit integration bench clean
+.PHONY: help install promtool h2load run test lint typecheck proto proto-check buf-lint unit integration bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,15 @@ promtool:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; \
 	  else \
 	    echo "promtool is missing: install Debian's prometheus package (apt-get install prometheus) as root" >&2; exit 1; \
+	  fi; }
+
+# h2load (make bench: the tenant API's server-side read rate) comes with Debian's nghttp2-client package.
+h2load:
+	@command -v h2load >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nghttp2-client; \
+	  else \
+	    echo "h2load is missing: install Debian's nghttp2-client package as root; make bench goes on without it" >&2; \
 	  fi; }
 
 $(BUF):
@@ -61,7 +70,7 @@ run: install  ## the main job: broker, four services, four client companies simu
 platform: install  ## only the broker and the four services (no simulation)
 	$(PY) -m vaxel_common.launcher
 
-bench: install  ## figures of every service and end-to-end load into results/bench/ (BENCH_ARGS=--quick: short)
+bench: install h2load  ## figures of every service and end-to-end load into results/bench/ (BENCH_ARGS=--quick: short)
 	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 clean:  ## remove the venv, tools and caches
