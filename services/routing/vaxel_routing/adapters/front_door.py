@@ -76,9 +76,14 @@ class FrontDoor:
     async def submit(
         self, tenant_id: str, request: routing_pb2.SubmitInteractionRequest
     ) -> routing_pb2.SubmitInteractionResponse:
-        """New work, within the tenant's limits (TenantLimited otherwise, before anything is looked at
-        or written); the place it holds among the tenant's submissions in flight is given back however
-        the call ends (answer, error, cancellation)."""
+        """New work, within the tenant's limits (TenantLimited otherwise, before anything is written);
+        the place it holds among the tenant's submissions in flight is given back however the call ends
+        (answer, error, cancellation). Only a known queue of the tenant's gets that far, so a record
+        naming a tenant that does not exist (the inbound topic's tenant ids are not authenticated)
+        makes the limiter keep nothing for it."""
+        if not request.queue_id:
+            raise InvalidArgument("queue_id", "required")
+        self._replica.queue(tenant_id, request.queue_id)
         with self._admit(tenant_id):
             return await self._submit(tenant_id, request)
 
