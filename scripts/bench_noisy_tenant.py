@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -229,12 +230,13 @@ async def measure(platform: Platform, seconds: float = 15.0) -> NoisyFigures:
 
 def report(results: Results, platform: Platform, seconds: float = 15.0) -> NoisyFigures:
     """Print and record the figures."""
+    load_before = os.getloadavg()[0]
     figures = asyncio.run(measure(platform, seconds))
     limits = NOISY_LIMITS
     print(
         f"noisy tenant (quiet tenant {QUIET_RATE:.0f}/s; flood {FLOOD_IN_FLIGHT} in flight; limit "
         f"{limits.submissions_per_second:g}/s, burst {limits.burst}, {limits.max_in_flight} in flight; "
-        f"{seconds:.0f} s a phase):"
+        f"{seconds:.0f} s a phase; machine load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}):"
     )
     for phase in figures.phases:
         noisy = (
