@@ -23,6 +23,7 @@ from tests.fixtures.routing import (
     submit,
 )
 from vaxel.events.v1 import events_pb2
+from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import deterministic_id, new_event
@@ -111,6 +112,47 @@ def test_a_contract_change_raises_the_limit(platform: Platform, channels: dict[s
     # contract (3 at once, one per 5 s) refused all but one at most.
     eventually(lambda: submit(channels, tenant), timeout=20)
     for _ in range(20):
+        assert submit(channels, tenant).interaction_id
+
+
+def test_submissions_beyond_the_tenant_s_in_flight_limit_are_refused(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    tenant = routed_tenant(platform, channels)
+    set_contract_limits(
+        platform,
+        channels,
+        tenant,
+        tenant_pb2.TenantLimits(submissions_per_second=1000, burst=1000, max_in_flight=1),
+    )
+    stub = routing_pb2_grpc.RoutingServiceStub(channels["routing"])
+
+    def wave() -> list[tuple[grpc.StatusCode, str]]:
+        """20 submissions at once (each waits for its routing-log round trip): their codes and details."""
+        calls = [
+            stub.SubmitInteraction.future(
+                routing_pb2.SubmitInteractionRequest(
+                    queue_id=tenant.queue_id,
+                    channel=types_pb2.CHANNEL_VOICE,
+                    idempotency_key=uuid.uuid4().hex,
+                ),
+                metadata=tenant.key,
+                timeout=10,
+            )
+            for _ in range(20)
+        ]
+        answers = [(call.code(), str(call.details() or "")) for call in calls]
+        codes = {code for code, _ in answers}
+        assert codes <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}
+        assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes  # else routing has not the contract yet
+        return answers
+
+    answers = eventually(wave, timeout=20)
+    assert grpc.StatusCode.OK in {code for code, _ in answers}, "one at a time is served"
+    refusals = [details for code, details in answers if code == grpc.StatusCode.RESOURCE_EXHAUSTED]
+    assert all("limit of 1 submissions in flight" in details for details in refusals)
+    # Every place is given back: one at a time, submissions pass again.
+    for _ in range(3):
         assert submit(channels, tenant).interaction_id
 
 
