@@ -58,7 +58,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         limits,
         metrics,
     )
-    runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door))
+    runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door, lambda: runtime.stopping))
     tasks: list[asyncio.Task[None]] = []
 
     async def start_engine() -> None:
