@@ -2,7 +2,8 @@
 
 First every service's own figures: event envelope encode+decode rate, raw produce rate into
 the embedded broker with a plain aiokafka client, seconds from launch to all four services
-SERVING, SubmitInteraction through the routing API, tenant reads, routing decisions, SLA and
+SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
+another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
 interaction-log ingest. Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
@@ -28,7 +29,14 @@ from time import perf_counter
 import grpc
 from grpc import aio
 
-from scripts import bench_interaction_log, bench_routing, bench_sla, bench_staffing, bench_stream_job
+from scripts import (
+    bench_interaction_log,
+    bench_noisy_tenant,
+    bench_routing,
+    bench_sla,
+    bench_staffing,
+    bench_stream_job,
+)
 from scripts._bench_results import Results
 from scripts.bench_e2e import E2eSettings, run_load
 from vaxel.events.v1 import events_pb2
@@ -271,6 +279,7 @@ def foundation(results: Results, quick: bool) -> None:
             results.add("routing", "SubmitInteraction latency p50", pct(lat, 50), "ms")
             results.add("routing", "SubmitInteraction latency p99", pct(lat, 99), "ms")
             report_tenant_reads(results, platform, "SQLite")
+            bench_noisy_tenant.report(results, platform, seconds=8 if quick else 15)
             bench_routing.report(results)
             bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
             bench_interaction_log.report(results, platform)

@@ -32,6 +32,7 @@ from vaxel_vocabulary.content import (
     BillingRate,
     BillingUnit,
     ContractVersion,
+    TenantLimits,
     validate_contract,
 )
 from vaxel_vocabulary.model import (
@@ -180,6 +181,15 @@ class RateSpec(_Spec):
     amount_minor: int = Field(ge=0, description="öre, cents: minor units of the currency")
 
 
+class LimitsSpec(_Spec):
+    """The tenant's limits on submissions into routing; 0: routing's default (docs/operations.md).
+    Checked with the rest of the contract (``validate_contract``)."""
+
+    submissions_per_second: float = 0.0
+    burst: int = 0
+    max_in_flight: int = 0
+
+
 class ContractSpec(_Spec):
     """The contract version ops record (AdminService.SetContractVersion)."""
 
@@ -191,6 +201,7 @@ class ContractSpec(_Spec):
     target_percent: float = 80.0
     threshold: Seconds = 20
     rates: list[RateSpec] = Field(default_factory=list)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     def to_domain(self, tenant_id: str = "") -> ContractVersion:
         return ContractVersion(
@@ -201,6 +212,9 @@ class ContractSpec(_Spec):
             target_percent=self.target_percent,
             threshold_seconds=self.threshold,
             rates=tuple(BillingRate(r.channel, r.unit, r.amount_minor) for r in self.rates),
+            limits=TenantLimits(
+                self.limits.submissions_per_second, self.limits.burst, self.limits.max_in_flight
+            ),
         )
 
 

@@ -10,6 +10,7 @@
     ├── PermissionDenied     -> PERMISSION_DENIED
     ├── Unauthenticated      -> UNAUTHENTICATED
     ├── Unavailable          -> UNAVAILABLE (a dependency is down; retry later)
+    ├── ResourceExhausted    -> RESOURCE_EXHAUSTED (a limit of the caller's; retry after the delay given)
     └── DeadlineExceeded     -> DEADLINE_EXCEEDED (the call's deadline, or the service's work limit, passed)
 
     DecodeError              an event that cannot be decoded (goes to the dead-letter topic)
@@ -27,6 +28,7 @@ __all__ = [
     "InvalidArgument",
     "NotFound",
     "PermissionDenied",
+    "ResourceExhausted",
     "Unauthenticated",
     "Unavailable",
     "VaxelError",
@@ -72,6 +74,18 @@ class Unauthenticated(VaxelError):  # noqa: N818
 
 class Unavailable(VaxelError):  # noqa: N818
     """A dependency (broker, database) is unreachable for now."""
+
+
+class ResourceExhausted(VaxelError):  # noqa: N818
+    """A limit of the caller's is reached; the same call may succeed after ``retry_after_seconds``.
+
+    The gRPC layer sends the delay as google.rpc.RetryInfo in the status details and as the
+    ``retry-after-ms`` trailing metadata entry. The message names the limit, never the request.
+    """
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class DeadlineExceeded(VaxelError):  # noqa: N818

@@ -17,6 +17,9 @@ from typing import Any
 
 import grpc
 import structlog
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc.error_details_pb2 import RetryInfo
+from google.rpc.status_pb2 import Status
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -29,6 +32,7 @@ from vaxel_common.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     Unauthenticated,
     Unavailable,
     VaxelError,
@@ -36,7 +40,14 @@ from vaxel_common.errors import (
 from vaxel_common.logging import get_logger
 from vaxel_common.metrics import PlatformMetrics
 
-__all__ = ["MAX_CONCURRENT_RPCS", "Context", "GrpcServer", "status_code_of"]
+__all__ = [
+    "MAX_CONCURRENT_RPCS",
+    "RETRY_AFTER_MS",
+    "Context",
+    "GrpcServer",
+    "retry_trailers",
+    "status_code_of",
+]
 
 # grpc-stubs type the handler objects loosely; the interceptor works on them as Any.
 Context = aio.ServicerContext[Any, Any]
@@ -56,6 +67,7 @@ _CODES: dict[type[VaxelError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 
@@ -66,6 +78,24 @@ def status_code_of(exc: VaxelError) -> grpc.StatusCode:
         if issubclass(cls, VaxelError) and cls in _CODES:
             return _CODES[cls]
     return grpc.StatusCode.UNKNOWN
+
+
+# The trailing metadata entry holding a refusal's retry delay in whole milliseconds (plain text, for
+# clients that do not decode google.rpc.Status details).
+RETRY_AFTER_MS = "retry-after-ms"
+_STATUS_DETAILS = "grpc-status-details-bin"
+
+
+def retry_trailers(exc: ResourceExhausted) -> tuple[tuple[str, str | bytes], ...]:
+    """Trailing metadata of a RESOURCE_EXHAUSTED answer: ``retry-after-ms`` and the google.rpc.Status
+    with a RetryInfo detail (what ``grpc_status.rpc_status.from_call`` reads)."""
+    delay_ms = max(1, round(exc.retry_after_seconds * 1000))
+    delay = duration_pb2.Duration()
+    delay.FromMilliseconds(delay_ms)
+    detail = any_pb2.Any()
+    detail.Pack(RetryInfo(retry_delay=delay))
+    status = Status(code=grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], message=exc.message, details=[detail])
+    return ((RETRY_AFTER_MS, str(delay_ms)), (_STATUS_DETAILS, status.SerializeToString()))
 
 
 class _Interceptor(aio.ServerInterceptor):  # type: ignore[type-arg]  # the stubs declare it generic
@@ -182,6 +212,8 @@ class _Call:
         self.code = status_code_of(exc)
         if self.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
             self.owner._log.info("rpc_rejected", code=self.code.name, reason=exc.message)
+        if isinstance(exc, ResourceExhausted):
+            await self.context.abort(self.code, exc.message, trailing_metadata=retry_trailers(exc))
         await self.context.abort(self.code, exc.message)
 
     def _finish(self) -> None:

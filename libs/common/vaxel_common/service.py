@@ -105,6 +105,11 @@ class ServiceRuntime:
         """Awaited on shutdown after the consumers stopped, before the producer closes."""
         self._stop_hooks.append(hook)
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the service is shutting down: a handler that waits (for a limit, say) gives up."""
+        return self._stopping.is_set()
+
     def request_stop(self) -> None:
         self._stopping.set()
 

@@ -49,6 +49,25 @@ class BillingRate:
     amount_minor: int
 
 
+# Upper bounds of what a contract may set as the tenant's limits (see TenantLimits).
+MAX_RATE_PER_SECOND = 100_000.0
+MAX_BURST = 1_000_000
+MAX_IN_FLIGHT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class TenantLimits:
+    """What a tenant may submit into routing, per routing process; 0 in a field: routing's default.
+
+    ``submissions_per_second`` refills a token bucket of ``burst`` submissions; ``max_in_flight``
+    bounds the tenant's submissions being handled at once (received, not yet answered).
+    """
+
+    submissions_per_second: float = 0.0
+    burst: int = 0
+    max_in_flight: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class ContractVersion:
     tenant_id: str
@@ -60,6 +79,7 @@ class ContractVersion:
     threshold_seconds: int
     rates: tuple[BillingRate, ...]
     credits: tuple[CreditRule, ...] = ()
+    limits: TenantLimits = TenantLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +130,20 @@ def validate_contract(contract: ContractVersion) -> None:
             raise InvalidArgument(f"credits[{i}].credit_percent", "must be between 0 and 100")
         if credit.amount_minor < 0:
             raise InvalidArgument(f"credits[{i}].amount_minor", "must not be negative")
+    validate_limits(contract.limits)
+
+
+def validate_limits(limits: TenantLimits) -> None:
+    """Each limit between 0 (routing's default) and its maximum; InvalidArgument naming the field."""
+    # ``not a <= x <= b`` also refuses NaN.
+    if not 0 <= limits.submissions_per_second <= MAX_RATE_PER_SECOND:
+        raise InvalidArgument(
+            "limits.submissions_per_second", f"between 0 (the default) and {MAX_RATE_PER_SECOND:,.0f}"
+        )
+    if not 0 <= limits.burst <= MAX_BURST:
+        raise InvalidArgument("limits.burst", f"between 0 (the default) and {MAX_BURST:,}")
+    if not 0 <= limits.max_in_flight <= MAX_IN_FLIGHT:
+        raise InvalidArgument("limits.max_in_flight", f"between 0 (the default) and {MAX_IN_FLIGHT:,}")
 
 
 def effective_contract(history: list[ContractVersion], on: date) -> ContractVersion | None:

@@ -26,6 +26,7 @@ from vaxel_vocabulary.content import (
     ContractVersion,
     CreditRule,
     FaqEntry,
+    TenantLimits,
 )
 from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.model import (
@@ -366,6 +367,19 @@ def contract_from_pb(tenant_id: str, message: tenant_pb2.ContractVersion) -> Con
             )
             for i, c in enumerate(message.credits)
         ),
+        limits=limits_from_pb(message.limits),
+    )
+
+
+def limits_from_pb(message: tenant_pb2.TenantLimits) -> TenantLimits:
+    return TenantLimits(message.submissions_per_second, message.burst, message.max_in_flight)
+
+
+def limits_to_pb(limits: TenantLimits) -> tenant_pb2.TenantLimits:
+    return tenant_pb2.TenantLimits(
+        submissions_per_second=limits.submissions_per_second,
+        burst=limits.burst,
+        max_in_flight=limits.max_in_flight,
     )
 
 
@@ -391,5 +405,7 @@ def contract_to_pb(contract: ContractVersion) -> tenant_pb2.ContractVersion:
             for c in contract.credits
         ],
     )
+    if contract.limits != TenantLimits():
+        message.limits.CopyFrom(limits_to_pb(contract.limits))
     message.threshold.FromSeconds(contract.threshold_seconds)
     return message

@@ -17,6 +17,7 @@ from vaxel_routing.adapters.inbound import InboundHandler
 from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_routing.adapters.servicers import AgentAdminServicer, AgentDeskServicer, RoutingServicer
 from vaxel_routing.domain import ConfigReplica
+from vaxel_routing.domain.limits import LimitBook
 from vaxel_routing.metrics import RoutingMetrics
 from vaxel_routing.settings import RoutingSettings
 
@@ -26,10 +27,12 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
     keys = ReplicatedKeys(admin_key)
     runtime = ServiceRuntime(SERVICE_NAME, settings, authenticator=keys)
     replica = ConfigReplica()
-    replica_handler = ConfigReplicaHandler(replica, keys)
+    limits = LimitBook(settings.tenant_limits())
+    replica_handler = ConfigReplicaHandler(replica, keys, limits)
     # Every instance keeps the whole replica: no group, read from the start on each start.
     config = runtime.consume([TENANT_CONFIG.name], replica_handler, commit=False)
     hub = DeskHub()
+    metrics = RoutingMetrics.create(runtime.registry)
     runner = EngineRunner(
         bootstrap=settings.kafka_bootstrap,
         producer=runtime.producer,
@@ -37,7 +40,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         replica=replica,
         hub=hub,
         policy=settings.policy(),
-        metrics=RoutingMetrics.create(runtime.registry),
+        metrics=metrics,
         dead_letters=DeadLetterPublisher(
             runtime.producer, f"{SERVICE_NAME}-engine", runtime.metrics, SERVICE_NAME, [ROUTING_INPUTS.name]
         ),
@@ -47,9 +50,15 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         fetch_wait_ms=settings.log_fetch_wait_ms,
     )
     front_door = FrontDoor(
-        replica, runner, runtime.publisher, replica_handler.queue_messages, settings.tenant_pools
+        replica,
+        runner,
+        runtime.publisher,
+        replica_handler.queue_messages,
+        settings.tenant_pools,
+        limits,
+        metrics,
     )
-    runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door))
+    runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door, lambda: runtime.stopping))
     tasks: list[asyncio.Task[None]] = []
 
     async def start_engine() -> None:

@@ -1,5 +1,6 @@
-"""Routing's own instruments. Labels are bounded: pools come from configuration, presences and offer
-outcomes are enums; never agent, customer or interaction ids."""
+"""Routing's own instruments. Labels are bounded: pools come from configuration, presences, offer
+outcomes and refusal reasons are enums; never agent, customer or interaction ids (nor tenant ids:
+no routing metric carries one; the refusal log line names the tenant)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class RoutingMetrics:
     waiting: Gauge
     agents: Gauge
     replayed: Counter
+    refused: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
@@ -62,6 +64,13 @@ class RoutingMetrics:
             replayed=Counter(
                 "vaxel_routing_inputs_replayed_total",
                 "Routing inputs applied again at start to rebuild state.",
+                registry=registry,
+            ),
+            refused=Counter(
+                "vaxel_routing_submissions_refused_total",
+                "Submissions refused (API) or held back (inbound topic) by a tenant's limit: rate or"
+                " concurrency.",
+                ["reason"],
                 registry=registry,
             ),
         )

@@ -8,7 +8,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from vaxel_common.settings import ServiceSettings
+from vaxel_routing.domain.limits import Limits
 from vaxel_routing.domain.model import RoutingPolicy, Strategy
+from vaxel_vocabulary.content import MAX_BURST, MAX_IN_FLIGHT, MAX_RATE_PER_SECOND
 
 
 class RoutingSettings(ServiceSettings):
@@ -26,6 +28,16 @@ class RoutingSettings(ServiceSettings):
     # How long a fetch of the routing log waits for records appended by other replicas (those appended
     # by this one are applied on their acknowledgement): their latency, against idle fetches.
     log_fetch_wait_ms: int = Field(default=100, ge=1, le=1000)
+    # Each tenant's limits on submissions (API and inbound topic) per routing process, where its
+    # contract sets none (docs/operations.md, "Per-tenant limits"): sustained rate, burst, in flight.
+    # Twice the share of one of make bench's four tenants at 1,000/s; 2,500 in flight is that share
+    # for the whole reply timeout (10 s) and a quarter of the process's call limit (MAX_CONCURRENT_RPCS).
+    tenant_rate_per_second: float = Field(default=500.0, gt=0, le=MAX_RATE_PER_SECOND)
+    tenant_burst: int = Field(default=1000, ge=1, le=MAX_BURST)
+    tenant_max_in_flight: int = Field(default=2500, ge=1, le=MAX_IN_FLIGHT)
+
+    def tenant_limits(self) -> Limits:
+        return Limits(self.tenant_rate_per_second, self.tenant_burst, self.tenant_max_in_flight)
 
     def policy(self) -> RoutingPolicy:
         return RoutingPolicy(

@@ -274,3 +274,54 @@ class TestDuplicates:
 
         make("Billing")
         refused(lambda: make("billing"), grpc.StatusCode.ALREADY_EXISTS)
+
+
+class TestContractLimits:
+    """The tenant's limits on submissions into routing (fault 11), set with its contract version."""
+
+    @staticmethod
+    def version(limits: tenant_pb2.TenantLimits) -> tenant_pb2.ContractVersion:
+        version = tenant_pb2.ContractVersion(
+            effective_from="2027-01-01", currency="SEK", target_percent=80, limits=limits
+        )
+        version.threshold.FromSeconds(20)
+        return version
+
+    @pytest.mark.parametrize(
+        ("limits", "field"),
+        [
+            (tenant_pb2.TenantLimits(submissions_per_second=-1), "limits.submissions_per_second"),
+            (tenant_pb2.TenantLimits(submissions_per_second=float("nan")), "limits.submissions_per_second"),
+            (tenant_pb2.TenantLimits(submissions_per_second=1e9), "limits.submissions_per_second"),
+            (tenant_pb2.TenantLimits(burst=2_000_000_000), "limits.burst"),
+            (tenant_pb2.TenantLimits(max_in_flight=4_000_000_000), "limits.max_in_flight"),
+        ],
+    )
+    def test_out_of_bounds_is_invalid_argument_naming_the_field(
+        self, server: Server, limits: tenant_pb2.TenantLimits, field: str
+    ) -> None:
+        tenant_id = new_tenant(server, f"Limited {field} {limits.submissions_per_second}")
+        details = refused(
+            lambda: server.admin.SetContractVersion(
+                tenant_pb2.SetContractVersionRequest(tenant_id=tenant_id, version=self.version(limits)),
+                metadata=server.md,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert details.startswith(f"{field}:")
+        listed = server.tenants.ListContractVersions(
+            tenant_pb2.ListContractVersionsRequest(tenant_id=tenant_id), metadata=server.md
+        )
+        assert not listed.versions, "a refused version is not stored"
+
+    def test_limits_are_stored_and_read_back(self, server: Server) -> None:
+        tenant_id = new_tenant(server, "Limited kept")
+        limits = tenant_pb2.TenantLimits(submissions_per_second=12.5, burst=25, max_in_flight=7)
+        server.admin.SetContractVersion(
+            tenant_pb2.SetContractVersionRequest(tenant_id=tenant_id, version=self.version(limits)),
+            metadata=server.md,
+        )
+        listed = server.tenants.ListContractVersions(
+            tenant_pb2.ListContractVersionsRequest(tenant_id=tenant_id), metadata=server.md
+        )
+        assert [v.limits for v in listed.versions] == [limits]

@@ -15,6 +15,7 @@ from vaxel_cli.errors import SpecError, UsageError
 from vaxel_cli.spec import ALL_SCOPES, TenantSpec, load_spec, parse_spec
 from vaxel_vocabulary.business_hours import MIDNIGHT, is_open
 from vaxel_vocabulary.contact_points import ContactKind
+from vaxel_vocabulary.content import TenantLimits
 from vaxel_vocabulary.model import AfterHoursAction, Channel
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "nordtel.yaml"
@@ -194,6 +195,14 @@ class TestMistakesNameTheField:
         data["contract"]["rates"].append({"channel": "voice", "unit": "per_interaction", "amount_minor": 5})
         found = problems(data)
         assert "contract.currency: ISO 4217 code expected, e.g. 'SEK'; got 'kronor'" in found
+
+    def test_contract_limits(self, data: dict[str, Any]) -> None:
+        data["contract"]["limits"] = {"submissions_per_second": 20, "burst": -1}
+        assert problems(data) == ["contract.limits.burst: between 0 (the default) and 1,000,000"]
+        data["contract"]["limits"]["burst"] = 40
+        spec = parse_spec(data)
+        assert spec.contract is not None
+        assert spec.contract.to_domain("t").limits == TenantLimits(20.0, 40, 0)
 
     def test_not_a_mapping_and_not_yaml(self, tmp_path: Path) -> None:
         assert problems(["a list"])[0].startswith("Input should be a valid dictionary")

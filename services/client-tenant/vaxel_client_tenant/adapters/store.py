@@ -18,6 +18,7 @@ from vaxel_vocabulary.content import (
     ContractVersion,
     CreditRule,
     FaqEntry,
+    TenantLimits,
 )
 from vaxel_vocabulary.model import (
     AfterHoursAction,
@@ -359,6 +360,11 @@ class SqlTenantRepository:
                 [c.channel.value if c.channel else None, c.below_percent, c.credit_percent, c.amount_minor]
                 for c in contract.credits
             ],
+            "limits": [
+                contract.limits.submissions_per_second,
+                contract.limits.burst,
+                contract.limits.max_in_flight,
+            ],
         }
         with self._db.transaction():
             self._db.execute(
@@ -392,6 +398,7 @@ class SqlTenantRepository:
                         CreditRule(Channel(c) if c else None, float(b), float(p), int(a))
                         for c, b, p, a in doc.get("credits", [])
                     ),
+                    limits=TenantLimits(*doc.get("limits", ())),
                 )
             )
         return out

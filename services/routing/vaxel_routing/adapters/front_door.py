@@ -7,8 +7,9 @@ the routing log.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from vaxel.events.v1 import events_pb2
@@ -17,14 +18,18 @@ from vaxel.tenant.v1 import tenant_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.errors import InvalidArgument, PermissionDenied
 from vaxel_common.events import deterministic_id, new_event
+from vaxel_common.logging import get_logger
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.converters import channel_of, channel_pb, ts
 from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_routing.domain.admission import admit, callback_time, match_faq, urgency_of
+from vaxel_routing.domain.errors import TenantLimited
+from vaxel_routing.domain.limits import LimitBook, Permit, TenantLimiter
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.replica import ConfigReplica
+from vaxel_routing.metrics import RoutingMetrics
 from vaxel_vocabulary.business_hours import is_open, next_opening
 from vaxel_vocabulary.contact_points import ContactKind, normalise
 
@@ -46,12 +51,20 @@ class FrontDoor:
         publisher: EventPublisher,
         queue_messages: Mapping[str, tenant_pb2.Queue],
         tenant_pools: Mapping[str, str],
+        limits: LimitBook,
+        metrics: RoutingMetrics,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._replica = replica
         self._runner = runner
         self._publisher = publisher
         self._queue_messages = queue_messages
         self._pools = tenant_pools
+        self._limits = limits
+        self._limiter = TenantLimiter()
+        self._metrics = metrics
+        self._clock = clock
+        self._log = get_logger("vaxel.routing.front_door")
 
     def pool_of(self, tenant_id: str) -> str:
         return self._pools.get(tenant_id, "default")
@@ -61,6 +74,38 @@ class FrontDoor:
         return self._queue_messages[queue_id]
 
     async def submit(
+        self, tenant_id: str, request: routing_pb2.SubmitInteractionRequest
+    ) -> routing_pb2.SubmitInteractionResponse:
+        """New work, within the tenant's limits (TenantLimited otherwise, before anything is written);
+        the place it holds among the tenant's submissions in flight is given back however the call ends
+        (answer, error, cancellation). Only a known queue of the tenant's gets that far, so a record
+        naming a tenant that does not exist (the inbound topic's tenant ids are not authenticated)
+        makes the limiter keep nothing for it."""
+        if not request.queue_id:
+            raise InvalidArgument("queue_id", "required")
+        self._replica.queue(tenant_id, request.queue_id)
+        with self._admit(tenant_id):
+            return await self._submit(tenant_id, request)
+
+    def _admit(self, tenant_id: str) -> Permit:
+        limits = self._limits.in_force(tenant_id, datetime.now(UTC))
+        try:
+            return self._limiter.acquire(tenant_id, limits, self._clock())
+        except TenantLimited as exc:
+            self._metrics.refused.labels(exc.limit).inc()
+            if exc.report:
+                self._log.warning(
+                    "tenant_limited",
+                    tenant_id=tenant_id,
+                    limit=exc.limit,
+                    refusals=exc.report,
+                    rate_per_second=limits.rate_per_second,
+                    burst=limits.burst,
+                    max_in_flight=limits.max_in_flight,
+                )
+            raise
+
+    async def _submit(
         self, tenant_id: str, request: routing_pb2.SubmitInteractionRequest
     ) -> routing_pb2.SubmitInteractionResponse:
         if not request.queue_id:

@@ -3,13 +3,15 @@ interceptor and the desk's replies map them to their gRPC status)::
 
     FailedPrecondition (vaxel_common)
     └── TransferRefused    -> FAILED_PRECONDITION, naming the Ineligibility of the target agent
+    ResourceExhausted (vaxel_common)
+    └── TenantLimited      -> RESOURCE_EXHAUSTED with a retry delay, naming the tenant's limit hit
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from vaxel_common.errors import FailedPrecondition
+from vaxel_common.errors import FailedPrecondition, ResourceExhausted
 
 
 class Ineligibility(StrEnum):
@@ -38,4 +40,23 @@ class TransferRefused(FailedPrecondition):
         self.reason = reason
 
 
-__all__ = ["Ineligibility", "TransferRefused"]
+class TenantLimited(ResourceExhausted):
+    """A submission over one of the tenant's limits (``limit``: "rate" or "concurrency", of value
+    ``bound``); the same submission may pass after ``retry_after_seconds``."""
+
+    def __init__(self, limit: str, bound: float, retry_after_seconds: float) -> None:
+        what = (
+            f"the tenant's submission rate limit ({bound:g} per second)"
+            if limit == "rate"
+            else f"the tenant's limit of {bound:g} submissions in flight"
+        )
+        super().__init__(
+            f"{what} is reached; retry after {max(1, round(retry_after_seconds * 1000))} ms",
+            retry_after_seconds,
+        )
+        self.limit = limit
+        # Refusals of the tenant to report with this one (log line); 0: not due (see limits.py).
+        self.report = 0
+
+
+__all__ = ["Ineligibility", "TenantLimited", "TransferRefused"]

@@ -1179,6 +1179,7 @@ class ContractVersion(_message.Message):
     THRESHOLD_FIELD_NUMBER: _builtins.int
     RATES_FIELD_NUMBER: _builtins.int
     CREDITS_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
     effective_from: _builtins.str
     """"YYYY-MM-DD" in the tenant's zone."""
     currency: _builtins.str
@@ -1196,6 +1197,10 @@ class ContractVersion(_message.Message):
         below_percent the period's service level falls under applies.
         """
 
+    @_builtins.property
+    def limits(self) -> Global___TenantLimits:
+        """Limits on the tenant's submissions into routing; unset or 0 in a field: routing's default."""
+
     def __init__(
         self,
         *,
@@ -1206,14 +1211,47 @@ class ContractVersion(_message.Message):
         threshold: _duration_pb2.Duration | None = ...,
         rates: _abc.Iterable[Global___BillingRate] | None = ...,
         credits: _abc.Iterable[Global___ServiceCreditRule] | None = ...,
+        limits: Global___TenantLimits | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["threshold", b"threshold"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "threshold", b"threshold"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["credits", b"credits", "currency", b"currency", "effective_from", b"effective_from", "rates", b"rates", "service_level_formula", b"service_level_formula", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["credits", b"credits", "currency", b"currency", "effective_from", b"effective_from", "limits", b"limits", "rates", b"rates", "service_level_formula", b"service_level_formula", "target_percent", b"target_percent", "threshold", b"threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ContractVersion: _TypeAlias = ContractVersion  # noqa: Y015
+
+@_typing.final
+class TenantLimits(_message.Message):
+    """What a tenant may submit into routing (RoutingService.SubmitInteraction and the inbound topic),
+    per routing process. 0 in a field: routing's default (VAXEL_ROUTING_TENANT_*).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBMISSIONS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    BURST_FIELD_NUMBER: _builtins.int
+    MAX_IN_FLIGHT_FIELD_NUMBER: _builtins.int
+    submissions_per_second: _builtins.float
+    """Sustained submissions per second (the token bucket's refill); at most 100000."""
+    burst: _builtins.int
+    """Submissions allowed at once above the sustained rate (the bucket's size); at most 1000000."""
+    max_in_flight: _builtins.int
+    """Submissions of the tenant being handled at once (received, not yet answered); at most 100000."""
+    def __init__(
+        self,
+        *,
+        submissions_per_second: _builtins.float = ...,
+        burst: _builtins.int = ...,
+        max_in_flight: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["burst", b"burst", "max_in_flight", b"max_in_flight", "submissions_per_second", b"submissions_per_second"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TenantLimits: _TypeAlias = TenantLimits  # noqa: Y015
 
 @_typing.final
 class ServiceCreditRule(_message.Message):
