@@ -371,12 +371,21 @@ class ServiceLevelBook:
             figures.add(agent.figures)
         return figures
 
-    def agent_utilisation(self, start: float, end: float, now: float) -> list[AgentUtilisation]:
-        """Every agent's time over ``[start, end)``, with its handling per tenant, by agent id."""
+    def agent_ids(self) -> list[str]:
+        """Every agent the book has seen, sorted."""
+        return sorted(self._agents)
+
+    def agent_utilisation(
+        self, start: float, end: float, now: float, agent_ids: Iterable[str] | None = None
+    ) -> list[AgentUtilisation]:
+        """Every agent's (or those of ``agent_ids``) time over ``[start, end)``, with its handling per
+        tenant, by agent id."""
         out = []
         stop = min(end, now)
-        for agent_id in sorted(self._agents):
-            agent = self._agents[agent_id]
+        for agent_id in sorted(self._agents) if agent_ids is None else agent_ids:
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                continue
             logged, available = self._presence_seconds(agent, start, end, now)
             spans: dict[str, list[tuple[float, float]]] = {}
             for i in agent.handled:
