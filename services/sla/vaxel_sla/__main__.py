@@ -56,7 +56,13 @@ def build(settings: SlaSettings) -> ServiceRuntime:
     runtime.on_stop(stop)
     runtime.grpc.add(
         sla_pb2_grpc.add_SlaServiceServicer_to_server,
-        SlaServicer(book, terms, alerts, max_work_seconds=settings.max_work_seconds),
+        SlaServicer(
+            book,
+            terms,
+            alerts,
+            max_work_seconds=settings.max_work_seconds,
+            default_aht_seconds=settings.default_aht_seconds,
+        ),
         sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name,
     )
     return runtime

@@ -22,16 +22,13 @@ from vaxel_sla.domain.alerts import AlertBook, AlertChange, Assessment, assess
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
-from vaxel_sla.domain.outlook import project_queue
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, project_queue
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 from vaxel_sla.domain.utilisation import QueueAgents, by_site, by_tenant
 from vaxel_sla.metrics import PROJECTED_INTERVALS, SlaMetrics, kind_label
 from vaxel_sla.settings import SlaSettings
 
 __all__ = ["Monitor"]
-
-# Agents serving a queue: those that handled its work within this long.
-_SERVING_WINDOW_SECONDS = 3600.0
 
 
 class Monitor:
@@ -130,7 +127,7 @@ class Monitor:
 
     def _export_projection(self, now: float) -> None:
         """Every queue channel's projected service level, current and next interval (NaN: nothing to judge)."""
-        agents = self._book.queue_agents(now, now - _SERVING_WINDOW_SECONDS)
+        agents = self._book.queue_agents(now, now - SERVING_WINDOW_SECONDS)
         for terms in self._terms.all():
             queue = (terms.tenant_id, terms.queue_id)
             for lane in project_queue(

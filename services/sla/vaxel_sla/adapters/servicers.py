@@ -23,16 +23,18 @@ from vaxel_sla.adapters.converters import (
     compliance_to_pb,
     figures_to_pb,
     period_to_pb,
+    projection_to_pb,
     ts,
 )
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, project_queue
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_periods, compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
-from vaxel_sla.domain.utilisation import by_site, by_tenant, scoped_to
+from vaxel_sla.domain.utilisation import QueueAgents, by_site, by_tenant, scoped_to
 from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.validation import validate_time_zone
 
@@ -54,11 +56,13 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         alerts: AlertBook,
         *,
         max_work_seconds: float = 60.0,
+        default_aht_seconds: float = 300.0,
     ) -> None:
         self._book = book
         self._terms = terms
         self._alerts = alerts
         self._max_work_seconds = max_work_seconds
+        self._default_aht_seconds = default_aht_seconds
 
     def _deadline(self, context: Context) -> WorkDeadline:
         return WorkDeadline(context, self._max_work_seconds)
@@ -99,6 +103,13 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             statistics.rolling_hour.append(
                 figures_to_pb(self._book.rolling(terms, channel, now), terms, channel, None, 60)
             )
+        agents = self._book.queue_agents(now, now - SERVING_WINDOW_SECONDS).get(
+            (terms.tenant_id, terms.queue_id), QueueAgents()
+        )
+        for lane in project_queue(
+            self._book, terms, now, agents, default_aht_seconds=self._default_aht_seconds
+        ):
+            statistics.projected.extend(projection_to_pb(lane))
         statistics.open_alerts.extend(
             alert_to_pb(a)
             for a in self._alerts.for_tenant(terms.tenant_id)

@@ -22,9 +22,11 @@ from vaxel_sla.domain.projection import Demand, project
 from vaxel_sla.domain.terms import QueueTerms
 from vaxel_sla.domain.utilisation import QueueAgents
 
-__all__ = ["INTERVAL_MINUTES", "LaneProjection", "project_queue"]
+__all__ = ["INTERVAL_MINUTES", "SERVING_WINDOW_SECONDS", "LaneProjection", "project_queue"]
 
 INTERVAL_MINUTES = 15
+# Agents serving a queue: logged in, not away, and handled its work within this long.
+SERVING_WINDOW_SECONDS = 3600.0
 _INTERVAL = timedelta(minutes=INTERVAL_MINUTES)
 
 
