@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,7 +10,8 @@ from vaxel_sla.domain.book import ServiceLevelBook, Waiting
 from vaxel_sla.domain.erlang import erlang_c_figures
 from vaxel_sla.domain.facts import AgentFact, InteractionFact, Step
 from vaxel_sla.domain.intervals import Formula, IntervalStats
-from vaxel_sla.domain.outlook import project_queue
+from vaxel_sla.domain.outlook import ForecastCache, project_queue
+from vaxel_sla.domain.planning import ForecastInterval
 from vaxel_sla.domain.projection import Demand, ProjectedLevels, project
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
 from vaxel_sla.domain.utilisation import QueueAgents
@@ -200,3 +201,21 @@ class TestQueueProjection:
         [lane] = project_queue(book, terms, T0, QueueAgents(40, 40))
         assert lane.current == pytest.approx(1, abs=1e-3)
         assert lane.next == pytest.approx(1, abs=1e-3)
+
+
+class TestForecastCache:
+    def test_a_day_is_forecast_once_per_ttl(self) -> None:
+        cache = ForecastCache(ttl_seconds=900)
+        computed: list[int] = []
+
+        def compute() -> list[ForecastInterval]:
+            computed.append(1)
+            return []
+
+        key = ("t1", "q1", VOICE, date(2026, 3, 2))
+        for at in (T0, T0 + 10, T0 + 899):
+            cache.get(key, at, compute)
+        assert len(computed) == 1
+        cache.get(key, T0 + 900, compute)
+        cache.get(("t1", "q1", VOICE, date(2026, 3, 3)), T0 + 900, compute)
+        assert len(computed) == 3

@@ -22,13 +22,16 @@ from vaxel_sla.domain.alerts import AlertBook, AlertChange, Assessment, assess
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
-from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, project_queue
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, ForecastCache, project_queue
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
 from vaxel_sla.domain.utilisation import QueueAgents, by_site, by_tenant
 from vaxel_sla.metrics import PROJECTED_INTERVALS, SlaMetrics, kind_label
 from vaxel_sla.settings import SlaSettings
 
 __all__ = ["Monitor"]
+
+# The projection round gives the event loop a turn after this much work.
+_YIELD_AFTER_SECONDS = 0.02
 
 
 class Monitor:
@@ -40,8 +43,10 @@ class Monitor:
         publisher: EventPublisher,
         metrics: SlaMetrics,
         settings: SlaSettings,
+        forecasts: ForecastCache | None = None,
     ) -> None:
         self._book = book
+        self._forecasts = forecasts if forecasts is not None else ForecastCache()
         self._terms = terms
         self._alerts = alerts
         self._publisher = publisher
@@ -104,7 +109,7 @@ class Monitor:
             self._export_utilisation(now)
         if now - self._projected_at >= self._settings.projection_seconds:
             self._projected_at = now
-            self._export_projection(now)
+            await self._export_projection(now)
         self._metrics.interactions_held.set(len(self._book))
         if now - self._sealed_at >= 3600:
             self._sealed_at = now
@@ -125,10 +130,18 @@ class Monitor:
             if figures.occupancy is not None:
                 self._metrics.tenant_share.labels(tenant_id).set(figures.occupancy)
 
-    def _export_projection(self, now: float) -> None:
+    async def _export_projection(self, now: float) -> None:
         """Every queue channel's projected service level, current and next interval (NaN: nothing to judge)."""
         agents = self._book.queue_agents(now, now - SERVING_WINDOW_SECONDS)
+        yielded = time.monotonic()
         for terms in self._terms.all():
+            if (
+                time.monotonic() - yielded > _YIELD_AFTER_SECONDS
+            ):  # calls get in between; a stop ends the round
+                await asyncio.sleep(0)
+                yielded = time.monotonic()
+                if self._stopping.is_set():
+                    return
             queue = (terms.tenant_id, terms.queue_id)
             for lane in project_queue(
                 self._book,
@@ -136,6 +149,7 @@ class Monitor:
                 now,
                 agents.get(queue, QueueAgents()),
                 default_aht_seconds=self._settings.default_aht_seconds,
+                forecasts=self._forecasts,
             ):
                 for interval, level in zip(PROJECTED_INTERVALS, (lane.current, lane.next), strict=True):
                     self._metrics.projected.labels(*queue, channel_label(lane.channel), interval).set(

@@ -30,7 +30,7 @@ from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
-from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, project_queue
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, ForecastCache, project_queue
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_periods, compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
@@ -57,12 +57,14 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         *,
         max_work_seconds: float = 60.0,
         default_aht_seconds: float = 300.0,
+        forecasts: ForecastCache | None = None,
     ) -> None:
         self._book = book
         self._terms = terms
         self._alerts = alerts
         self._max_work_seconds = max_work_seconds
         self._default_aht_seconds = default_aht_seconds
+        self._forecasts = forecasts if forecasts is not None else ForecastCache()
 
     def _deadline(self, context: Context) -> WorkDeadline:
         return WorkDeadline(context, self._max_work_seconds)
@@ -107,7 +109,12 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             (terms.tenant_id, terms.queue_id), QueueAgents()
         )
         for lane in project_queue(
-            self._book, terms, now, agents, default_aht_seconds=self._default_aht_seconds
+            self._book,
+            terms,
+            now,
+            agents,
+            default_aht_seconds=self._default_aht_seconds,
+            forecasts=self._forecasts,
         ):
             statistics.projected.extend(projection_to_pb(lane))
         statistics.open_alerts.extend(

@@ -11,6 +11,7 @@ is :func:`vaxel_sla.domain.projection.project`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from vaxel_sla.domain.projection import Demand, project
 from vaxel_sla.domain.terms import QueueTerms
 from vaxel_sla.domain.utilisation import QueueAgents
 
-__all__ = ["INTERVAL_MINUTES", "SERVING_WINDOW_SECONDS", "LaneProjection", "project_queue"]
+__all__ = ["INTERVAL_MINUTES", "SERVING_WINDOW_SECONDS", "ForecastCache", "LaneProjection", "project_queue"]
 
 INTERVAL_MINUTES = 15
 # Agents serving a queue: logged in, not away, and handled its work within this long.
@@ -46,6 +47,27 @@ class LaneProjection:
     forecast_next: float  # arrivals expected in the next interval
 
 
+class ForecastCache:
+    """Each lane's forecast of a local day, kept ``ttl_seconds``: a day's forecast reads weeks of history,
+    which the current traffic barely moves, and costs milliseconds; the projection asks every round."""
+
+    def __init__(self, ttl_seconds: float = 900.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._held: dict[tuple[str, str, int, date], tuple[float, list[ForecastInterval]]] = {}
+
+    def get(
+        self, key: tuple[str, str, int, date], now: float, compute: Callable[[], list[ForecastInterval]]
+    ) -> list[ForecastInterval]:
+        held = self._held.get(key)
+        if held is not None and now - held[0] < self.ttl_seconds:
+            return held[1]
+        if held is None and len(self._held) % 256 == 0:  # forget the stale now and then: bounded by the lanes
+            self._held = {k: v for k, v in self._held.items() if now - v[0] < self.ttl_seconds}
+        forecast = compute()
+        self._held[key] = (now, forecast)
+        return forecast
+
+
 @dataclass(frozen=True, slots=True)
 class _Lane:
     channel: int
@@ -61,15 +83,17 @@ def project_queue(
     agents: QueueAgents,
     *,
     default_aht_seconds: float = 300.0,
+    forecasts: ForecastCache | None = None,
 ) -> list[LaneProjection]:
-    """The queue's projected current and next interval, per channel judged on the wall clock."""
+    """The queue's projected current and next interval, per channel judged on the wall clock (the day
+    forecasts kept in ``forecasts`` when given)."""
     at = utc(now)
     start = interval_start(at, terms.time_zone, INTERVAL_MINUTES)
     following = interval_start(start + _INTERVAL, terms.time_zone, INTERVAL_MINUTES)
     judged_now, judged_next = terms.at(start), terms.at(following)
     channels = sorted(set(terms.channels) | set(book.channels(terms.tenant_id, terms.queue_id)))
     lanes = [
-        _lane(book, terms, channel, now, start, following, default_aht_seconds)
+        _lane(book, terms, channel, now, (start, following), default_aht_seconds, forecasts)
         for channel in channels
         if not judged_now.target_for(channel).business_clock
     ]
@@ -135,29 +159,34 @@ def _lane(
     terms: QueueTerms,
     channel: int,
     now: float,
-    start: datetime,
-    following: datetime,
+    intervals: tuple[datetime, datetime],
     default_aht_seconds: float,
+    forecasts: ForecastCache | None,
 ) -> _Lane:
     arrivals = book.arrivals(terms.tenant_id, terms.queue_id, channel)
-    days: dict[date, list[ForecastInterval]] = {}
+    cache = forecasts if forecasts is not None else ForecastCache()
 
     def forecast(interval: datetime) -> ForecastInterval | None:
+        if not arrivals:  # no traffic ever: nothing to forecast from
+            return None
         day = interval.astimezone(ZoneInfo(terms.time_zone)).date()
-        if day not in days:
-            days[day] = forecast_day(
+        intervals_of_day = cache.get(
+            (terms.tenant_id, terms.queue_id, channel, day),
+            now,
+            lambda: forecast_day(
                 arrivals,
                 terms.time_zone,
                 day,
                 minutes=INTERVAL_MINUTES,
                 default_aht_seconds=default_aht_seconds,
-            )
-        return next((f for f in days[day] if f.start == interval), None)
+            ),
+        )
+        return next((f for f in intervals_of_day if f.start == interval), None)
 
     seconds = INTERVAL_MINUTES * 60
     rolling = book.rolling(terms, channel, now)
     recent = rolling.offered / 3600  # per second over the last hour: where the forecast has no history
-    now_f, next_f = forecast(start), forecast(following)
+    now_f, next_f = (forecast(interval) for interval in intervals)
     aht = (now_f.aht_seconds if now_f else None) or rolling.aht_seconds or default_aht_seconds
     return _Lane(
         channel,
