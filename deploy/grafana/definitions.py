@@ -280,6 +280,28 @@ def ops_overview() -> dashboard.Dashboard:
                 "none",
             )
         )
+        .with_row(_row(lay, "Agents"))
+        .with_panel(
+            _series(
+                lay,
+                "Agent occupancy by site",
+                "Handling / available and handling / logged-in time of the agents, per site, last hour.",
+                [
+                    ("vaxel_sla_occupancy_ratio", "occupancy {{site}}"),
+                    ("vaxel_sla_utilisation_ratio", "utilisation {{site}}"),
+                ],
+                "percentunit",
+            )
+        )
+        .with_panel(
+            _series(
+                lay,
+                "Tenant share of shared agents",
+                "Each tenant's handling / the available time of the agents that served it, last hour.",
+                [("vaxel_sla_tenant_share_ratio", "{{tenant}}")],
+                "percentunit",
+            )
+        )
     )
 
 
@@ -316,6 +338,28 @@ def tenant_drilldown() -> dashboard.Dashboard:
                 [
                     (f"vaxel_sla_service_level_ratio{{{sel}}}", "{{queue}}"),
                     (f"vaxel_sla_service_level_target_ratio{{{sel}}}", "{{queue}} target"),
+                ],
+                "percentunit",
+                width=24,
+            )
+        )
+        .with_panel(
+            _series(
+                lay,
+                "Projected service level and target",
+                "Where each queue's current and next 15-minute interval are heading by the contract "
+                "formula: the waiting work, the arrival forecast and the agents serving the queue now "
+                "(Erlang C, or A with abandons), against the target in force.",
+                [
+                    (
+                        f'vaxel_sla_projected_service_level_ratio{{{sel}, interval="current"}}',
+                        "{{queue}} {{channel}} current",
+                    ),
+                    (
+                        f'vaxel_sla_projected_service_level_ratio{{{sel}, interval="next"}}',
+                        "{{queue}} {{channel}} next",
+                    ),
+                    (f"vaxel_sla_service_level_target_ratio{{{sel}}}", "{{queue}} {{channel}} target"),
                 ],
                 "percentunit",
                 width=24,

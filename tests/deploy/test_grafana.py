@@ -57,6 +57,7 @@ CONTRACT_METRICS = frozenset(
         "vaxel_sla_occupancy_ratio",
         "vaxel_sla_utilisation_ratio",
         "vaxel_sla_tenant_share_ratio",
+        "vaxel_sla_projected_service_level_ratio",
     }
 )
 DATASOURCE_UID = "vaxel-prometheus"  # fixed: the provisioning file and every panel name it

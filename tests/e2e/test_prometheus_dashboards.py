@@ -367,3 +367,22 @@ def test_alert_rules_evaluate_on_real_metrics(prometheus: Prometheus, scenario: 
         assert ("VaxelDeadLetters", "interaction-log", "firing") in active, active
 
     _eventually(alerts)
+
+
+def test_the_unstaffed_queue_is_projected_to_miss_its_target(
+    prometheus: Prometheus, scenario: Scenario
+) -> None:
+    """Nobody serves the breached queue: its current and next interval are projected at 0 (its callers
+    keep coming at the last hour's rate and nobody answers them), below the target the panel draws."""
+    tenant = scenario.breached_tenant
+
+    def projected() -> None:
+        for interval in ("current", "next"):
+            selector = f'vaxel_sla_projected_service_level_ratio{{tenant="{tenant}", interval="{interval}"}}'
+            samples = prometheus.query(selector)
+            _assert(samples, selector)
+            assert [float(s["value"][1]) for s in samples] == [0.0], (selector, samples)
+        target = prometheus.query(f'vaxel_sla_service_level_target_ratio{{tenant="{tenant}"}}')
+        assert [float(s["value"][1]) for s in target] == [0.8], target
+
+    _eventually(projected)

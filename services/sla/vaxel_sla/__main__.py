@@ -14,6 +14,7 @@ from vaxel_sla.adapters.monitor import Monitor
 from vaxel_sla.adapters.servicers import SlaServicer
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook
+from vaxel_sla.domain.outlook import ForecastCache
 from vaxel_sla.domain.terms import TermsReplica
 from vaxel_sla.metrics import SlaMetrics
 from vaxel_sla.settings import SlaSettings
@@ -36,7 +37,8 @@ def build(settings: SlaSettings) -> ServiceRuntime:
         ),
         runtime.consume([SLA_ALERTS.name], AlertEventHandler(alerts), commit=False),
     ]
-    monitor = Monitor(book, terms, alerts, runtime.publisher, metrics, settings)
+    forecasts = ForecastCache()  # the monitor's projections and GetQueueStatistics share the day forecasts
+    monitor = Monitor(book, terms, alerts, runtime.publisher, metrics, settings, forecasts)
     tasks: list[asyncio.Task[None]] = []
 
     async def caught_up() -> None:
@@ -56,7 +58,14 @@ def build(settings: SlaSettings) -> ServiceRuntime:
     runtime.on_stop(stop)
     runtime.grpc.add(
         sla_pb2_grpc.add_SlaServiceServicer_to_server,
-        SlaServicer(book, terms, alerts, max_work_seconds=settings.max_work_seconds),
+        SlaServicer(
+            book,
+            terms,
+            alerts,
+            max_work_seconds=settings.max_work_seconds,
+            default_aht_seconds=settings.default_aht_seconds,
+            forecasts=forecasts,
+        ),
         sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name,
     )
     return runtime

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from vaxel_sla.domain.alerts import AlertKind
 
-__all__ = ["ALERT_KINDS", "SlaMetrics", "kind_label"]
+__all__ = ["ALERT_KINDS", "PROJECTED_INTERVALS", "SlaMetrics", "kind_label"]
 
 
 def kind_label(kind: AlertKind) -> str:
@@ -18,6 +18,8 @@ def kind_label(kind: AlertKind) -> str:
 
 
 ALERT_KINDS = tuple(kind_label(kind) for kind in AlertKind)
+# The ``interval`` label of the projected service level.
+PROJECTED_INTERVALS = ("current", "next")
 
 _QUEUE = ["tenant", "queue"]
 _LANE = ["tenant", "queue", "channel"]
@@ -42,6 +44,7 @@ class SlaMetrics:
     occupancy: Gauge
     utilisation: Gauge
     tenant_share: Gauge
+    projected: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> SlaMetrics:
@@ -110,6 +113,13 @@ class SlaMetrics:
                 "vaxel_sla_tenant_share_ratio",
                 "A tenant's handling / the available time of the agents that served it, last hour.",
                 ["tenant"],
+            ),
+            projected=gauge(
+                "vaxel_sla_projected_service_level_ratio",
+                "Projected service level (0..1) by the contract formula of the queue's current or next "
+                "15-minute interval (interval: current, next), from the waiting work, the forecast and "
+                "the agents serving the queue now.",
+                [*_LANE, "interval"],
             ),
         )
         for kind in ALERT_KINDS:

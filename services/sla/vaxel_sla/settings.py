@@ -16,5 +16,9 @@ class SlaSettings(ServiceSettings):
     fcr_days: float = Field(default=7.0, gt=0, le=90)
     seal_after_hours: float = Field(default=48.0, ge=1, le=24 * 90)
     default_aht_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # How often the projected service levels (every queue's forecast) and the agents' occupancy per
+    # site and tenant (every agent's handling) are refreshed: heavier than a round, so less often.
+    projection_seconds: float = Field(default=30.0, gt=0, le=3600)
+    utilisation_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Longest a report or plan may compute when its call has no deadline (a deadline shortens it).
     max_work_seconds: float = Field(default=60.0, gt=0, le=600)

@@ -14,6 +14,7 @@ from vaxel_sla.domain.alerts import Alert, AlertKind
 from vaxel_sla.domain.contracts import ContractTerms, CreditRule
 from vaxel_sla.domain.facts import PRESENCE_OFFLINE, AgentFact, InteractionFact, Step
 from vaxel_sla.domain.intervals import Formula, IntervalStats, service_level
+from vaxel_sla.domain.outlook import LaneProjection
 from vaxel_sla.domain.report import CompliancePeriod, QueueCompliance
 from vaxel_sla.domain.terms import ChannelTarget, QueueTerms
 from vaxel_sla.domain.utilisation import AgentFigures, AgentUtilisation
@@ -189,6 +190,27 @@ def figures_to_pb(
         if value is not None:
             setattr(figures, name, value)
     return figures
+
+
+def projection_to_pb(lane: LaneProjection) -> list[sla_pb2.ProjectedServiceLevel]:
+    """A lane's projection: the current interval, then the next."""
+    out = []
+    for start, level, target, arrivals, upcoming in (
+        (lane.current_start, lane.current, lane.current_target, lane.forecast_now, False),
+        (lane.next_start, lane.next, lane.next_target, lane.forecast_next, True),
+    ):
+        message = sla_pb2.ProjectedServiceLevel(
+            channel=lane.channel,  # type: ignore[arg-type]
+            interval_start=ts(start),
+            next=upcoming,
+            target=target,
+            forecast_arrivals=arrivals,
+            agents=lane.agents,
+        )
+        if level is not None:
+            message.service_level = level
+        out.append(message)
+    return out
 
 
 def compliance_to_pb(row: QueueCompliance, minutes: int) -> sla_pb2.QueueCompliance:

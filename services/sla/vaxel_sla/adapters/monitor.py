@@ -22,15 +22,16 @@ from vaxel_sla.domain.alerts import AlertBook, AlertChange, Assessment, assess
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import agents_for
 from vaxel_sla.domain.intervals import interval_start, service_level
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, ForecastCache, project_queue
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
-from vaxel_sla.domain.utilisation import by_site, by_tenant
-from vaxel_sla.metrics import SlaMetrics, kind_label
+from vaxel_sla.domain.utilisation import QueueAgents, by_site, by_tenant
+from vaxel_sla.metrics import PROJECTED_INTERVALS, SlaMetrics, kind_label
 from vaxel_sla.settings import SlaSettings
 
 __all__ = ["Monitor"]
 
-# Agent figures scan every agent's handling: once a minute, not every round.
-_UTILISATION_EVERY_SECONDS = 60.0
+# The projection round gives the event loop a turn after this much work.
+_YIELD_AFTER_SECONDS = 0.02
 
 
 class Monitor:
@@ -42,8 +43,10 @@ class Monitor:
         publisher: EventPublisher,
         metrics: SlaMetrics,
         settings: SlaSettings,
+        forecasts: ForecastCache | None = None,
     ) -> None:
         self._book = book
+        self._forecasts = forecasts if forecasts is not None else ForecastCache()
         self._terms = terms
         self._alerts = alerts
         self._publisher = publisher
@@ -53,6 +56,7 @@ class Monitor:
         self._stopping = asyncio.Event()
         self._sealed_at = 0.0
         self._utilised_at = float("-inf")
+        self._projected_at = float("-inf")
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -100,9 +104,12 @@ class Monitor:
                 target=change.alert.target,
             )
         self._metrics.late_dropped.set(self._book.late_dropped)
-        if now - self._utilised_at >= _UTILISATION_EVERY_SECONDS:
+        if now - self._utilised_at >= self._settings.utilisation_seconds:
             self._utilised_at = now
             self._export_utilisation(now)
+        if now - self._projected_at >= self._settings.projection_seconds:
+            self._projected_at = now
+            await self._export_projection(now)
         self._metrics.interactions_held.set(len(self._book))
         if now - self._sealed_at >= 3600:
             self._sealed_at = now
@@ -122,6 +129,32 @@ class Monitor:
         for tenant_id, figures in by_tenant(agents).items():
             if figures.occupancy is not None:
                 self._metrics.tenant_share.labels(tenant_id).set(figures.occupancy)
+
+    async def _export_projection(self, now: float) -> None:
+        """Every queue channel's projected service level, current and next interval (NaN: nothing to judge)."""
+        agents = self._book.queue_agents(now, now - SERVING_WINDOW_SECONDS)
+        yielded = time.monotonic()
+        for terms in self._terms.all():
+            if (
+                time.monotonic() - yielded > _YIELD_AFTER_SECONDS
+            ):  # calls get in between; a stop ends the round
+                await asyncio.sleep(0)
+                yielded = time.monotonic()
+                if self._stopping.is_set():
+                    return
+            queue = (terms.tenant_id, terms.queue_id)
+            for lane in project_queue(
+                self._book,
+                terms,
+                now,
+                agents.get(queue, QueueAgents()),
+                default_aht_seconds=self._settings.default_aht_seconds,
+                forecasts=self._forecasts,
+            ):
+                for interval, level in zip(PROJECTED_INTERVALS, (lane.current, lane.next), strict=True):
+                    self._metrics.projected.labels(*queue, channel_label(lane.channel), interval).set(
+                        math.nan if level is None else level
+                    )
 
     def _assess_queue(self, terms: QueueTerms, at: datetime, now: float, available: int) -> list[Assessment]:
         terms = terms.at(at)  # judged by the contract version in force now

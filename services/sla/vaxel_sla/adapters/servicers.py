@@ -23,16 +23,18 @@ from vaxel_sla.adapters.converters import (
     compliance_to_pb,
     figures_to_pb,
     period_to_pb,
+    projection_to_pb,
     ts,
 )
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
 from vaxel_sla.domain.intervals import interval_start
+from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, ForecastCache, project_queue
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
 from vaxel_sla.domain.report import compliance_periods, compliance_report
 from vaxel_sla.domain.terms import QueueTerms, TermsReplica
-from vaxel_sla.domain.utilisation import by_site, by_tenant, scoped_to
+from vaxel_sla.domain.utilisation import QueueAgents, by_site, by_tenant, scoped_to
 from vaxel_vocabulary.limits import excerpt
 from vaxel_vocabulary.validation import validate_time_zone
 
@@ -40,6 +42,8 @@ __all__ = ["SlaServicer"]
 
 # Intervals listed between two deadline checks.
 _STEP = 500
+# Agents whose time is summed between two deadline checks.
+_AGENTS_STEP = 100
 # At most a day's average speed of answer.
 _MAX_ASA_SECONDS = 86_400.0
 
@@ -52,11 +56,15 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         alerts: AlertBook,
         *,
         max_work_seconds: float = 60.0,
+        default_aht_seconds: float = 300.0,
+        forecasts: ForecastCache | None = None,
     ) -> None:
         self._book = book
         self._terms = terms
         self._alerts = alerts
         self._max_work_seconds = max_work_seconds
+        self._default_aht_seconds = default_aht_seconds
+        self._forecasts = forecasts if forecasts is not None else ForecastCache()
 
     def _deadline(self, context: Context) -> WorkDeadline:
         return WorkDeadline(context, self._max_work_seconds)
@@ -97,6 +105,18 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             statistics.rolling_hour.append(
                 figures_to_pb(self._book.rolling(terms, channel, now), terms, channel, None, 60)
             )
+        agents = self._book.queue_agents(now, now - SERVING_WINDOW_SECONDS).get(
+            (terms.tenant_id, terms.queue_id), QueueAgents()
+        )
+        for lane in project_queue(
+            self._book,
+            terms,
+            now,
+            agents,
+            default_aht_seconds=self._default_aht_seconds,
+            forecasts=self._forecasts,
+        ):
+            statistics.projected.extend(projection_to_pb(lane))
         statistics.open_alerts.extend(
             alert_to_pb(a)
             for a in self._alerts.for_tenant(terms.tenant_id)
@@ -156,7 +176,17 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         first, last = bounds.period(
             getattr(request, "from"), request.to, request.HasField("from"), request.HasField("to")
         )
-        agents = self._book.agent_utilisation(first.timestamp(), last.timestamp(), time.time())
+        deadline = self._deadline(context)
+        now = time.time()
+        agents = []
+        ids = self._book.agent_ids()
+        for at in range(0, len(ids), _AGENTS_STEP):
+            await deadline.checkpoint()  # a slice of the agents at a time: SIGTERM and deadlines get in
+            agents.extend(
+                self._book.agent_utilisation(
+                    first.timestamp(), last.timestamp(), now, ids[at : at + _AGENTS_STEP]
+                )
+            )
         if tenant_id:  # a tenant's view: its share of each agent that served it, nothing of others
             agents = scoped_to(agents, tenant_id)
         reply = sla_pb2.GetAgentUtilisationResponse(

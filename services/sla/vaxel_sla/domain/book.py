@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from vaxel_sla.domain.facts import (
     PRESENCE_AVAILABLE,
     PRESENCE_OFFLINE,
+    PRESENCES_SERVING,
     AgentFact,
     InteractionFact,
     InteractionRecord,
@@ -33,7 +34,7 @@ from vaxel_sla.domain.facts import (
 )
 from vaxel_sla.domain.intervals import IntervalStats, Outcome, interval_start
 from vaxel_sla.domain.terms import QueueTerms
-from vaxel_sla.domain.utilisation import AgentFigures, AgentUtilisation
+from vaxel_sla.domain.utilisation import AgentFigures, AgentUtilisation, QueueAgents
 from vaxel_vocabulary.business_hours import BusinessHours, business_seconds_between
 
 __all__ = ["BUCKET_SECONDS", "AgentFigures", "ServiceLevelBook", "Waiting", "estimated_wait"]
@@ -338,6 +339,31 @@ class ServiceLevelBook:
                 count += 1
         return count
 
+    def queue_agents(self, now: float, since: float) -> dict[QueueKey, QueueAgents]:
+        """Per queue: (agents serving it, of those idle now). An agent serves the queues whose work it
+        handled since ``since`` while logged in and not away now, each by its share of that handling (a
+        shared agent splits itself); idle: available, nothing open, past its latest wrap-up."""
+        out: dict[QueueKey, QueueAgents] = {}
+        for agent in self._agents.values():
+            presence = self._presence_at(agent, now)
+            if presence not in PRESENCES_SERVING:
+                continue
+            seconds: dict[QueueKey, float] = {}
+            for interaction_id in agent.handled:
+                record = self._records.get(interaction_id)
+                if record is None or (span := record.handling_span(now)) is None or span[1] < since:
+                    continue
+                key = (record.tenant_id, record.queue_id)
+                # at least a second each: an answer this very moment already ties the agent to the queue
+                seconds[key] = seconds.get(key, 0.0) + max(1.0, min(span[1], now) - max(span[0], since))
+            total = sum(seconds.values())
+            idle = presence == PRESENCE_AVAILABLE and not agent.open and now >= agent.busy_until
+            for key, spent in seconds.items():
+                held = out.get(key, QueueAgents())
+                share = spent / total
+                out[key] = QueueAgents(held.serving + share, held.idle + share * idle)
+        return out
+
     def agent_figures(self, start: float, end: float, now: float) -> AgentFigures:
         """Occupancy and utilisation over ``[start, end)`` summed over every agent."""
         figures = AgentFigures()
@@ -345,12 +371,21 @@ class ServiceLevelBook:
             figures.add(agent.figures)
         return figures
 
-    def agent_utilisation(self, start: float, end: float, now: float) -> list[AgentUtilisation]:
-        """Every agent's time over ``[start, end)``, with its handling per tenant, by agent id."""
+    def agent_ids(self) -> list[str]:
+        """Every agent the book has seen, sorted."""
+        return sorted(self._agents)
+
+    def agent_utilisation(
+        self, start: float, end: float, now: float, agent_ids: Iterable[str] | None = None
+    ) -> list[AgentUtilisation]:
+        """Every agent's (or those of ``agent_ids``) time over ``[start, end)``, with its handling per
+        tenant, by agent id."""
         out = []
         stop = min(end, now)
-        for agent_id in sorted(self._agents):
-            agent = self._agents[agent_id]
+        for agent_id in sorted(self._agents) if agent_ids is None else agent_ids:
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                continue
             logged, available = self._presence_seconds(agent, start, end, now)
             spans: dict[str, list[tuple[float, float]]] = {}
             for i in agent.handled:

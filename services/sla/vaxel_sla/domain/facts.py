@@ -13,7 +13,9 @@ from enum import Enum, auto
 __all__ = ["AgentFact", "InteractionFact", "InteractionRecord", "Step", "WaitState"]
 
 VOICE, CHAT, EMAIL, SOCIAL, CALLBACK, OUTBOUND = 1, 2, 3, 4, 5, 6
-PRESENCE_OFFLINE, PRESENCE_AVAILABLE = 1, 2
+PRESENCE_OFFLINE, PRESENCE_AVAILABLE, PRESENCE_BUSY, PRESENCE_WRAP_UP = 1, 2, 3, 4
+# Logged in and not away (break, not ready): agents who take the queue's work now or soon.
+PRESENCES_SERVING = frozenset({PRESENCE_AVAILABLE, PRESENCE_BUSY, PRESENCE_WRAP_UP})
 
 
 class Step(Enum):

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["Formula", "IntervalStats", "Outcome", "interval_start", "service_level"]
+__all__ = ["Counts", "Formula", "IntervalStats", "Outcome", "interval_start", "service_level"]
 
 INTERVAL_MINUTES = (15, 30, 60)
 
@@ -170,7 +171,23 @@ _SUMS = (
 )
 
 
-def service_level(stats: IntervalStats, formula: Formula) -> float | None:
+class Counts(Protocol):
+    """What a formula divides: an interval's counts (:class:`IntervalStats`), or expected counts
+    (fractional, :mod:`vaxel_sla.domain.projection`)."""
+
+    @property
+    def answered(self) -> float: ...
+    @property
+    def answered_within(self) -> float: ...
+    @property
+    def abandoned(self) -> float: ...
+    @property
+    def short_abandoned(self) -> float: ...
+    @property
+    def abandoned_within(self) -> float: ...
+
+
+def service_level(stats: Counts, formula: Formula) -> float | None:
     """The share (0..1) by ``formula``; None when the formula has nothing to divide by (no traffic,
     or nothing answered under answered-over-answered). Everything abandoned is 0.0, not an error."""
     match formula:

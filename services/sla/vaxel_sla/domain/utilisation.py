@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["AgentFigures", "AgentUtilisation", "by_site", "by_tenant", "scoped_to"]
+__all__ = ["AgentFigures", "AgentUtilisation", "QueueAgents", "by_site", "by_tenant", "scoped_to"]
 
 
 @dataclass(slots=True)
@@ -35,6 +35,15 @@ class AgentFigures:
     @property
     def utilisation(self) -> float | None:
         return min(1.0, self.handling_seconds / self.logged_in_seconds) if self.logged_in_seconds else None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAgents:
+    """Agents serving a queue now: logged in and not away (a shared agent by its share), and how many
+    of those are available and free this moment."""
+
+    serving: float = 0.0
+    idle: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,7 @@ class QueueStatistics(_message.Message):
     OPEN_ALERTS_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: _builtins.int
+    PROJECTED_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     queue_id: _builtins.str
     offered: _builtins.int
@@ -234,6 +235,12 @@ class QueueStatistics(_message.Message):
 
     @_builtins.property
     def open_alerts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Alert]: ...
+    @_builtins.property
+    def projected(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProjectedServiceLevel]:
+        """Where the current and the next 15-minute interval are heading, per channel judged on the wall
+        clock (not the business-hours channels): see ProjectedServiceLevel.
+        """
+
     def __init__(
         self,
         *,
@@ -247,14 +254,64 @@ class QueueStatistics(_message.Message):
         open_alerts: _abc.Iterable[Global___Alert] | None = ...,
         time_zone: _builtins.str = ...,
         estimated_wait_seconds: _builtins.float = ...,
+        projected: _abc.Iterable[Global___ProjectedServiceLevel] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "estimated_wait_seconds", b"estimated_wait_seconds", "longest_waiting_seconds", b"longest_waiting_seconds", "offered", b"offered", "open_alerts", b"open_alerts", "queue_id", b"queue_id", "rolling_hour", b"rolling_hour", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "waiting", b"waiting"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "estimated_wait_seconds", b"estimated_wait_seconds", "longest_waiting_seconds", b"longest_waiting_seconds", "offered", b"offered", "open_alerts", b"open_alerts", "projected", b"projected", "queue_id", b"queue_id", "rolling_hour", b"rolling_hour", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "waiting", b"waiting"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___QueueStatistics: _TypeAlias = QueueStatistics  # noqa: Y015
+
+@_typing.final
+class ProjectedServiceLevel(_message.Message):
+    """A projected service level: what the interval's figure by the contract formula will be if the
+    agents serving the queue now stay and work arrives as forecast (services/sla/README.md, "Projection").
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    INTERVAL_START_FIELD_NUMBER: _builtins.int
+    NEXT_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    FORECAST_ARRIVALS_FIELD_NUMBER: _builtins.int
+    AGENTS_FIELD_NUMBER: _builtins.int
+    channel: _types_pb2.Channel.ValueType
+    next: _builtins.bool
+    """The current interval, or the next one."""
+    service_level: _builtins.float
+    """0..1; absent when there is nothing to judge (no work so far, none waiting, none forecast)."""
+    target: _builtins.float
+    """The target in force in that interval (its contract version's, or the queue's own)."""
+    forecast_arrivals: _builtins.float
+    """Arrivals expected in the interval (the current one: the rest of it)."""
+    agents: _builtins.float
+    """Agents serving the queue now (logged in, not away; a shared agent by its share), fractional."""
+    @_builtins.property
+    def interval_start(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        channel: _types_pb2.Channel.ValueType = ...,
+        interval_start: _timestamp_pb2.Timestamp | None = ...,
+        next: _builtins.bool = ...,
+        service_level: _builtins.float | None = ...,
+        target: _builtins.float = ...,
+        forecast_arrivals: _builtins.float = ...,
+        agents: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_service_level", b"_service_level", "interval_start", b"interval_start", "service_level", b"service_level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_service_level", b"_service_level", "agents", b"agents", "channel", b"channel", "forecast_arrivals", b"forecast_arrivals", "interval_start", b"interval_start", "next", b"next", "service_level", b"service_level", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__service_level: _TypeAlias = _typing.Literal["service_level"]  # noqa: Y015
+    _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
+
+Global___ProjectedServiceLevel: _TypeAlias = ProjectedServiceLevel  # noqa: Y015
 
 @_typing.final
 class GetQueueStatisticsResponse(_message.Message):
