@@ -131,11 +131,16 @@ async def _drained(stamps: Stamps, seconds: float, quiet: float = 15.0) -> int:
 
 
 def _attribute(outages: list[Outage], stamps: Stamps) -> Counter[str]:
-    """Each client error to the fault whose window holds its start; the rest are returned."""
+    """Each client error to the fault whose window holds its start: from the fault until every service
+    serves again, plus ``_SETTLE`` (but not into the next fault); the rest are returned."""
     outside: Counter[str] = Counter()
+    windows = [
+        (o, o.started, min(o.ended + _SETTLE, after.started if after else float("inf")))
+        for o, after in zip(outages, [*outages[1:], None], strict=True)
+    ]
     for at, label in stamps.failures:
-        for outage in outages:
-            if outage.started <= at <= outage.ended + _SETTLE:
+        for outage, start, end in windows:
+            if start <= at <= end:
                 outage.errors[label] = outage.errors.get(label, 0) + 1
                 break
         else:
@@ -203,7 +208,7 @@ async def soak(platform: Platform, settings: SoakSettings) -> dict[str, Any]:
         "faults": [
             {
                 "fault": o.fault.name,
-                "at_seconds": o.fault.at,
+                "at_seconds": round(o.started - started, 2),  # as done (planned: o.fault.at)
                 "hold_seconds": o.fault.hold,
                 "recovery_seconds": o.recovery_seconds,
                 "client_errors": dict(sorted(o.errors.items())),
