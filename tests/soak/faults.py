@@ -124,6 +124,8 @@ class Outage:
     started: float = 0.0
     ended: float = 0.0  # every service SERVING again
     recovery_seconds: float | None = None  # kill: to SERVING; pause: from resume to SERVING
+    injecting_seconds: float = 0.0  # poison, forge: putting the records on the topics
+    waited: dict[str, float] = field(default_factory=dict)  # service -> seconds until SERVING, after
     errors: dict[str, int] = field(default_factory=dict)  # "<action>:<code>" -> count
 
 
@@ -155,10 +157,13 @@ class Injector:
             self._forge(*victim)
         else:
             raise ValueError(f"unknown fault {fault.name}")
-        self._all_serving()
+        if fault.kind in ("poison", "forge"):
+            outage.injecting_seconds = round(time.perf_counter() - outage.started, 3)
+        after = self._all_serving()
+        outage.waited = outage.waited or after  # a pause measured its own wait
         outage.ended = time.perf_counter()
         if fault.kind != "kill" and outage.recovery_seconds is None:
-            outage.recovery_seconds = round(outage.ended - outage.started - fault.hold, 3)
+            outage.recovery_seconds = round(outage.ended - outage.started - outage.injecting_seconds, 3)
         return outage
 
     def _kill(self, name: str, outage: Outage) -> None:
@@ -180,7 +185,9 @@ class Injector:
             assert self.platform.broker is not None
             pid = self.platform.broker.pid
         else:
-            pid = self.platform.processes[fault.target].process.pid  # type: ignore[union-attr]
+            process = self.platform.processes[fault.target].process
+            assert process is not None
+            pid = process.pid
         assert pid is not None
         os.kill(pid, signal.SIGSTOP)
         try:
@@ -188,12 +195,15 @@ class Injector:
         finally:
             os.kill(pid, signal.SIGCONT)
         resumed = time.perf_counter()
-        self._all_serving()
+        outage.waited = self._all_serving()
         outage.recovery_seconds = round(time.perf_counter() - resumed, 3)
 
-    def _all_serving(self) -> None:
-        for proc in self.platform.processes.values():
-            wait_serving(proc.grpc_target, self.timeout)
+    def _all_serving(self) -> dict[str, float]:
+        """Wait until every service is SERVING; the seconds waited for each (0: it already was)."""
+        return {
+            name: round(wait_serving(proc.grpc_target, self.timeout), 3)
+            for name, proc in self.platform.processes.items()
+        }
 
     def _send(self, topic: str, value: bytes, what: str, key: bytes | None = None) -> None:
         if self._producer is None:

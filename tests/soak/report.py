@@ -18,6 +18,10 @@ def _errors(errors: dict[str, int]) -> str:
     return ", ".join(f"{label} {n}" for label, n in errors.items()) or "none"
 
 
+def _slow(waited: dict[str, float]) -> str:
+    return ", ".join(f"{name} {s:g}" for name, s in waited.items() if s >= 0.5) or ""
+
+
 def markdown(report: dict[str, Any]) -> str:
     settings = report["settings"]
     history = report["history"]
@@ -30,13 +34,15 @@ def markdown(report: dict[str, Any]) -> str:
         f"at the desks ({report['unconfirmed_at_desks']} not confirmed there); {report['injected_records']} "
         "poison and forged records injected.",
         "",
-        "| fault | at (s) | held (s) | recovery (s) | client errors in the outage (action:code count) |",
-        "|---|---|---|---|---|",
+        "| fault | at (s) | held (s) | recovery (s) | not SERVING after it (s) | client errors in the outage "
+        "(action:code count) |",
+        "|---|---|---|---|---|---|",
     ]
     for fault in report["faults"]:
         lines.append(
             f"| {fault['fault']} | {fault['at_seconds']} | {fault['hold_seconds'] or ''} | "
-            f"{fault['recovery_seconds']} | {_errors(fault['client_errors'])} |"
+            f"{fault['recovery_seconds']} | {_slow(fault['waited_for_serving_seconds'])} | "
+            f"{_errors(fault['client_errors'])} |"
         )
     lines += [
         "",

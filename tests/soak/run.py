@@ -109,7 +109,8 @@ async def _faults(
         await asyncio.sleep(max(0.0, started + fault.at - time.perf_counter()))
         print(f"  {time.perf_counter() - started:6.1f}s  {fault.name}", flush=True)
         outage = await asyncio.to_thread(injector.do, fault, (victim.tenant_id, victim.queue_id))
-        print(f"          recovered in {outage.recovery_seconds} s", flush=True)
+        slow = {name: s for name, s in outage.waited.items() if s >= 0.5}
+        print(f"          recovered in {outage.recovery_seconds} s; waited for SERVING: {slow}", flush=True)
         done.append(outage)
     return done
 
@@ -211,6 +212,8 @@ async def soak(platform: Platform, settings: SoakSettings) -> dict[str, Any]:
                 "at_seconds": round(o.started - started, 2),  # as done (planned: o.fault.at)
                 "hold_seconds": o.fault.hold,
                 "recovery_seconds": o.recovery_seconds,
+                "injecting_seconds": o.injecting_seconds,
+                "waited_for_serving_seconds": o.waited,
                 "client_errors": dict(sorted(o.errors.items())),
             }
             for o in outages
