@@ -11,7 +11,7 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 BUF_VERSION := 1.75.0
 
-.PHONY: help install promtool h2load run test lint typecheck proto proto-check buf-lint unit integration bench clean
+.PHONY: help install promtool h2load run test lint typecheck proto proto-check buf-lint unit integration bench soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ platform: install  ## only the broker and the four services (no simulation)
 
 bench: install h2load  ## figures of every service and end-to-end load into results/bench/ (BENCH_ARGS=--quick: short)
 	$(PY) -m scripts.bench $(BENCH_ARGS)
+
+soak: install  ## fault-injection soak: load, kill -9 / pauses / poison / forged records, history check, into results/soak/ (SOAK_ARGS=--seed N)
+	$(PY) -m tests.soak $(SOAK_ARGS)
 
 clean:  ## remove the venv, tools and caches
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

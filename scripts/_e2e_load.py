@@ -66,7 +66,14 @@ class Stamps:
     queue_of: dict[str, BenchQueue] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # interaction ids in submit order
     failed: Counter[str] = field(default_factory=Counter)  # "<action>:<status code>"
+    # Each failure with when it began (``perf_counter``): the soak puts them in the fault's window.
+    failures: list[tuple[float, str]] = field(default_factory=list)
     wrapped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def fail(self, label: str, at: float | None = None) -> None:
+        """Count one failure ``label`` ("<action>:<status code>") that began ``at`` (default: now)."""
+        self.failed[label] += 1
+        self.failures.append((time.perf_counter() if at is None else at, label))
 
     def mark(self, stage: str, interaction_id: str, at: float | None = None) -> None:
         self.at[stage].setdefault(interaction_id, time.perf_counter() if at is None else at)
@@ -171,7 +178,7 @@ class DeskAgent:
         self.ops = ops
         self.stamps = stamps
         self.ready = asyncio.Event()
-        self._outbox: asyncio.Queue[routing_pb2.ConnectRequest] = asyncio.Queue()
+        self._outbox: asyncio.Queue[routing_pb2.ConnectRequest | None] = asyncio.Queue()
         self._asked: dict[str, tuple[str, str]] = {}  # request id -> (action, interaction id)
         self._acting: set[str] = set()  # interaction ids with a request in flight
         self._ids = itertools.count(1)
@@ -189,7 +196,7 @@ class DeskAgent:
             try:
                 await self._session()
             except grpc.RpcError as err:
-                self.stamps.failed[f"desk:{err.code().name}"] += 1
+                self.stamps.fail(f"desk:{err.code().name}")
             self._outbox = asyncio.Queue()
             self._asked.clear()
             self._acting.clear()
@@ -199,8 +206,8 @@ class DeskAgent:
         outbox = self._outbox
 
         async def requests() -> AsyncIterator[routing_pb2.ConnectRequest]:
-            while True:
-                yield await outbox.get()
+            while (request := await outbox.get()) is not None:
+                yield request
 
         self._send("login", "", routing_pb2.ConnectRequest(login=routing_pb2.Login(agent_id=self.agent_id)))
         self._send("ready", "", routing_pb2.ConnectRequest(set_presence=_AVAILABLE))
@@ -215,6 +222,7 @@ class DeskAgent:
                 elif kind == "state":
                     self._carry_on(update.state)
         finally:
+            outbox.put_nowait(None)  # ends the request stream, so a dropped call leaves no task behind
             call.cancel()
 
     def _offered(self, interaction_id: str, offer_id: str) -> None:
@@ -248,7 +256,7 @@ class DeskAgent:
         action, interaction_id = self._asked.pop(reply.request_id, ("", ""))
         self._acting.discard(interaction_id)
         if reply.code != grpc.StatusCode.OK.value[0]:
-            self.stamps.failed[f"{action}:{_CODE_NAMES.get(reply.code, str(reply.code))}"] += 1
+            self.stamps.fail(f"{action}:{_CODE_NAMES.get(reply.code, str(reply.code))}")
             return
         if action == "ready":
             self.ready.set()
@@ -289,7 +297,7 @@ async def submit_at_rate(
         try:
             reply = await routing.SubmitInteraction(request, metadata=queue.key, timeout=30)
         except grpc.RpcError as err:
-            stamps.failed[f"submit:{err.code().name}"] += 1
+            stamps.fail(f"submit:{err.code().name}", t0)
             return
         stamps.mark("submit_sent", reply.interaction_id, t0)
         stamps.mark("submitted", reply.interaction_id)
