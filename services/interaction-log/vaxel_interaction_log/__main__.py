@@ -22,6 +22,7 @@ from vaxel_interaction_log.adapters.ingest import Ingest, WriterThread
 from vaxel_interaction_log.adapters.privacy import StoreEraser, TopicErasureJournal
 from vaxel_interaction_log.adapters.report_store import SqlReports, SqlSurveyLedger
 from vaxel_interaction_log.adapters.retention import Purger, apply_retention_change
+from vaxel_interaction_log.adapters.routing_erasure import GrpcRoutingErasure
 from vaxel_interaction_log.adapters.servicers import InteractionLogServicer
 from vaxel_interaction_log.adapters.store import open_store
 from vaxel_interaction_log.adapters.surveys import SurveyAnswers, SurveyDispatch
@@ -54,6 +55,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
     surveys = SurveyDispatch(
         ledger, runtime.publisher, metrics, timedelta(hours=settings.survey_within_hours)
     )
+    routing = GrpcRoutingErasure(settings.routing_target, admin_key)
     tasks: list[asyncio.Task[None]] = []
 
     async def apply_config(event: events_pb2.Event) -> None:
@@ -85,6 +87,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
                 await task
         writer.close()
         store.close()
+        await routing.close()
 
     runtime.on_ready(settings_loaded)
     runtime.on_stop(close)
@@ -92,7 +95,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
         interactions_pb2_grpc.add_InteractionLogServiceServicer_to_server,
         InteractionLogServicer(
             InteractionQueries(store),
-            Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher)),
+            Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher), routing),
             surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics),
             reports=Reports(SqlReports(store.database), tenants),
         ),

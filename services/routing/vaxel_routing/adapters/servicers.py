@@ -64,6 +64,15 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         self._runner.require_ready()
         return self._door.routed_queue(caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
 
+    async def EraseCustomer(  # noqa: N802
+        self, request: routing_pb2.EraseCustomerRequest, context: Context
+    ) -> routing_pb2.EraseCustomerResponse:
+        self._runner.require_ready()
+        await self._door.erase_customer(
+            caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.customer_ref
+        )
+        return routing_pb2.EraseCustomerResponse()
+
 
 def _ops_only(runner: EngineRunner) -> None:
     if current_principal().tenant_id is not None:
@@ -182,4 +191,5 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             if work is None or work.agent_id != agent_id:
                 raise NotFound(f"interaction {request.transfer.interaction_id!r} not found")
             desk.to_queue.CopyFrom(self._door.queue_message(work.tenant_id, request.transfer.to_queue_id))
+        self._door.seal_desk_input(pool, desk)
         await self._runner.execute(pool, inputs_pb2.RoutingInput(agent=desk))

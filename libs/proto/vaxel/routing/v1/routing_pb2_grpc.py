@@ -61,6 +61,11 @@ class RoutingServiceStub:
                 request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
                 response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
                 _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/EraseCustomer',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.FromString,
+                _registered_method=True)
 
 
 class RoutingServiceServicer:
@@ -104,6 +109,14 @@ class RoutingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseCustomer(self, request, context):
+        """Scope interactions:write: the customer's data keys destroyed and their history forgotten
+        (interaction-log's EraseCustomer calls it). Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoutingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +144,11 @@ def add_RoutingServiceServicer_to_server(servicer, server):
                     servicer.GetRoutedQueue,
                     request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.FromString,
                     response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +288,33 @@ class RoutingService:
             '/vaxel.routing.v1.RoutingService/GetRoutedQueue',
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/EraseCustomer',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,
