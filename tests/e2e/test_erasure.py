@@ -1,6 +1,6 @@
 """Erasure reaches routing (issue 17, fault 5): after ``EraseCustomer`` the customer's distinctive words are
-in no store file, in no record of routing's inputs log (every partition, raw bytes) and in no reply of a
-read RPC; routing's next offer lists none of the erased interactions, also after a kill -9 and a replay of
+in no store file, in no record of any topic (every partition, raw bytes: routing's inputs log and the
+events among them) and in no reply of a read RPC; routing's next offer lists none of the erased interactions, also after a kill -9 and a replay of
 its log. A second customer of the same tenant, not erased, stays readable: the search can find words."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.supervisor import SERVICES, Platform, wait_serving
-from vaxel_common.topics import ROUTING_INPUTS
+from vaxel_common.topics import ALL_TOPICS, ROUTING_INPUTS
 
 pytestmark = pytest.mark.e2e
 
@@ -196,8 +196,8 @@ def _stores_and_log_checks(platform: Platform, customers: Customers, *, with_ref
     stores = b"".join(path.read_bytes() for path in _store_files(platform))
     assert erased[0].found_in(stores, with_ref=with_ref) == []
     assert kept[0].subject.lower().encode() in stores.lower()  # the search reads the stores
-    inputs = _topic_bytes(platform, ROUTING_INPUTS.name)
-    assert erased[0].found_in(inputs) == []
+    for topic in ALL_TOPICS:  # routing's log and events, the interaction log's, SLA's, dead letters
+        assert erased[0].found_in(_topic_bytes(platform, topic.name)) == [], topic.name
 
 
 def test_erasure_leaves_no_word_in_stores_routing_log_or_replies(

@@ -18,7 +18,12 @@ from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.inbound import InboundHandler
 from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
-from vaxel_routing.adapters.servicers import AgentAdminServicer, AgentDeskServicer, RoutingServicer
+from vaxel_routing.adapters.servicers import (
+    AgentAdminServicer,
+    AgentDeskServicer,
+    PersonalDataServicer,
+    RoutingServicer,
+)
 from vaxel_routing.domain import ConfigReplica
 from vaxel_routing.metrics import RoutingMetrics
 from vaxel_routing.settings import RoutingSettings
@@ -96,6 +101,11 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
             routing_pb2_grpc.add_AgentAdminServiceServicer_to_server,
             AgentAdminServicer(runner),
             "AgentAdminService",
+        ),
+        (
+            routing_pb2_grpc.add_PersonalDataServiceServicer_to_server,
+            PersonalDataServicer(personal),
+            "PersonalDataService",
         ),
         (
             routing_pb2_grpc.add_AgentDeskServiceServicer_to_server,

@@ -217,7 +217,7 @@ def presence_pb(presence: int) -> types_pb2.Presence.ValueType:
 
 
 def command_of(  # noqa: PLR0911  (one return per kind of record)
-    record: inputs_pb2.RoutingInput, personal: inputs_pb2.PersonalFields | None = None
+    record: inputs_pb2.RoutingInput, personal: types_pb2.PersonalFields | None = None
 ) -> c.Command:
     """The engine command of an input record whose sealed fields were opened (``personal``, see
     :mod:`.personal`); InvalidArgument for one no engine can apply."""

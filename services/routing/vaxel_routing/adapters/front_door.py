@@ -179,6 +179,7 @@ class FrontDoor:
             subject=request.subject,
             attributes={"kind": "inbound"},
         )
+        self._personal.seal_event(tenant_id, interaction_id, created, None)
         await self._publisher.publish(
             INTERACTION_EVENTS,
             *(

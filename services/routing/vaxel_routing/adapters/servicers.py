@@ -17,6 +17,7 @@ from vaxel_common.logging import get_logger
 from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
@@ -117,6 +118,20 @@ class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
             presence_reason=agent.reason,
             work=[work_item_to_pb(w) for w in engine.agent_work(request.agent_id)],
         )
+
+
+class PersonalDataServicer(routing_pb2_grpc.PersonalDataServiceServicer):
+    """Internal: the data keys of routing's sealed fields, for the provider's own services."""
+
+    def __init__(self, personal: PersonalData) -> None:
+        self._personal = personal
+
+    async def GetDataKeys(  # noqa: N802
+        self, request: routing_pb2.GetDataKeysRequest, context: Context
+    ) -> routing_pb2.GetDataKeysResponse:
+        if current_principal().tenant_id is not None:
+            raise PermissionDenied("data keys are for the provider's services, not a tenant key")
+        return routing_pb2.GetDataKeysResponse(keys=self._personal.data_keys(request.key_ids))
 
 
 class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):

@@ -122,7 +122,7 @@ class SubmitInput(_message.Message):
 
     @_builtins.property
     def personal(self) -> _types_pb2.Sealed:
-        """PersonalFields (customer_ref, contact, subject) sealed with the customer's data key (the
+        """vaxel.types.v1.PersonalFields (customer_ref, contact, subject) sealed with the customer's data key (the
         interaction's when there is no customer reference); fields 5, 9 and 10 are then empty.
         """
 
@@ -150,40 +150,8 @@ class SubmitInput(_message.Message):
 Global___SubmitInput: _TypeAlias = SubmitInput  # noqa: Y015
 
 @_typing.final
-class PersonalFields(_message.Message):
-    """The personal fields of a record, sealed into its `personal` field."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
-    CONTACT_FIELD_NUMBER: _builtins.int
-    SUBJECT_FIELD_NUMBER: _builtins.int
-    NOTES_FIELD_NUMBER: _builtins.int
-    customer_ref: _builtins.str
-    subject: _builtins.str
-    notes: _builtins.str
-    """A wrap-up's notes."""
-    @_builtins.property
-    def contact(self) -> _types_pb2.Contact: ...
-    def __init__(
-        self,
-        *,
-        customer_ref: _builtins.str = ...,
-        contact: _types_pb2.Contact | None = ...,
-        subject: _builtins.str = ...,
-        notes: _builtins.str = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "customer_ref", b"customer_ref", "notes", b"notes", "subject", b"subject"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___PersonalFields: _TypeAlias = PersonalFields  # noqa: Y015
-
-@_typing.final
 class EraseInput(_message.Message):
-    """EraseCustomer: forget the customer (history in memory) and destroy their data keys, so that
+    """EraseInput: forget the customer (history in memory) and destroy their data keys, so that
     every earlier record's personal fields stay sealed for good. The customer reference is sealed
     with the key being destroyed: a replay after the erasure cannot read it, and needs not to.
     """
@@ -274,7 +242,7 @@ class AgentInput(_message.Message):
     def to_queue(self) -> _tenant_pb2.Queue: ...
     @_builtins.property
     def personal(self) -> _types_pb2.Sealed:
-        """A wrap-up's notes (PersonalFields.notes), sealed with the interaction's customer's key; the
+        """A wrap-up's notes (vaxel.types.v1.PersonalFields.notes), sealed with the interaction's customer's key; the
         request's own notes are then empty.
         """
 

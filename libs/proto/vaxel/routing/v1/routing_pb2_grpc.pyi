@@ -135,6 +135,40 @@ class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
 
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
+class PersonalDataServiceStub:
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> PersonalDataServiceAsyncStub: ...
+    GetDataKeys: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]
+
+@_typing.type_check_only
+class PersonalDataServiceAsyncStub(PersonalDataServiceStub):
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    GetDataKeys: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]  # type: ignore[assignment]
+
+class PersonalDataServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    @_abc_1.abstractmethod
+    def GetDataKeys(
+        self,
+        request: _routing_pb2.GetDataKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetDataKeysResponse, _abc.Awaitable[_routing_pb2.GetDataKeysResponse]]: ...
+
+def add_PersonalDataServiceServicer_to_server(servicer: PersonalDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
 class AgentAdminServiceStub:
     """Provider ops: the agents of the routing pools."""
 

@@ -137,3 +137,35 @@ class Sealed(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Sealed: _TypeAlias = Sealed  # noqa: Y015
+
+@_typing.final
+class PersonalFields(_message.Message):
+    """The personal fields of a record or event, sealed together into its `personal` field (Sealed)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    customer_ref: _builtins.str
+    subject: _builtins.str
+    notes: _builtins.str
+    """A wrap-up's notes."""
+    @_builtins.property
+    def contact(self) -> Global___Contact: ...
+    def __init__(
+        self,
+        *,
+        customer_ref: _builtins.str = ...,
+        contact: Global___Contact | None = ...,
+        subject: _builtins.str = ...,
+        notes: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "customer_ref", b"customer_ref", "notes", b"notes", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PersonalFields: _TypeAlias = PersonalFields  # noqa: Y015

@@ -239,7 +239,7 @@ class EngineRunner:
             return
         resolved.append((message.input_id, outcome))
         for index, notice in enumerate(outcome.notices):
-            events.append(notice_event(message, index, notice, engine.now))
+            events.append(notice_event(message, index, notice, engine.now, self._personal))
             if isinstance(notice, InteractionOffered) and notice.expires_at <= time.time():
                 # Decided late (a broker pause, a backlog): never shown to a desk already expired; its
                 # expiry, written now, finds it late and offers it again (offers.offer_expired).
