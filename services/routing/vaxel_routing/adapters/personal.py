@@ -4,8 +4,9 @@ engine applies it.
 Sealed (:class:`vaxel.types.v1.PersonalFields`, under the customer's data key, :mod:`.data_keys`): a
 submission's customer reference, contact and subject, a wrap-up's notes, an erasure's customer
 reference; the same fields of the events routing publishes (:mod:`vaxel_common.personal_events`) under
-the same keys. Opened in memory only: the engine and the desks see the clear fields; a record whose key was destroyed opens with them empty, so a replay after an erasure rebuilds
-no history of that customer and shows nobody their data.
+the same keys. Opened in memory only: the engine and the desks see the clear fields; a record whose key
+was destroyed opens with them empty, so a replay after an erasure rebuilds no history of that customer
+and shows nobody their data.
 """
 
 from __future__ import annotations
