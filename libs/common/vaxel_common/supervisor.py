@@ -167,9 +167,15 @@ class Platform:
                     "VAXEL_CLIENT_TENANT_DATABASE_URL",
                     f"sqlite:///{self.data_dir / 'client-tenant.sqlite3'}",
                 ),
+                "VAXEL_ROUTING_DATABASE_URL": self.extra_env.get(
+                    "VAXEL_ROUTING_DATABASE_URL", f"sqlite:///{self.data_dir / 'routing-keys.sqlite3'}"
+                ),
                 f"{spec.env_prefix}ADMIN_API_KEY": self.admin_key,
             }
         )
+        routing = self.processes.get("routing")
+        if routing is not None:  # interaction-log's EraseCustomer reaches routing
+            env.setdefault("VAXEL_INTERACTION_LOG_ROUTING_TARGET", routing.grpc_target)
         with proc.log_path.open("ab") as log:
             proc.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
                 [sys.executable, "-m", spec.module],

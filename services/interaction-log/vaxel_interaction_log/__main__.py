@@ -22,6 +22,7 @@ from vaxel_interaction_log.adapters.ingest import Ingest, WriterThread
 from vaxel_interaction_log.adapters.privacy import StoreEraser, TopicErasureJournal
 from vaxel_interaction_log.adapters.report_store import SqlReports, SqlSurveyLedger
 from vaxel_interaction_log.adapters.retention import Purger, apply_retention_change
+from vaxel_interaction_log.adapters.routing_client import EventOpener, RoutingClient
 from vaxel_interaction_log.adapters.servicers import InteractionLogServicer
 from vaxel_interaction_log.adapters.store import open_store
 from vaxel_interaction_log.adapters.surveys import SurveyAnswers, SurveyDispatch
@@ -54,6 +55,8 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
     surveys = SurveyDispatch(
         ledger, runtime.publisher, metrics, timedelta(hours=settings.survey_within_hours)
     )
+    routing = RoutingClient(settings.routing_target, admin_key)
+    opener = EventOpener(routing)
     tasks: list[asyncio.Task[None]] = []
 
     async def apply_config(event: events_pb2.Event) -> None:
@@ -62,6 +65,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
             purger.retention_shortened()
 
     async def handle(event: events_pb2.Event) -> None:
+        await opener.open(event)  # routing's sealed fields, in clear for the tenant's reads
         surveys.note(event)
         await ingest.handle(event)
 
@@ -85,6 +89,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
                 await task
         writer.close()
         store.close()
+        await routing.close()
 
     runtime.on_ready(settings_loaded)
     runtime.on_stop(close)
@@ -92,7 +97,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
         interactions_pb2_grpc.add_InteractionLogServiceServicer_to_server,
         InteractionLogServicer(
             InteractionQueries(store),
-            Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher)),
+            Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher), routing),
             surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics),
             reports=Reports(SqlReports(store.database), tenants),
         ),

@@ -36,6 +36,7 @@ from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_interaction_log import SERVICE_NAME
 from vaxel_interaction_log.adapters.ingest import WriterThread
 from vaxel_interaction_log.adapters.retention import Purger, apply_retention_change
+from vaxel_interaction_log.adapters.routing_client import EventOpener, RoutingClient
 from vaxel_interaction_log.adapters.store import PendingEvent, SqlInteractionStore, open_store
 from vaxel_interaction_log.domain.retention import RetentionPolicy
 from vaxel_interaction_log.settings import InteractionLogSettings
@@ -69,10 +70,15 @@ class ReplayCounts:
 
 
 async def replay(
-    store: SqlInteractionStore, bootstrap: str, policy: RetentionPolicy, timeout: float = 60.0
+    store: SqlInteractionStore,
+    bootstrap: str,
+    policy: RetentionPolicy,
+    timeout: float = 60.0,
+    opener: EventOpener | None = None,
 ) -> ReplayCounts:
     """Replay the topics into ``store`` up to their current end; the counts. An unreachable broker is
-    retried for ``timeout`` seconds, then :class:`~vaxel_common.errors.Unavailable`."""
+    retried for ``timeout`` seconds, then :class:`~vaxel_common.errors.Unavailable`. ``opener`` opens
+    routing's sealed fields (without it, or with their key destroyed, they are stored empty)."""
     counts = ReplayCounts()
     rebuild_all = store.fetch_count() > 0
     consumer = aio_consumer(bootstrap, None, max_poll_records=1000)
@@ -85,7 +91,7 @@ async def replay(
         raise
     writer = WriterThread()
     try:
-        await _read_topics(consumer, store, writer, policy, counts)
+        await _read_topics(consumer, store, writer, policy, counts, opener)
         purged = await Purger(store, writer, policy, None).purge()
         counts.purged_interactions, counts.purged_events = purged.interactions, purged.events
         if rebuild_all:
@@ -99,6 +105,8 @@ async def replay(
     finally:
         await consumer.stop()
         writer.close()
+        if opener is not None:
+            await opener.close()
     return counts
 
 
@@ -108,6 +116,7 @@ async def _read_topics(
     writer: WriterThread,
     policy: RetentionPolicy,
     counts: ReplayCounts,
+    opener: EventOpener | None,
 ) -> None:
     """Every partition from its beginning to its end, one store transaction per fetched batch."""
     await consumer.topics()  # metadata for every topic
@@ -138,7 +147,10 @@ async def _read_topics(
                     continue
                 if tp.topic == TENANT_CONFIG.name:
                     apply_retention_change(policy, event)
-                elif (pending := PendingEvent.of(event)) is not None:
+                    continue
+                if opener is not None:
+                    await opener.open(event)
+                if (pending := PendingEvent.of(event)) is not None:
                     batch.append(pending)
         for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
             highwater = consumer.highwater(tp)
@@ -170,6 +182,11 @@ def main(argv: list[str]) -> int:
         " default: the configured VAXEL_INTERACTION_LOG_DATABASE_URL / SQLITE_PATH",
     )
     parser.add_argument("--kafka-bootstrap", help="default: VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP")
+    parser.add_argument(
+        "--routing-target",
+        help="routing's gRPC address, for the keys of its sealed fields (with the ops key,"
+        " VAXEL_INTERACTION_LOG_ADMIN_API_KEY); default: VAXEL_INTERACTION_LOG_ROUTING_TARGET",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings(InteractionLogSettings)
@@ -186,7 +203,17 @@ def main(argv: list[str]) -> int:
         )
         try:
             policy = RetentionPolicy(settings.retention_days)
-            counts = asyncio.run(replay(store, bootstrap, policy, settings.dependency_timeout_seconds))
+            admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+            target = args.routing_target or settings.routing_target
+            opener = EventOpener(RoutingClient(target, admin_key)) if target else None
+            if opener is None:
+                print(
+                    f"{SERVICE_NAME} replay: no routing target: routing's sealed fields stay empty",
+                    file=sys.stderr,
+                )
+            counts = asyncio.run(
+                replay(store, bootstrap, policy, settings.dependency_timeout_seconds, opener)
+            )
         finally:
             store.close()
     except Unavailable as exc:

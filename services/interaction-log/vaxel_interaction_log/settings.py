@@ -17,6 +17,8 @@ class InteractionLogSettings(ServiceSettings):
     sqlite_path: Path = Path("var/interaction-log.sqlite3")
     # sqlite:///PATH or postgresql://user@host:port/db; migrations run at start.
     database_url: str = ""
+    # Routing's gRPC address (host:port): EraseCustomer has routing destroy the customer's data keys.
+    routing_target: str = ""
     # A survey goes out for an interaction that ended with an agent at most this long ago
     # (a rebuilt store does not survey last month's calls).
     survey_within_hours: float = Field(default=24.0, gt=0)

@@ -6,16 +6,24 @@ import asyncio
 
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel_common.api_keys import ReplicatedKeys
+from vaxel_common.db import connect
 from vaxel_common.deadletter import DeadLetterPublisher
 from vaxel_common.service import ServiceRuntime, run_main
 from vaxel_common.topics import INTERACTION_INBOUND, ROUTING_INPUTS, TENANT_CONFIG
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.config_replica import ConfigReplicaHandler
+from vaxel_routing.adapters.data_keys import DataKeys
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.inbound import InboundHandler
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
-from vaxel_routing.adapters.servicers import AgentAdminServicer, AgentDeskServicer, RoutingServicer
+from vaxel_routing.adapters.servicers import (
+    AgentAdminServicer,
+    AgentDeskServicer,
+    PersonalDataServicer,
+    RoutingServicer,
+)
 from vaxel_routing.domain import ConfigReplica
 from vaxel_routing.domain.limits import LimitBook
 from vaxel_routing.metrics import RoutingMetrics
@@ -33,6 +41,8 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
     config = runtime.consume([TENANT_CONFIG.name], replica_handler, commit=False)
     hub = DeskHub()
     metrics = RoutingMetrics.create(runtime.registry)
+    data_keys = DataKeys(connect(settings.database_url, timeout=settings.dependency_timeout_seconds))
+    personal = PersonalData(data_keys)
     runner = EngineRunner(
         bootstrap=settings.kafka_bootstrap,
         producer=runtime.producer,
@@ -45,6 +55,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
             runtime.producer, f"{SERVICE_NAME}-engine", runtime.metrics, SERVICE_NAME, [ROUTING_INPUTS.name]
         ),
         progress=runtime.progress,
+        personal=personal,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
         fetch_wait_ms=settings.log_fetch_wait_ms,
@@ -57,6 +68,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         settings.tenant_pools,
         limits,
         metrics,
+        personal,
     )
     runtime.consume([INTERACTION_INBOUND.name], InboundHandler(front_door, lambda: runtime.stopping))
     tasks: list[asyncio.Task[None]] = []
@@ -85,6 +97,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         await runner.stop()
         for task in tasks:
             task.cancel()
+        data_keys.close()
 
     runtime.on_ready(start_engine)
     runtime.on_stop(stop_engine)
@@ -98,6 +111,11 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
             routing_pb2_grpc.add_AgentAdminServiceServicer_to_server,
             AgentAdminServicer(runner),
             "AgentAdminService",
+        ),
+        (
+            routing_pb2_grpc.add_PersonalDataServiceServicer_to_server,
+            PersonalDataServicer(personal),
+            "PersonalDataService",
         ),
         (
             routing_pb2_grpc.add_AgentDeskServiceServicer_to_server,

@@ -16,6 +16,9 @@ from vaxel_vocabulary.content import MAX_BURST, MAX_IN_FLIGHT, MAX_RATE_PER_SECO
 class RoutingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VAXEL_ROUTING_", extra="ignore", frozen=True)
 
+    # The store of the data keys that seal personal fields on routing's log (sqlite:///PATH, created
+    # 0600, or postgresql://user@host:port/db); losing it makes every sealed field unreadable.
+    database_url: str = "sqlite:///var/routing-keys.sqlite3"
     # Which routing pool serves a tenant (JSON object); tenants not named use "default".
     tenant_pools: dict[str, str] = Field(default_factory=dict)
     strategy: Literal["longest_idle", "most_skilled", "least_occupied"] = "longest_idle"

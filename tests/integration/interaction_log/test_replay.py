@@ -197,6 +197,9 @@ def replay_into(platform: Platform, url: str) -> str:
             **os.environ,
             "VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
             "VAXEL_INTERACTION_LOG_LOG_FORMAT": "json",
+            # Routing's events carry sealed fields: the replay asks routing for their keys.
+            "VAXEL_INTERACTION_LOG_ROUTING_TARGET": platform.processes["routing"].grpc_target,
+            "VAXEL_INTERACTION_LOG_ADMIN_API_KEY": platform.admin_key,
         },
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ from tests.fixtures.routing import Desk, RoutedTenant, interaction_events, route
 from vaxel.events.v1 import events_pb2
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.types.v1 import types_pb2
+from vaxel_common.personal_events import open_event, sealed_key_id
 from vaxel_common.supervisor import Platform
 
 pytestmark = pytest.mark.integration
@@ -85,6 +86,15 @@ def test_an_interaction_is_offered_accepted_handled_and_wrapped_up(
     )
     events = routed(events)  # not the interaction log's survey request, which follows the end
     assert [e.event_type for e in events] == kinds
+    # The contact is sealed on the topic; routing's PersonalDataService gives the provider's services the key.
+    assert b"46701234567" not in events[0].SerializeToString()
+    keys = routing_pb2_grpc.PersonalDataServiceStub(channels["routing"])
+    request = routing_pb2.GetDataKeysRequest(key_ids=[sealed_key_id(events[0])])
+    with pytest.raises(grpc.RpcError) as err:
+        keys.GetDataKeys(request, metadata=tenant.key, timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    found = keys.GetDataKeys(request, metadata=platform.admin_metadata, timeout=5).keys
+    open_event(events[0], found.get)
     created = events[0].interaction_created
     assert created.contact.phone_number == "+46701234567"  # canonical E.164
     assert all(e.tenant_id == tenant.tenant_id for e in events)

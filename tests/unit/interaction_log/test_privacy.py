@@ -1,4 +1,4 @@
-"""Erasure: journaled first, then applied; nothing journaled when the customer is unknown."""
+"""Erasure: routing first, then journaled, then applied; nothing journaled when the customer is unknown."""
 
 from __future__ import annotations
 
@@ -30,29 +30,38 @@ class Recorder:
             raise ConnectionError("broker away")
         self.calls.append(("journal", tenant_id, tuple(interaction_ids)))
 
+    async def forget_customer(self, tenant_id: str, customer_ref: str) -> None:
+        self.calls.append(("routing", tenant_id, (customer_ref,)))
+
 
 def test_the_journal_comes_before_the_store() -> None:
     ports = Recorder({("t", "cust-1"): ["i1", "i2"]})
-    assert asyncio.run(Privacy(ports, ports).erase_customer("t", "cust-1")) == 2
-    assert ports.calls == [("journal", "t", ("i1", "i2")), ("erase", "t", ("i1", "i2"))]
+    assert asyncio.run(Privacy(ports, ports, ports).erase_customer("t", "cust-1")) == 2
+    assert ports.calls == [
+        ("routing", "t", ("cust-1",)),
+        ("journal", "t", ("i1", "i2")),
+        ("erase", "t", ("i1", "i2")),
+    ]
 
 
 def test_nothing_is_erased_when_the_journal_fails() -> None:
     ports = Recorder({("t", "cust-1"): ["i1"]}, fail_journal=True)
     with pytest.raises(ConnectionError):
-        asyncio.run(Privacy(ports, ports).erase_customer("t", "cust-1"))
-    assert ports.calls == []  # the caller retries; nothing half done
+        asyncio.run(Privacy(ports, ports, ports).erase_customer("t", "cust-1"))
+    # The caller retries; routing's part is idempotent, nothing of the store's half done.
+    assert ports.calls == [("routing", "t", ("cust-1",))]
 
 
 def test_an_unknown_customer_erases_nothing() -> None:
     ports = Recorder({("other-tenant", "cust-1"): ["i9"]})
-    assert asyncio.run(Privacy(ports, ports).erase_customer("t", "cust-1")) == 0
-    assert ports.calls == []
+    assert asyncio.run(Privacy(ports, ports, ports).erase_customer("t", "cust-1")) == 0
+    # Routing forgets the customer even so (it may hold their work before any of it was logged).
+    assert ports.calls == [("routing", "t", ("cust-1",))]
 
 
 @pytest.mark.parametrize(("customer_ref", "field"), [("", "customer_ref"), ("x" * 300, "customer_ref")])
 def test_a_customer_is_required(customer_ref: str, field: str) -> None:
     ports = Recorder({})
     with pytest.raises(InvalidArgument) as err:
-        asyncio.run(Privacy(ports, ports).erase_customer("t", customer_ref))
+        asyncio.run(Privacy(ports, ports, ports).erase_customer("t", customer_ref))
     assert err.value.field == field

@@ -6,8 +6,11 @@ import pytest
 
 from tests.unit.routing.test_engine import World, agent
 from vaxel.routing.v1 import inputs_pb2
+from vaxel_common.db import connect
 from vaxel_common.errors import FailedPrecondition
 from vaxel_routing.adapters.converters import ts
+from vaxel_routing.adapters.data_keys import DataKeys
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner.events import notice_event
 from vaxel_routing.domain.commands import Abandon, Accept, OfferExpired, Outcome
 from vaxel_routing.domain.engine import RoutingEngine
@@ -92,8 +95,9 @@ def test_events_are_stamped_with_the_decision_time_not_the_record_time() -> None
     offer = w.last_offer("i1")
     late = inputs_pb2.RoutingInput(input_id="accept-1", pool="default", occurred_at=ts(decided - 30.0))
     out = w.engine.apply(Accept("anna", offer.offer_id), decided - 30.0)
+    personal = PersonalData(DataKeys(connect("sqlite://:memory:")))
     stamps = [
-        notice_event(late, i, notice, w.engine.now)[1].occurred_at.ToNanoseconds()
+        notice_event(late, i, notice, w.engine.now, personal)[1].occurred_at.ToNanoseconds()
         for i, notice in enumerate(out.notices)
     ]
     assert stamps == sorted(stamps)

@@ -7,7 +7,7 @@ from typing import Protocol
 from vaxel_interaction_log.domain.search import Search
 from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent
 
-__all__ = ["ErasureJournal", "InteractionReader", "PersonalDataEraser", "SurveyLedger"]
+__all__ = ["ErasureJournal", "InteractionReader", "PersonalDataEraser", "RoutingErasure", "SurveyLedger"]
 
 
 class InteractionReader(Protocol):
@@ -34,6 +34,13 @@ class PersonalDataEraser(Protocol):
 class ErasureJournal(Protocol):
     async def erased(self, tenant_id: str, interaction_ids: list[str]) -> None:
         """Record durably that these interactions are erased, where a rebuild from history sees it."""
+        ...
+
+
+class RoutingErasure(Protocol):
+    async def forget_customer(self, tenant_id: str, customer_ref: str) -> None:
+        """Routing destroys the customer's data keys and forgets their history (idempotent); raises
+        Unavailable when routing cannot be reached."""
         ...
 
 

@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from vaxel_common.errors import InvalidArgument, NotFound
-from vaxel_interaction_log.domain.ports import ErasureJournal, InteractionReader, PersonalDataEraser
+from vaxel_interaction_log.domain.ports import (
+    ErasureJournal,
+    InteractionReader,
+    PersonalDataEraser,
+    RoutingErasure,
+)
 from vaxel_interaction_log.domain.search import (
     Filter,
     Search,
@@ -84,19 +89,25 @@ class InteractionQueries:
 class Privacy:
     """A data subject's erasure (GDPR art. 17): the store forgets the customer's personal data.
 
-    The erasure is journaled first (an ``interaction.erased`` event per interaction on the
-    interactions' topic, after the interaction's own events), then applied: a rebuild of the store
-    from the topic erases again, and if the store's part fails, consuming the journal finishes it.
+    Routing forgets the customer first (their data keys destroyed: every copy of their personal fields on
+    routing's log stays sealed; their history gone from its memory); it is idempotent, so a retry after
+    any later failure does it again harmlessly. Then the erasure is journaled (an ``interaction.erased``
+    event per interaction on the interactions' topic, after the interaction's own events), then applied:
+    a rebuild of the store from the topic erases again, and if the store's part fails, consuming the
+    journal finishes it.
     """
 
-    def __init__(self, eraser: PersonalDataEraser, journal: ErasureJournal) -> None:
+    def __init__(self, eraser: PersonalDataEraser, journal: ErasureJournal, routing: RoutingErasure) -> None:
         self._eraser = eraser
         self._journal = journal
+        self._routing = routing
 
     async def erase_customer(self, tenant_id: str, customer_ref: str) -> int:
         if not customer_ref:
             raise InvalidArgument("customer_ref", "required")
-        ids = await self._eraser.customer_interactions(tenant_id, text_filter("customer_ref", customer_ref))
+        customer = text_filter("customer_ref", customer_ref)
+        await self._routing.forget_customer(tenant_id, customer)
+        ids = await self._eraser.customer_interactions(tenant_id, customer)
         if not ids:
             return 0
         await self._journal.erased(tenant_id, ids)

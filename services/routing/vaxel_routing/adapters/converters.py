@@ -216,8 +216,11 @@ def presence_pb(presence: int) -> types_pb2.Presence.ValueType:
     return types_pb2.Presence.ValueType(int(presence))
 
 
-def command_of(record: inputs_pb2.RoutingInput) -> c.Command:
-    """The engine command of an input record; InvalidArgument for one no engine can apply."""
+def command_of(  # noqa: PLR0911  (one return per kind of record)
+    record: inputs_pb2.RoutingInput, personal: types_pb2.PersonalFields | None = None
+) -> c.Command:
+    """The engine command of an input record whose sealed fields were opened (``personal``, see
+    :mod:`.personal`); InvalidArgument for one no engine can apply."""
     match record.WhichOneof("command"):
         case "submit":
             s = record.submit
@@ -249,6 +252,8 @@ def command_of(record: inputs_pb2.RoutingInput) -> c.Command:
             if make is None:
                 raise InvalidArgument("timer.kind", f"unknown timer {record.timer.kind!r}")
             return make(record.timer.timer_id, record.timer.target)
+        case "erase":
+            return c.EraseCustomer(record.erase.tenant_id, personal.customer_ref if personal else "")
     raise InvalidArgument("command", "empty routing input")
 
 

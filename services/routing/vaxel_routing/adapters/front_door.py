@@ -23,6 +23,7 @@ from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.converters import channel_of, channel_pb, ts
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_routing.domain.admission import admit, callback_time, match_faq, urgency_of
 from vaxel_routing.domain.errors import TenantLimited
@@ -32,6 +33,8 @@ from vaxel_routing.domain.replica import ConfigReplica
 from vaxel_routing.metrics import RoutingMetrics
 from vaxel_vocabulary.business_hours import is_open, next_opening
 from vaxel_vocabulary.contact_points import ContactKind, normalise
+
+MAX_CUSTOMER_REF = 200
 
 # Seconds of deadline per urgency point: an angry mention (10) jumps ten minutes of the queue.
 URGENCY_PRIORITY = 60
@@ -53,8 +56,10 @@ class FrontDoor:
         tenant_pools: Mapping[str, str],
         limits: LimitBook,
         metrics: RoutingMetrics,
+        personal: PersonalData,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._personal = personal
         self._replica = replica
         self._runner = runner
         self._publisher = publisher
@@ -118,8 +123,8 @@ class FrontDoor:
             raise InvalidArgument("channel", "the queue does not serve this channel")
         if not 0 <= request.urgency <= 10:
             raise InvalidArgument("urgency", "0 to 10")
-        if len(request.customer_ref) > 200:
-            raise InvalidArgument("customer_ref", "at most 200 characters")
+        if len(request.customer_ref) > MAX_CUSTOMER_REF:
+            raise InvalidArgument("customer_ref", f"at most {MAX_CUSTOMER_REF} characters")
         contact = _valid_contact(request.contact)
         interaction_id = (
             deterministic_id("interaction", tenant_id, request.idempotency_key)
@@ -181,6 +186,7 @@ class FrontDoor:
         )
         if admission.not_before is not None:
             submit.not_before.FromDatetime(admission.not_before)
+        self._personal.seal_submit(tenant_id, submit)
         outcome = await self._runner.execute(self.pool_of(tenant_id), inputs_pb2.RoutingInput(submit=submit))
         reply = outcome.placement()
         response = routing_pb2.SubmitInteractionResponse(
@@ -218,6 +224,7 @@ class FrontDoor:
             subject=request.subject,
             attributes={"kind": "inbound"},
         )
+        self._personal.seal_event(tenant_id, interaction_id, created, None)
         await self._publisher.publish(
             INTERACTION_EVENTS,
             *(
@@ -261,6 +268,24 @@ class FrontDoor:
         if opening is not None:
             response.next_opening.FromDatetime(opening)
         return response
+
+    def seal_desk_input(self, pool: str, desk: inputs_pb2.AgentInput) -> None:
+        """A wrap-up's notes sealed with the key of the interaction's customer."""
+        if desk.request.WhichOneof("action") != "wrap_up":
+            return
+        interaction_id = desk.request.wrap_up.interaction_id
+        work = self._runner.engine(pool).work(interaction_id)
+        tenant_id, customer_ref = (work.tenant_id, work.customer_ref) if work is not None else ("", "")
+        self._personal.seal_notes(tenant_id, customer_ref, interaction_id, desk)
+
+    async def erase_customer(self, tenant_id: str, customer_ref: str) -> None:
+        """Through the pool's log: the engine forgets the customer, then their keys are destroyed."""
+        if not customer_ref:
+            raise InvalidArgument("customer_ref", "required")
+        if len(customer_ref) > MAX_CUSTOMER_REF:
+            raise InvalidArgument("customer_ref", f"at most {MAX_CUSTOMER_REF} characters")
+        record = inputs_pb2.RoutingInput(erase=self._personal.erasure(tenant_id, customer_ref))
+        await self._runner.execute(self.pool_of(tenant_id), record)
 
     async def abandon(self, tenant_id: str, interaction_id: str) -> None:
         if not interaction_id:

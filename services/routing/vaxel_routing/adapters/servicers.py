@@ -17,6 +17,7 @@ from vaxel_common.logging import get_logger
 from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
 from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
@@ -64,6 +65,15 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         self._runner.require_ready()
         return self._door.routed_queue(caller_tenant(request.tenant_id, CONFIG_READ), request.queue_id)
 
+    async def EraseCustomer(  # noqa: N802
+        self, request: routing_pb2.EraseCustomerRequest, context: Context
+    ) -> routing_pb2.EraseCustomerResponse:
+        self._runner.require_ready()
+        await self._door.erase_customer(
+            caller_tenant(request.tenant_id, INTERACTIONS_WRITE), request.customer_ref
+        )
+        return routing_pb2.EraseCustomerResponse()
+
 
 def _ops_only(runner: EngineRunner) -> None:
     if current_principal().tenant_id is not None:
@@ -108,6 +118,20 @@ class AgentAdminServicer(routing_pb2_grpc.AgentAdminServiceServicer):
             presence_reason=agent.reason,
             work=[work_item_to_pb(w) for w in engine.agent_work(request.agent_id)],
         )
+
+
+class PersonalDataServicer(routing_pb2_grpc.PersonalDataServiceServicer):
+    """Internal: the data keys of routing's sealed fields, for the provider's own services."""
+
+    def __init__(self, personal: PersonalData) -> None:
+        self._personal = personal
+
+    async def GetDataKeys(  # noqa: N802
+        self, request: routing_pb2.GetDataKeysRequest, context: Context
+    ) -> routing_pb2.GetDataKeysResponse:
+        if current_principal().tenant_id is not None:
+            raise PermissionDenied("data keys are for the provider's services, not a tenant key")
+        return routing_pb2.GetDataKeysResponse(keys=self._personal.data_keys(request.key_ids))
 
 
 class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
@@ -182,4 +206,5 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             if work is None or work.agent_id != agent_id:
                 raise NotFound(f"interaction {request.transfer.interaction_id!r} not found")
             desk.to_queue.CopyFrom(self._door.queue_message(work.tenant_id, request.transfer.to_queue_id))
+        self._door.seal_desk_input(pool, desk)
         await self._runner.execute(pool, inputs_pb2.RoutingInput(agent=desk))

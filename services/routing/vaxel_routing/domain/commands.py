@@ -111,6 +111,15 @@ class Transfer:
     to_agent_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class EraseCustomer:
+    """Forget the customer: their history goes, and work still held keeps no reference to them.
+    An empty ``customer_ref`` (the erasure record's key was destroyed already) changes nothing."""
+
+    tenant_id: str
+    customer_ref: str
+
+
 # Timer commands: produced by the engine's own timers, carrying their timer id.
 
 
@@ -157,6 +166,7 @@ Command = (
     | End
     | WrapUp
     | Transfer
+    | EraseCustomer
     | OfferExpired
     | Widen
     | CallbackDue
@@ -193,6 +203,7 @@ __all__ = [
     "CallbackDue",
     "Command",
     "End",
+    "EraseCustomer",
     "LastAgentWaitOver",
     "Login",
     "Logout",

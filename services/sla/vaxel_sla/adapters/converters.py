@@ -78,7 +78,8 @@ def fact_of(event: events_pb2.Event) -> InteractionFact | AgentFact | None:  # n
                 at,
                 queue_id=created.queue_id,
                 channel=int(created.channel),
-                customer_ref=created.customer_ref,
+                # Routing seals the reference: its pseudonym (the customer's key id) stands for it.
+                customer_ref=created.customer_ref or created.customer_pseudonym,
             )
         case Step.QUEUED:
             wait = event.interaction_queued.estimated_wait.ToTimedelta().total_seconds()

@@ -210,19 +210,33 @@ class InteractionCreated(_message.Message):
     SUBJECT_FIELD_NUMBER: _builtins.int
     PRIORITY_FIELD_NUMBER: _builtins.int
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    PERSONAL_FIELD_NUMBER: _builtins.int
+    CUSTOMER_PSEUDONYM_FIELD_NUMBER: _builtins.int
     queue_id: _builtins.str
     channel: _types_pb2.Channel.ValueType
     language: _builtins.str
     """BCP 47 language tag, e.g. "sv-SE"."""
     customer_ref: _builtins.str
-    """The tenant's own, pseudonymous reference to the customer."""
+    """The tenant's own, pseudonymous reference to the customer. Fields 4 to 6 are empty in events
+    routing publishes: they are in `personal`, sealed with the customer's data key.
+    """
     subject: _builtins.str
     priority: _builtins.int
     """Higher goes first; 0 is normal."""
+    customer_pseudonym: _builtins.str
+    """Stands for the customer where only "the same customer" matters (first-contact resolution): the
+    id of the customer's data key, empty when there is no customer reference; a new one after erasure.
+    """
     @_builtins.property
     def contact(self) -> _types_pb2.Contact: ...
     @_builtins.property
     def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    @_builtins.property
+    def personal(self) -> _types_pb2.Sealed:
+        """customer_ref, contact and subject (vaxel.types.v1.PersonalFields), sealed; unreadable once the
+        customer is erased. Consumers that need them ask routing for the key (PersonalDataService).
+        """
+
     def __init__(
         self,
         *,
@@ -234,10 +248,12 @@ class InteractionCreated(_message.Message):
         subject: _builtins.str = ...,
         priority: _builtins.int = ...,
         attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        personal: _types_pb2.Sealed | None = ...,
+        customer_pseudonym: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "personal", b"personal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "channel", b"channel", "contact", b"contact", "customer_ref", b"customer_ref", "language", b"language", "priority", b"priority", "queue_id", b"queue_id", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "channel", b"channel", "contact", b"contact", "customer_pseudonym", b"customer_pseudonym", "customer_ref", b"customer_ref", "language", b"language", "personal", b"personal", "priority", b"priority", "queue_id", b"queue_id", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -457,12 +473,16 @@ class InteractionWrappedUp(_message.Message):
     TAGS_FIELD_NUMBER: _builtins.int
     NOTES_FIELD_NUMBER: _builtins.int
     FOLLOW_UP_CALLBACK_AT_FIELD_NUMBER: _builtins.int
+    PERSONAL_FIELD_NUMBER: _builtins.int
     disposition: _builtins.str
     notes: _builtins.str
+    """Empty in events routing publishes: the notes are in `personal`, sealed."""
     @_builtins.property
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def follow_up_callback_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def personal(self) -> _types_pb2.Sealed: ...
     def __init__(
         self,
         *,
@@ -470,10 +490,11 @@ class InteractionWrappedUp(_message.Message):
         tags: _abc.Iterable[_builtins.str] | None = ...,
         notes: _builtins.str = ...,
         follow_up_callback_at: _timestamp_pb2.Timestamp | None = ...,
+        personal: _types_pb2.Sealed | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["follow_up_callback_at", b"follow_up_callback_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["follow_up_callback_at", b"follow_up_callback_at", "personal", b"personal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["disposition", b"disposition", "follow_up_callback_at", b"follow_up_callback_at", "notes", b"notes", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["disposition", b"disposition", "follow_up_callback_at", b"follow_up_callback_at", "notes", b"notes", "personal", b"personal", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -39,6 +39,7 @@ class RoutingInput(_message.Message):
     UPSERT_AGENT_FIELD_NUMBER: _builtins.int
     AGENT_FIELD_NUMBER: _builtins.int
     TIMER_FIELD_NUMBER: _builtins.int
+    ERASE_FIELD_NUMBER: _builtins.int
     input_id: _builtins.str
     pool: _builtins.str
     schema_version: _builtins.int
@@ -58,6 +59,8 @@ class RoutingInput(_message.Message):
     def agent(self) -> Global___AgentInput: ...
     @_builtins.property
     def timer(self) -> Global___TimerInput: ...
+    @_builtins.property
+    def erase(self) -> Global___EraseInput: ...
     def __init__(
         self,
         *,
@@ -71,12 +74,13 @@ class RoutingInput(_message.Message):
         upsert_agent: _routing_pb2.Agent | None = ...,
         agent: Global___AgentInput | None = ...,
         timer: Global___TimerInput | None = ...,
+        erase: Global___EraseInput | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "occurred_at", b"occurred_at", "request_callback", b"request_callback", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "erase", b"erase", "occurred_at", b"occurred_at", "request_callback", b"request_callback", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "input_id", b"input_id", "occurred_at", b"occurred_at", "pool", b"pool", "request_callback", b"request_callback", "schema_version", b"schema_version", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "erase", b"erase", "input_id", b"input_id", "occurred_at", b"occurred_at", "pool", b"pool", "request_callback", b"request_callback", "schema_version", b"schema_version", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_command: _TypeAlias = _typing.Literal["submit", "abandon", "request_callback", "upsert_agent", "agent", "timer"]  # noqa: Y015
+    _WhichOneofReturnType_command: _TypeAlias = _typing.Literal["submit", "abandon", "request_callback", "upsert_agent", "agent", "timer", "erase"]  # noqa: Y015
     _WhichOneofArgType_command: _TypeAlias = _typing.Literal["command", b"command"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_command) -> _WhichOneofReturnType_command | None: ...
 
@@ -96,10 +100,12 @@ class SubmitInput(_message.Message):
     NOT_BEFORE_FIELD_NUMBER: _builtins.int
     CONTACT_FIELD_NUMBER: _builtins.int
     SUBJECT_FIELD_NUMBER: _builtins.int
+    PERSONAL_FIELD_NUMBER: _builtins.int
     interaction_id: _builtins.str
     channel: _types_pb2.Channel.ValueType
     language: _builtins.str
     customer_ref: _builtins.str
+    """Empty in records written since crypto-shredding: the customer reference is in `personal`."""
     priority: _builtins.int
     kind: _builtins.str
     """inbound, callback, voicemail, follow_up"""
@@ -114,6 +120,12 @@ class SubmitInput(_message.Message):
     def contact(self) -> _types_pb2.Contact:
         """Carried into the interaction.created event only (personal data: never logged)."""
 
+    @_builtins.property
+    def personal(self) -> _types_pb2.Sealed:
+        """vaxel.types.v1.PersonalFields (customer_ref, contact, subject) sealed with the customer's data key (the
+        interaction's when there is no customer reference); fields 5, 9 and 10 are then empty.
+        """
+
     def __init__(
         self,
         *,
@@ -127,14 +139,43 @@ class SubmitInput(_message.Message):
         not_before: _timestamp_pb2.Timestamp | None = ...,
         contact: _types_pb2.Contact | None = ...,
         subject: _builtins.str = ...,
+        personal: _types_pb2.Sealed | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "not_before", b"not_before", "queue", b"queue"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "not_before", b"not_before", "personal", b"personal", "queue", b"queue"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact", b"contact", "customer_ref", b"customer_ref", "interaction_id", b"interaction_id", "kind", b"kind", "language", b"language", "not_before", b"not_before", "priority", b"priority", "queue", b"queue", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact", b"contact", "customer_ref", b"customer_ref", "interaction_id", b"interaction_id", "kind", b"kind", "language", b"language", "not_before", b"not_before", "personal", b"personal", "priority", b"priority", "queue", b"queue", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SubmitInput: _TypeAlias = SubmitInput  # noqa: Y015
+
+@_typing.final
+class EraseInput(_message.Message):
+    """EraseInput: forget the customer (history in memory) and destroy their data keys, so that
+    every earlier record's personal fields stay sealed for good. The customer reference is sealed
+    with the key being destroyed: a replay after the erasure cannot read it, and needs not to.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    @_builtins.property
+    def customer_ref(self) -> _types_pb2.Sealed: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        customer_ref: _types_pb2.Sealed | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["customer_ref", b"customer_ref"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_ref", b"customer_ref", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EraseInput: _TypeAlias = EraseInput  # noqa: Y015
 
 @_typing.final
 class AbandonInput(_message.Message):
@@ -193,21 +234,29 @@ class AgentInput(_message.Message):
     AGENT_ID_FIELD_NUMBER: _builtins.int
     REQUEST_FIELD_NUMBER: _builtins.int
     TO_QUEUE_FIELD_NUMBER: _builtins.int
+    PERSONAL_FIELD_NUMBER: _builtins.int
     agent_id: _builtins.str
     @_builtins.property
     def request(self) -> _routing_pb2.ConnectRequest: ...
     @_builtins.property
     def to_queue(self) -> _tenant_pb2.Queue: ...
+    @_builtins.property
+    def personal(self) -> _types_pb2.Sealed:
+        """A wrap-up's notes (vaxel.types.v1.PersonalFields.notes), sealed with the interaction's customer's key; the
+        request's own notes are then empty.
+        """
+
     def __init__(
         self,
         *,
         agent_id: _builtins.str = ...,
         request: _routing_pb2.ConnectRequest | None = ...,
         to_queue: _tenant_pb2.Queue | None = ...,
+        personal: _types_pb2.Sealed | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request", "to_queue", b"to_queue"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["personal", b"personal", "request", b"request", "to_queue", b"to_queue"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "request", b"request", "to_queue", b"to_queue"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "personal", b"personal", "request", b"request", "to_queue", b"to_queue"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -61,6 +61,11 @@ class RoutingServiceStub:
                 request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
                 response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
                 _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/vaxel.routing.v1.RoutingService/EraseCustomer',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.FromString,
+                _registered_method=True)
 
 
 class RoutingServiceServicer:
@@ -104,6 +109,14 @@ class RoutingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseCustomer(self, request, context):
+        """Scope interactions:write: the customer's data keys destroyed and their history forgotten
+        (interaction-log's EraseCustomer calls it). Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoutingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +144,11 @@ def add_RoutingServiceServicer_to_server(servicer, server):
                     servicer.GetRoutedQueue,
                     request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.FromString,
                     response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +288,111 @@ class RoutingService:
             '/vaxel.routing.v1.RoutingService/GetRoutedQueue',
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueRequest.SerializeToString,
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetRoutedQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.RoutingService/EraseCustomer',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.EraseCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class PersonalDataServiceStub:
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetDataKeys = channel.unary_unary(
+                '/vaxel.routing.v1.PersonalDataService/GetDataKeys',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.FromString,
+                _registered_method=True)
+
+
+class PersonalDataServiceServicer:
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    def GetDataKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_PersonalDataServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetDataKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDataKeys,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'vaxel.routing.v1.PersonalDataService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('vaxel.routing.v1.PersonalDataService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class PersonalDataService:
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    @staticmethod
+    def GetDataKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.PersonalDataService/GetDataKeys',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,10 @@ class RoutingServiceStub:
     """What routing applies to a queue now (scope config:read): the configuration versions it holds,
     to confirm a change made through the tenant API is live, and whether the queue is open.
     """
+    EraseCustomer: _grpc.UnaryUnaryMultiCallable[_routing_pb2.EraseCustomerRequest, _routing_pb2.EraseCustomerResponse]
+    """Scope interactions:write: the customer's data keys destroyed and their history forgotten
+    (interaction-log's EraseCustomer calls it). Idempotent.
+    """
 
 @_typing.type_check_only
 class RoutingServiceAsyncStub(RoutingServiceStub):
@@ -66,6 +70,10 @@ class RoutingServiceAsyncStub(RoutingServiceStub):
     GetRoutedQueue: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetRoutedQueueRequest, _routing_pb2.GetRoutedQueueResponse]  # type: ignore[assignment]
     """What routing applies to a queue now (scope config:read): the configuration versions it holds,
     to confirm a change made through the tenant API is live, and whether the queue is open.
+    """
+    EraseCustomer: _aio.UnaryUnaryMultiCallable[_routing_pb2.EraseCustomerRequest, _routing_pb2.EraseCustomerResponse]  # type: ignore[assignment]
+    """Scope interactions:write: the customer's data keys destroyed and their history forgotten
+    (interaction-log's EraseCustomer calls it). Idempotent.
     """
 
 class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -115,7 +123,51 @@ class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
         to confirm a change made through the tenant API is live, and whether the queue is open.
         """
 
+    @_abc_1.abstractmethod
+    def EraseCustomer(
+        self,
+        request: _routing_pb2.EraseCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.EraseCustomerResponse, _abc.Awaitable[_routing_pb2.EraseCustomerResponse]]:
+        """Scope interactions:write: the customer's data keys destroyed and their history forgotten
+        (interaction-log's EraseCustomer calls it). Idempotent.
+        """
+
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class PersonalDataServiceStub:
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> PersonalDataServiceAsyncStub: ...
+    GetDataKeys: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]
+
+@_typing.type_check_only
+class PersonalDataServiceAsyncStub(PersonalDataServiceStub):
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    GetDataKeys: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]  # type: ignore[assignment]
+
+class PersonalDataServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Internal (the provider's ops key, which the other services hold): the data keys that open the
+    personal fields routing seals on its topics. A destroyed (erased) key is absent from the reply.
+    """
+
+    @_abc_1.abstractmethod
+    def GetDataKeys(
+        self,
+        request: _routing_pb2.GetDataKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetDataKeysResponse, _abc.Awaitable[_routing_pb2.GetDataKeysResponse]]: ...
+
+def add_PersonalDataServiceServicer_to_server(servicer: PersonalDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class AgentAdminServiceStub:
     """Provider ops: the agents of the routing pools."""

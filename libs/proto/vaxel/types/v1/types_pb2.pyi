@@ -10,10 +10,10 @@ import builtins as _builtins
 import sys
 import typing as _typing
 
-if sys.version_info >= (3, 10):
-    from typing import TypeAlias as _TypeAlias
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    from typing_extensions import TypeAlias as _TypeAlias
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -105,3 +105,67 @@ class Contact(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType_address) -> _WhichOneofReturnType_address | None: ...
 
 Global___Contact: _TypeAlias = Contact  # noqa: Y015
+
+@_typing.final
+class Sealed(_message.Message):
+    """Personal data sealed with a data key (AES-256-GCM) that its owner can destroy: crypto-shredding.
+    Once the key is destroyed the ciphertext is noise, wherever copies of the record went.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    NONCE_FIELD_NUMBER: _builtins.int
+    CIPHERTEXT_FIELD_NUMBER: _builtins.int
+    key_id: _builtins.str
+    """The data key's id (random, says nothing about whose key it is); also the cipher's associated data."""
+    nonce: _builtins.bytes
+    """12 random bytes, new for every sealing."""
+    ciphertext: _builtins.bytes
+    """The sealed message's bytes with the 16-byte tag appended."""
+    def __init__(
+        self,
+        *,
+        key_id: _builtins.str = ...,
+        nonce: _builtins.bytes = ...,
+        ciphertext: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ciphertext", b"ciphertext", "key_id", b"key_id", "nonce", b"nonce"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Sealed: _TypeAlias = Sealed  # noqa: Y015
+
+@_typing.final
+class PersonalFields(_message.Message):
+    """The personal fields of a record or event, sealed together into its `personal` field (Sealed)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_REF_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    customer_ref: _builtins.str
+    subject: _builtins.str
+    notes: _builtins.str
+    """A wrap-up's notes."""
+    @_builtins.property
+    def contact(self) -> Global___Contact: ...
+    def __init__(
+        self,
+        *,
+        customer_ref: _builtins.str = ...,
+        contact: Global___Contact | None = ...,
+        subject: _builtins.str = ...,
+        notes: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "customer_ref", b"customer_ref", "notes", b"notes", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PersonalFields: _TypeAlias = PersonalFields  # noqa: Y015

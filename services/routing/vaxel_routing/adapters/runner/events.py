@@ -14,6 +14,7 @@ from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS
 from vaxel_routing import SERVICE_NAME
 from vaxel_routing.adapters.converters import notice_payload
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner.consumer import CONSUMER
 from vaxel_routing.domain import notices as n
 from vaxel_routing.domain.commands import Notice
@@ -24,20 +25,23 @@ TopicEvent: TypeAlias = tuple[str, events_pb2.Event]
 
 
 def notice_event(
-    record: inputs_pb2.RoutingInput, index: int, notice: Notice, decided_at: float
+    record: inputs_pb2.RoutingInput, index: int, notice: Notice, decided_at: float, personal: PersonalData
 ) -> TopicEvent:
     """The event of the ``index``-th notice of applying ``record``, and the topic it goes to.
 
     ``decided_at`` is the engine's time when it applied the record (the latest record time of the
     pool, never going back), not the record's own: events of one interaction never go back in time
     (connected after offered after created, ended after connected) even when a record written
-    earlier reaches the log after a later one. A replay stamps the same times."""
+    earlier reaches the log after a later one. A replay stamps the same times. Personal fields are
+    sealed (:mod:`vaxel_routing.adapters.personal`)."""
     if isinstance(notice, n.InteractionCreated):
         event_id = deterministic_id(notice.interaction_id, "created")
     else:
         event_id = deterministic_id(record.input_id, str(index))
+    payload = notice_payload(notice, record)
+    personal.seal_event(notice.tenant_id, notice.interaction_id, payload, record)
     event = new_event(
-        notice_payload(notice, record),
+        payload,
         tenant_id=notice.tenant_id or PROVIDER_TENANT_ID,
         producer=SERVICE_NAME,
         interaction_id=notice.interaction_id,

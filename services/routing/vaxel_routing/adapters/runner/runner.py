@@ -34,6 +34,7 @@ from vaxel_common.progress import ProgressMonitor
 from vaxel_common.publisher import EventPublisher
 from vaxel_routing.adapters.converters import command_of, seconds_of, ts
 from vaxel_routing.adapters.desk_hub import DeskHub
+from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner.commits import OffsetCommits
 from vaxel_routing.adapters.runner.consumer import CONSUMER, INPUT_SCHEMA_VERSION, Batches, InputLog
 from vaxel_routing.adapters.runner.events import TopicEvent, notice_event, publish_events
@@ -41,7 +42,7 @@ from vaxel_routing.adapters.runner.gauges import PoolGauges
 from vaxel_routing.adapters.runner.notices import DeskNotices
 from vaxel_routing.adapters.runner.replies import Replies, Result
 from vaxel_routing.adapters.runner.timers import Timers
-from vaxel_routing.domain.commands import Notice, Outcome
+from vaxel_routing.domain.commands import EraseCustomer, Notice, Outcome
 from vaxel_routing.domain.engine import RoutingEngine
 from vaxel_routing.domain.model import RoutingPolicy
 from vaxel_routing.domain.notices import InteractionOffered
@@ -75,6 +76,7 @@ class EngineRunner:
         metrics: RoutingMetrics,
         dead_letters: DeadLetterPublisher,
         progress: ProgressMonitor,
+        personal: PersonalData,
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
         fetch_wait_ms: int = 100,
@@ -84,6 +86,7 @@ class EngineRunner:
         self._metrics = metrics
         self._dead_letters = dead_letters
         self._progress = progress
+        self._personal = personal
         progress.register(CONSUMER)
         self._replies = Replies(reply_timeout_seconds)
         self.engines: dict[str, RoutingEngine] = {}
@@ -211,7 +214,7 @@ class EngineRunner:
             message.ParseFromString(record.value or b"")
             if not message.input_id or not message.pool:
                 raise ValueError("missing input_id or pool")
-            command = command_of(message)
+            command = command_of(message, self._personal.open(message))
         except (ProtobufDecodeError, ValueError, VaxelError) as exc:
             reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             if live:
@@ -227,12 +230,16 @@ class EngineRunner:
             return
         finally:
             self._metrics.decisions.observe(time.perf_counter() - started)
+        if isinstance(command, EraseCustomer) and command.customer_ref:
+            # Forgotten in memory first, then the keys: from here on no record of the customer opens,
+            # whether this is the erasure's first application or a replay after a crash before this line.
+            self._personal.destroy_customer(command.tenant_id, command.customer_ref)
         if not live:
             self._metrics.replayed.inc()
             return
         resolved.append((message.input_id, outcome))
         for index, notice in enumerate(outcome.notices):
-            events.append(notice_event(message, index, notice, engine.now))
+            events.append(notice_event(message, index, notice, engine.now, self._personal))
             if isinstance(notice, InteractionOffered) and notice.expires_at <= time.time():
                 # Decided late (a broker pause, a backlog): never shown to a desk already expired; its
                 # expiry, written now, finds it late and offers it again (offers.offer_expired).

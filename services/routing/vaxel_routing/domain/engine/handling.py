@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from vaxel_routing.domain.commands import End, Outcome, Submit, WrapUp, WrapUpExpired
+from vaxel_routing.domain.commands import End, EraseCustomer, Outcome, Submit, WrapUp, WrapUpExpired
 from vaxel_routing.domain.engine import arrivals, matching, offers, timers
 from vaxel_routing.domain.engine._state import MAX_CUSTOMERS_REMEMBERED, AgentState, EngineState, stable_id
 from vaxel_routing.domain.model import Channel, HistoryEntry, Work
@@ -155,6 +155,17 @@ def remember(st: EngineState, work: Work, agent_id: str, disposition: str) -> No
     )
 
 
+def erase_customer(st: EngineState, command: EraseCustomer, out: Outcome) -> None:
+    """The customer's history forgotten and their reference dropped from the work still held, as a
+    replay whose records no longer open (their key destroyed) would have built it."""
+    if not command.customer_ref:
+        return
+    st.history.pop((command.tenant_id, command.customer_ref), None)
+    for work in st.work.values():
+        if work.tenant_id == command.tenant_id and work.customer_ref == command.customer_ref:
+            work.customer_ref = ""
+
+
 def wrap_up_expired(st: EngineState, command: WrapUpExpired, out: Outcome) -> None:
     work = st.work.get(command.interaction_id)
     if work is not None and work.state == "wrap_up":
@@ -165,6 +176,7 @@ __all__ = [
     "done_marker",
     "end",
     "end_work",
+    "erase_customer",
     "finish",
     "forget",
     "held",
