@@ -7,6 +7,7 @@ and passes it down. Nothing else reads ``os.environ``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
@@ -48,6 +49,13 @@ class ServiceSettings(BaseSettings):
     # The provider ops key (all tenants). client-tenant requires it; the others accept it when set
     # and otherwise take only tenant keys (from the replicated key states).
     admin_api_key: SecretStr | None = Field(default=None, min_length=24)
+    # One name for every service (no service prefix): the public keys client-tenant's configuration
+    # records are checked against; required by the services that read the configuration topic.
+    config_verify_key_file: Path | None = Field(
+        default=None,
+        validation_alias="VAXEL_CONFIG_VERIFY_KEY_FILE",
+        description="PEM file of one or more Ed25519 public keys (several during a key rotation)",
+    )
 
 
 S = TypeVar("S", bound=BaseSettings)
