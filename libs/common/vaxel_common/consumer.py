@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -63,6 +64,7 @@ class EventConsumer:
         dependency_timeout: float = 60.0,
         monitor: ProgressMonitor | None = None,
         provenance: Provenance | None = None,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.service = service
         self.topics = list(topics)
@@ -82,6 +84,7 @@ class EventConsumer:
             (group_id or service) if commit else None,
             *self.topics,
             session_timeout_ms=session_timeout_ms,
+            **(client_options or {}),
         )
         self._stopping = asyncio.Event()
         self._log = get_logger("vaxel.consumer")

@@ -61,7 +61,9 @@ class ServiceRuntime:
         self.registry = registry or CollectorRegistry()
         self.metrics = PlatformMetrics.create(self.registry)
         self.grpc = GrpcServer(name, self.metrics, settings.grpc_host, settings.grpc_port, authenticator)
-        self.producer = aio_producer(settings.kafka_bootstrap, client_id=name)
+        # Every Kafka client of the service connects as its principal (prod: SASL_SSL, SCRAM-SHA-512).
+        self.kafka_options = settings.kafka_security().aiokafka()
+        self.producer = aio_producer(settings.kafka_bootstrap, client_id=name, **self.kafka_options)
         self._metrics_server = MetricsServer(self.registry, settings.metrics_host, settings.metrics_port)
         self._consumers: list[EventConsumer] = []
         self._ready_hooks: list[Hook] = []
@@ -106,6 +108,7 @@ class ServiceRuntime:
             dependency_timeout=self.settings.dependency_timeout_seconds,
             monitor=self.progress,
             provenance=self.provenance,
+            client_options=self.kafka_options,
         )
         self._consumers.append(consumer)
         return consumer

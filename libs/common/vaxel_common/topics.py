@@ -25,7 +25,6 @@ __all__ = [
 
 _DAY_MS = 24 * 3600 * 1000
 EXTERNAL = "external"  # a writer outside the four services (channel adapters)
-_SERVICES = ("client-tenant", "routing", "interaction-log", "sla")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +117,7 @@ DEAD_LETTER = TopicSpec(
     key="source topic",
     description="Records a consumer could not process, wrapped with the reason.",
     retention_ms=30 * _DAY_MS,
-    writers=_SERVICES,
+    writers=("routing", "interaction-log", "sla"),  # the services that consume something
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (

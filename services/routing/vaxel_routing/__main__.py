@@ -45,6 +45,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
         fetch_wait_ms=settings.log_fetch_wait_ms,
+        kafka_options=runtime.kafka_options,
     )
     front_door = FrontDoor(
         replica, runner, runtime.publisher, replica_handler.queue_messages, settings.tenant_pools
