@@ -197,6 +197,7 @@ def replay_into(platform: Platform, url: str) -> str:
         env={
             **os.environ,
             "VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
+            "VAXEL_CONFIG_VERIFY_KEY_FILE": str(platform.config_keys.verify),
             "VAXEL_INTERACTION_LOG_LOG_FORMAT": "json",
         },
         capture_output=True,
