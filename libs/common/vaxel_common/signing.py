@@ -12,8 +12,9 @@ version, payload) as it was written; nothing is re-serialised before checking it
 to another topic or key does not verify.
 
 Key rotation: a verify-key file may hold several PEM public keys, and a record signed by any of them is
-accepted. Add the new public key to every reader's file, then give client-tenant the new private key
-(it republishes its state on start, signed with it), then remove the old public key.
+accepted. Add the new public key to every reader's file, then give client-tenant the new private key;
+remove the old public key only once no record signed with it is left on the compacted topic
+(docs/operations.md, "Signing keys and who may write").
 """
 
 from __future__ import annotations
