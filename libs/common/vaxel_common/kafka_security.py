@@ -59,13 +59,7 @@ class KafkaSecurity:
         options: dict[str, Any] = {"security_protocol": self.protocol}
         if self.tls:
             options["ssl_context"] = self.ssl_context()
-        if self.sasl:
-            options |= {
-                "sasl_mechanism": self.mechanism,
-                "sasl_plain_username": self.username,
-                "sasl_plain_password": self.password,
-            }
-        return options
+        return options | self._sasl_options()
 
     def kafka_python(self) -> dict[str, Any]:
         """Options for kafka-python's clients (admin, scripts)."""
@@ -74,13 +68,17 @@ class KafkaSecurity:
         options: dict[str, Any] = {"security_protocol": self.protocol}
         if self.tls and self.ca_file is not None:
             options["ssl_cafile"] = str(self.ca_file)
-        if self.sasl:
-            options |= {
-                "sasl_mechanism": self.mechanism,
-                "sasl_plain_username": self.username,
-                "sasl_plain_password": self.password,
-            }
-        return options
+        return options | self._sasl_options()
+
+    def _sasl_options(self) -> dict[str, Any]:
+        """The SASL options, named alike by both clients."""
+        if not self.sasl:
+            return {}
+        return {
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+        }
 
 
 PLAINTEXT = KafkaSecurity()

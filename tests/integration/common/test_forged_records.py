@@ -18,9 +18,8 @@ from functools import partial
 import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from kafka import KafkaConsumer
 
-from tests.fixtures.platform import Metadata, eventually, onboard_tenant, sample, scrape
+from tests.fixtures.platform import Metadata, eventually, onboard_tenant, sample, scrape, topic_records
 from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
@@ -38,6 +37,7 @@ from vaxel_vocabulary.entities import ConfigEntity
 pytestmark = pytest.mark.integration
 READERS = ("routing", "interaction-log", "sla")
 SCOPES = ("config:read", "interactions:read", "reports:read")
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
 
 def bearer(key: str) -> Metadata:
@@ -95,46 +95,43 @@ def refused(platform: Platform, service: str, topic: str, reason: str) -> float:
 def dead_letters_of(
     platform: Platform, topic: str, partition: int, offset: int
 ) -> list[events_pb2.DeadLetter]:
-    consumer = KafkaConsumer(
-        DEAD_LETTER.name,
-        bootstrap_servers=platform.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=1500,
-    )
     found = []
-    try:
-        for record in consumer:
-            letter = events_pb2.DeadLetter()
-            letter.ParseFromString(record.value)
-            if (letter.source_topic, letter.source_partition, letter.source_offset) == (
-                topic,
-                partition,
-                offset,
-            ):
-                found.append(letter)
-    finally:
-        consumer.close()
+    for record in topic_records(platform, DEAD_LETTER.name):
+        letter = events_pb2.DeadLetter()
+        letter.ParseFromString(record.value)
+        if (letter.source_topic, letter.source_partition, letter.source_offset) == (topic, partition, offset):
+            found.append(letter)
     return found
 
 
 def genuine_headers(platform: Platform) -> list[tuple[str, bytes]]:
     """The signature headers of a record client-tenant really wrote on the configuration topic."""
-    consumer = KafkaConsumer(
-        TENANT_CONFIG.name,
-        bootstrap_servers=platform.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=1500,
-    )
-    try:
-        for record in consumer:
-            headers = [(k, v) for k, v in record.headers if k in (KEY_ID_HEADER, SIGNATURE_HEADER)]
-            if len(headers) == 2:
-                return headers
-    finally:
-        consumer.close()
+    for record in topic_records(platform, TENANT_CONFIG.name):
+        headers = [(k, v) for k, v in record.headers if k in (KEY_ID_HEADER, SIGNATURE_HEADER)]
+        if len(headers) == 2:
+            return headers
     raise AssertionError("client-tenant wrote no signed record")
+
+
+def write_and_wait_refused(
+    platform: Platform,
+    topic: str,
+    record: Record,
+    readers: tuple[str, ...],
+    reason: str,
+) -> tuple[int, int]:
+    """Write (key, value, headers) straight to ``topic``, as anyone with broker access could, and wait
+    until each of ``readers`` has refused it for ``reason``; the record's partition and offset."""
+    before = {s: refused(platform, s, topic, reason) for s in readers}
+    key, value, headers = record
+    producer = sync_producer(platform.kafka_bootstrap, "forger")
+    try:
+        sent = producer.send(topic, value, key=key, headers=headers).get(timeout=10)
+    finally:
+        producer.close()
+    for service in readers:
+        eventually(partial(_more, platform, service, topic, reason, before[service]))
+    return sent.partition, sent.offset
 
 
 @pytest.fixture(scope="module")
@@ -168,21 +165,11 @@ class TestForgedKeyStates:
             headers = RecordSigner(Ed25519PrivateKey.generate()).headers(TENANT_CONFIG.name, key, value)
         elif forgery == "bad_signature":  # a genuine signature, copied onto other bytes
             headers = genuine_headers(platform)
-        before = {s: refused(platform, s, TENANT_CONFIG.name, forgery) for s in READERS}
-        producer = sync_producer(platform.kafka_bootstrap, "forger")
-        try:
-            sent = producer.send(TENANT_CONFIG.name, value, key=key, headers=headers).get(timeout=10)
-        finally:
-            producer.close()
-
-        for service in READERS:
-            eventually(partial(_more, platform, service, TENANT_CONFIG.name, forgery, before[service]))
+        sent = write_and_wait_refused(platform, TENANT_CONFIG.name, (key, value, headers), READERS, forgery)
         forged = bearer(f"vx_{key_id}_{secret}")
         for service in READERS:
             assert call(service, channels, tenant_id, forged) == grpc.StatusCode.UNAUTHENTICATED, service
-        letters = eventually(
-            lambda: _readers_in(dead_letters_of(platform, TENANT_CONFIG.name, sent.partition, sent.offset))
-        )
+        letters = eventually(lambda: _readers_in(dead_letters_of(platform, TENANT_CONFIG.name, *sent)))
         assert all(f"refused ({forgery})" in letter.reason for letter in letters)
 
 
@@ -208,21 +195,9 @@ class TestForgedInteractionEvents:
         interaction_id = str(uuid.uuid4())
         event = new_event(payload, tenant_id=tenant_id, producer=claimed, interaction_id=interaction_id)  # type: ignore[arg-type]
         readers = ("interaction-log", "sla")
-        before = {s: refused(platform, s, INTERACTION_EVENTS.name, "wrong_producer") for s in readers}
-        producer = sync_producer(platform.kafka_bootstrap, "forger")
-        try:
-            sent = producer.send(
-                INTERACTION_EVENTS.name, encode_event(event), key=key_of(INTERACTION_EVENTS, event)
-            ).get(timeout=10)
-        finally:
-            producer.close()
-        for service in readers:
-            eventually(
-                partial(_more, platform, service, INTERACTION_EVENTS.name, "wrong_producer", before[service])
-            )
-        letters = eventually(
-            lambda: dead_letters_of(platform, INTERACTION_EVENTS.name, sent.partition, sent.offset) or _none()
-        )
+        record: Record = (key_of(INTERACTION_EVENTS, event), encode_event(event), [])
+        sent = write_and_wait_refused(platform, INTERACTION_EVENTS.name, record, readers, "wrong_producer")
+        letters = eventually(lambda: dead_letters_of(platform, INTERACTION_EVENTS.name, *sent) or _none())
         assert {letter.consumer for letter in letters} == set(readers)
         # Not applied: interaction-log knows no such interaction.
         assert call("interaction-log", channels, tenant_id, md) == grpc.StatusCode.NOT_FOUND
