@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from vaxel.events.v1 import events_pb2
+from vaxel_common.errors import ConfigurationError
 from vaxel_common.events import EVENT_TYPES, new_event
 from vaxel_common.provenance import PRODUCERS, Provenance, Refused, producer_of
+from vaxel_common.service import ServiceRuntime
+from vaxel_common.settings import ServiceSettings
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, SLA_ALERTS, TENANT_CONFIG, TopicSpec
 
 
@@ -47,3 +50,16 @@ class TestProvenance:
     def test_unregistered_topics_are_not_checked(self) -> None:
         event = new_event(events_pb2.InteractionEnded(), tenant_id="t", producer="test")
         Provenance(None).check_event("a-test-topic", event)
+
+
+class TestRuntimeNeedsTheVerifyKeys:
+    async def test_reading_the_configuration_topic_without_verify_keys_stops_the_service(self) -> None:
+        runtime = ServiceRuntime("routing", ServiceSettings(kafka_bootstrap="127.0.0.1:9"))
+
+        async def handler(event: events_pb2.Event) -> None:
+            del event
+
+        with pytest.raises(ConfigurationError, match="VAXEL_CONFIG_VERIFY_KEY_FILE"):
+            runtime.consume([TENANT_CONFIG.name], handler)
+        runtime.consume([INTERACTION_EVENTS.name], handler)  # an unsigned topic needs none
+        await runtime.producer.stop()
