@@ -1,6 +1,8 @@
 """Write the generated deployment files from their one source each.
 
 - ``deploy/k8s/base/kafka-topics.yaml``: Strimzi KafkaTopics from the topic registry (``vaxel_common.topics``).
+- ``deploy/k8s/overlays/prod/kafka-users.yaml``: Strimzi KafkaUsers (SCRAM-SHA-512), one per service,
+  with the topic ACLs the registry's writers and readers give (``vaxel_common.topics``).
 - ``deploy/k8s/base/prometheus-rule.yaml``: a PrometheusRule holding ``deploy/prometheus/rules/vaxel.rules.yml``.
 - ``deploy/grafana/dashboards/<uid>.json``: the dashboards built in ``deploy/grafana/definitions.py``.
 
@@ -20,9 +22,9 @@ import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from deploy.grafana.definitions import all_dashboards
-from vaxel_common.topics import ALL_TOPICS
+from vaxel_common.topics import ALL_TOPICS, EXTERNAL
 
-__all__ = ["DASHBOARD_DIR", "KAFKA_CLUSTER", "ROOT", "RULES_FILE", "outputs", "stale"]
+__all__ = ["DASHBOARD_DIR", "KAFKA_CLUSTER", "ROOT", "RULES_FILE", "kafka_acls", "outputs", "stale"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -61,6 +63,61 @@ def kafka_topics() -> str:
     return _HEADER.format(source="libs/common/vaxel_common/topics.py") + _yaml_documents(docs)
 
 
+# Consumer groups beyond the service's own name (the group of a service is its name).
+_EXTRA_GROUPS = {"routing": ("vaxel-routing-engine",)}
+# The principal of the channel adapters that submit interactions over Kafka (``EXTERNAL`` writers).
+ADAPTERS_USER = "vaxel-channel-adapters"
+
+
+def kafka_acls(principal: str) -> list[dict[str, Any]]:
+    """The ACLs of a service (or ``EXTERNAL``): Write on the topics it writes, Read on those it reads,
+    Describe on both, Read on its consumer groups; nothing else."""
+    acls: list[dict[str, Any]] = []
+    for spec in ALL_TOPICS:
+        operations = [
+            *(["Write"] if principal in spec.writers else []),
+            *(["Read"] if principal in spec.readers else []),
+        ]
+        if operations:
+            acls.append(
+                {
+                    "resource": {"type": "topic", "name": spec.name, "patternType": "literal"},
+                    "operations": [*operations, "Describe"],
+                }
+            )
+    if principal != EXTERNAL and any(principal in spec.readers for spec in ALL_TOPICS):
+        for group in (principal, *_EXTRA_GROUPS.get(principal, ())):
+            acls.append(
+                {
+                    "resource": {"type": "group", "name": group, "patternType": "literal"},
+                    "operations": ["Read", "Describe"],
+                }
+            )
+    return acls
+
+
+def kafka_users() -> str:
+    """One KafkaUser per service (its principal, ``vaxel-<service>``) and one for the channel adapters;
+    Strimzi writes each one's password to a Secret of the same name."""
+    principals = sorted({w for spec in ALL_TOPICS for w in (*spec.writers, *spec.readers)})
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "kafka.strimzi.io/v1beta2",
+            "kind": "KafkaUser",
+            "metadata": {
+                "name": ADAPTERS_USER if principal == EXTERNAL else f"vaxel-{principal}",
+                "labels": {"strimzi.io/cluster": KAFKA_CLUSTER},
+            },
+            "spec": {
+                "authentication": {"type": "scram-sha-512"},
+                "authorization": {"type": "simple", "acls": kafka_acls(principal)},
+            },
+        }
+        for principal in principals
+    ]
+    return _HEADER.format(source="libs/common/vaxel_common/topics.py") + _yaml_documents(docs)
+
+
 def prometheus_rule() -> str:
     """The plain rules file wrapped in a PrometheusRule (prometheus-operator)."""
     rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
@@ -89,6 +146,7 @@ def outputs() -> dict[Path, str]:
     return {
         BASE / "kafka-topics.yaml": kafka_topics(),
         BASE / "prometheus-rule.yaml": prometheus_rule(),
+        DEPLOY / "k8s" / "overlays" / "prod" / "kafka-users.yaml": kafka_users(),
         **dashboards(),
     }
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from time import perf_counter
 
 import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc import aio
 
 from scripts import (
@@ -46,6 +47,7 @@ from vaxel.types.v1 import types_pb2
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
+from vaxel_common.signing import RecordSigner, RecordVerifier
 from vaxel_common.supervisor import Platform
 from vaxel_vocabulary.business_hours import Shift, business_hours, is_open
 
@@ -81,6 +83,27 @@ def bench_codec(n: int = 50_000) -> float:
     for _ in range(n):
         decode_event(encode_event(event))
     return n / (time.perf_counter() - started)
+
+
+def bench_signing(n: int = 5_000) -> tuple[float, float]:
+    """Microseconds per Ed25519 signature and per check of one event record (vaxel_common.signing):
+    what signing every hot-path event would cost its producer and each of its consumers."""
+    private = Ed25519PrivateKey.generate()
+    signer, verifier = RecordSigner(private), RecordVerifier([private.public_key()])
+    event = new_event(
+        events_pb2.InteractionCreated(queue_id="q", channel=types_pb2.CHANNEL_CHAT, language="sv-SE"),
+        tenant_id="t",
+        producer="routing",
+        interaction_id="i",
+    )
+    value, key = encode_event(event), b"i"
+    started = time.perf_counter()
+    headers = [signer.headers("t", key, value) for _ in range(n)][-1]
+    signed = time.perf_counter()
+    for _ in range(n):
+        verifier.verify("t", key, value, headers)
+    checked = time.perf_counter()
+    return (signed - started) / n * 1e6, (checked - signed) / n * 1e6
 
 
 async def bench_raw_produce(bootstrap: str, n: int = 100_000) -> float:
@@ -257,6 +280,10 @@ def foundation(results: Results, quick: bool) -> None:
     codec = bench_codec()
     print(f"event envelope encode+decode      {codec:>12,.0f} /s")
     results.add("common", "event envelope encode + decode", codec, "/s")
+    sign_us, verify_us = bench_signing()
+    print(f"Ed25519 sign / verify per event   {sign_us:>8.0f} / {verify_us:.0f} µs")
+    results.add("common", "Ed25519 record signature, sign", sign_us, "µs")
+    results.add("common", "Ed25519 record signature, verify", verify_us, "µs")
     hours = bench_business_hours()
     print(f"business hours is_open           {hours:>12,.0f} /s")
     results.add("client-tenant", "business hours is_open", hours, "/s")

@@ -40,6 +40,7 @@ from vaxel_common.broker import EmbeddedBroker
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
 from vaxel_common.pgcluster import TemporaryPostgres, postgres_bin
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import SERVICES, Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_interaction_log.adapters.export import csv_chunk
@@ -90,7 +91,7 @@ def interleaved_traffic(
                 new_event(
                     payload,
                     tenant_id=tenant,
-                    producer="bench",
+                    producer=producer_of(payload),
                     interaction_id=f"bench-{n}",
                     agent_id=f"a{n % 500}",
                     occurred_at=created + timedelta(seconds=offset),

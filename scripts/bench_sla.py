@@ -15,6 +15,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_sla.adapters.events import InteractionEventHandler
@@ -53,7 +54,7 @@ def traffic(interactions: int, tenants: int = 100, queues: int = 10) -> list[eve
                 new_event(
                     payload,  # type: ignore[arg-type]
                     tenant_id=tenant,
-                    producer="bench",
+                    producer=producer_of(payload),
                     interaction_id=interaction_id,
                     agent_id=f"a{n % 500}",
                     occurred_at=created + timedelta(seconds=offset),

@@ -31,6 +31,7 @@ from vaxel.types.v1 import types_pb2
 from vaxel_common.broker import EmbeddedBroker
 from vaxel_common.events import decode_event, encode_event, new_event
 from vaxel_common.kafka import aio_consumer, aio_producer, create_topics
+from vaxel_common.provenance import producer_of
 from vaxel_common.topics import TopicSpec
 
 __all__ = ["main", "measure"]
@@ -57,7 +58,7 @@ def backlog(count: int, queues: int = 200) -> list[tuple[bytes, bytes]]:
         event = new_event(
             payloads[n % len(payloads)],
             tenant_id=tenant,
-            producer="bench",
+            producer=producer_of(payloads[n % len(payloads)]),
             interaction_id=f"i{n // len(payloads)}",
             occurred_at=start + n * DAY / count,
         )

@@ -29,6 +29,7 @@ CONTRACT_METRICS = frozenset(
         "vaxel_events_consumed_total",
         "vaxel_events_produced_total",
         "vaxel_dead_letters_total",
+        "vaxel_records_refused_total",
         "vaxel_event_processing_duration_seconds_bucket",
         "vaxel_consumer_lag_records",
         "vaxel_consumer_stalled",

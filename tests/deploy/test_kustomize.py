@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings
 
 from tests.deploy._support import DEPLOY, OVERLAYS, render, run_tool
 from vaxel_client_tenant.settings import ClientTenantSettings
-from vaxel_common.topics import ALL_TOPICS
+from vaxel_common.topics import AGENT_EVENTS, ALL_TOPICS, EXTERNAL, INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_interaction_log.settings import InteractionLogSettings
 from vaxel_routing.settings import RoutingSettings
 from vaxel_sla.settings import SlaSettings
@@ -26,6 +26,7 @@ CUSTOM_KINDS = frozenset(
         ("kafka.strimzi.io", "Kafka"),
         ("kafka.strimzi.io", "KafkaNodePool"),
         ("kafka.strimzi.io", "KafkaTopic"),
+        ("kafka.strimzi.io", "KafkaUser"),
         ("monitoring.coreos.com", "ServiceMonitor"),
         ("monitoring.coreos.com", "PrometheusRule"),
     }
@@ -40,6 +41,8 @@ SERVICES: dict[str, tuple[str, type[BaseSettings], str]] = {
     "interaction-log": ("vaxel_interaction_log", InteractionLogSettings, "VAXEL_INTERACTION_LOG_"),
     "sla": ("vaxel_sla", SlaSettings, "VAXEL_SLA_"),
 }
+# prod: the TLS + SCRAM listener; dev: the plain one.
+KAFKA_BOOTSTRAP = {"dev": "vaxel-kafka-bootstrap:9092", "prod": "vaxel-kafka-bootstrap:9093"}
 GRPC_PORT = 50051
 METRICS_PORT = 9100
 
@@ -126,15 +129,18 @@ class TestServices:
         container = _container(_one(resources, "Deployment", f"vaxel-{service}"))
         assert container["command"] == ["python", "-m", module]
         env = {e["name"]: e for e in container["env"]}
-        # Every variable is one of the service's settings (a misspelt name would be silently ignored).
+        # Every variable is one of the service's settings (a misspelt name would be silently ignored):
+        # the service's prefix and a field, or the one name of a field shared by every service.
+        aliases = {str(f.validation_alias) for f in settings.model_fields.values() if f.validation_alias}
         unknown = {
             n
             for n in env
-            if not n.startswith(prefix) or n[len(prefix) :].lower() not in settings.model_fields
+            if n not in aliases
+            and (not n.startswith(prefix) or n[len(prefix) :].lower() not in settings.model_fields)
         }
         assert not unknown, f"not settings of {service}: {sorted(unknown)}"
         values = {n[len(prefix) :]: e.get("value") for n, e in env.items()}
-        assert values["KAFKA_BOOTSTRAP"] == "vaxel-kafka-bootstrap:9092"
+        assert values["KAFKA_BOOTSTRAP"] == KAFKA_BOOTSTRAP[overlay[0]]
         assert values["GRPC_HOST"] == values["METRICS_HOST"] == "0.0.0.0"  # noqa: S104  # served to the pod network
         assert (values["GRPC_PORT"], values["METRICS_PORT"]) == (str(GRPC_PORT), str(METRICS_PORT))
         assert values["LOG_FORMAT"] == "json"
@@ -257,6 +263,98 @@ class TestKafkaTopics:
         assert kafka["spec"]["entityOperator"]["topicOperator"] is not None
 
 
+@pytest.fixture(scope="module")
+def prod() -> list[Resource]:
+    return render("prod")
+
+
+class TestKafkaAccess:
+    """prod: TLS and SCRAM-SHA-512 to Kafka, one principal per service, topic ACLs from the registry."""
+
+    def test_the_only_listener_is_tls_with_scram_and_acls_are_enforced(self, prod: list[Resource]) -> None:
+        (kafka,) = _of_kind(prod, "Kafka")
+        listeners = kafka["spec"]["kafka"]["listeners"]
+        assert [(entry["tls"], entry["authentication"]["type"]) for entry in listeners] == [
+            (True, "scram-sha-512")
+        ]
+        assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+        assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
+        assert kafka["spec"]["entityOperator"]["userOperator"] is not None
+
+    def test_each_principal_writes_and_reads_exactly_what_the_registry_says(
+        self, prod: list[Resource]
+    ) -> None:
+        users = {u["metadata"]["name"]: u for u in _of_kind(prod, "KafkaUser")}
+        principals = {w for spec in ALL_TOPICS for w in (*spec.writers, *spec.readers)}
+        expected_names = {"vaxel-channel-adapters" if p == EXTERNAL else f"vaxel-{p}" for p in principals}
+        assert set(users) == expected_names
+        for principal in principals:
+            user = users["vaxel-channel-adapters" if principal == EXTERNAL else f"vaxel-{principal}"]
+            assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+            granted: dict[tuple[str, str], set[str]] = {}
+            for acl in user["spec"]["authorization"]["acls"]:
+                resource = acl["resource"]
+                assert resource["patternType"] == "literal", (principal, resource)  # no wildcards
+                assert acl.get("type", "allow") == "allow"
+                granted.setdefault((resource["type"], resource["name"]), set()).update(acl["operations"])
+            topics = {name: ops for (kind, name), ops in granted.items() if kind == "topic"}
+            for spec in ALL_TOPICS:
+                ops = topics.get(spec.name, set())
+                assert ("Write" in ops) == (principal in spec.writers), (principal, spec.name)
+                assert ("Read" in ops) == (principal in spec.readers), (principal, spec.name)
+            assert set(topics) <= {spec.name for spec in ALL_TOPICS}
+            assert not {kind for kind, _ in granted} - {"topic", "group"}, principal  # no cluster rights
+
+    def test_only_routing_writes_interaction_and_agent_events_and_only_client_tenant_the_config(
+        self, prod: list[Resource]
+    ) -> None:
+        writers: dict[str, set[str]] = {}
+        for user in _of_kind(prod, "KafkaUser"):
+            for acl in user["spec"]["authorization"]["acls"]:
+                if acl["resource"]["type"] == "topic" and "Write" in acl["operations"]:
+                    writers.setdefault(acl["resource"]["name"], set()).add(user["metadata"]["name"])
+        assert writers[TENANT_CONFIG.name] == {"vaxel-client-tenant"}
+        assert writers[AGENT_EVENTS.name] == {"vaxel-routing"}
+        # interaction-log writes its survey and erasure events there; consumers check each type's producer
+        assert writers[INTERACTION_EVENTS.name] == {"vaxel-routing", "vaxel-interaction-log"}
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_each_service_connects_as_its_principal_over_tls(
+        self, prod: list[Resource], service: str
+    ) -> None:
+        _, _, prefix = SERVICES[service]
+        deployment = _one(prod, "Deployment", f"vaxel-{service}")
+        env = {e["name"]: e for e in _container(deployment)["env"]}
+        assert env[f"{prefix}KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+        assert env[f"{prefix}KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512"
+        assert env[f"{prefix}KAFKA_USERNAME"]["value"] == f"vaxel-{service}"
+        _one(prod, "KafkaUser", f"vaxel-{service}")
+        ref = env[f"{prefix}KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"]) == (f"vaxel-{service}", "password")  # Strimzi's Secret of the user
+        ca = env[f"{prefix}KAFKA_CA_FILE"]["value"]
+        mounts = {m["name"]: m["mountPath"] for m in _container(deployment)["volumeMounts"]}
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert ca.startswith(mounts["kafka-ca"] + "/")
+        assert volumes["kafka-ca"]["secret"]["secretName"] == "vaxel-cluster-ca-cert"
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_config_keys_come_from_secrets_the_signer_alone_holding_the_private_key(
+        self, overlay: tuple[str, list[Resource]], service: str
+    ) -> None:
+        _, resources = overlay
+        deployment = _one(resources, "Deployment", f"vaxel-{service}")
+        env = {e["name"]: e.get("value") for e in _container(deployment)["env"]}
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        source = volumes["config-keys"]["secret"]["secretName"]
+        if service == "client-tenant":
+            assert source.startswith("vaxel-config-signing-key")  # dev: a generated name
+            assert env["VAXEL_CONFIG_SIGNING_KEY_FILE"] == "/etc/vaxel/config-keys/signing.key"
+        else:
+            assert source.startswith("vaxel-config-verify-keys")
+            assert env["VAXEL_CONFIG_VERIFY_KEY_FILE"] == "/etc/vaxel/config-keys/verify.pem"
+            assert "VAXEL_CONFIG_SIGNING_KEY_FILE" not in env
+
+
 class TestMonitoring:
     def test_prometheus_rule_is_the_rules_file(self, overlay: tuple[str, list[Resource]]) -> None:
         _, resources = overlay
@@ -322,7 +420,7 @@ class TestProd:
                 for port in rule.get("ports", [])
             }
             assert {GRPC_PORT, METRICS_PORT} <= ingress_ports, service
-            assert {53, 9092} <= egress_ports, service
+            assert {53, 9093} <= egress_ports, service
             assert (5432 in egress_ports) == (service == "client-tenant"), service
 
 

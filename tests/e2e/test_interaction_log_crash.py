@@ -21,6 +21,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import SERVICES, Platform, wait_serving
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_interaction_log.adapters.converters import logged_event
@@ -61,7 +62,7 @@ def burst(tenant: str) -> list[events_pb2.Event]:
             new_event(
                 payload,  # type: ignore[arg-type]
                 tenant_id=tenant,
-                producer="test",
+                producer=producer_of(payload),
                 interaction_id=f"crash-{n}",
                 agent_id="agent-1" if answered else "",
                 occurred_at=created + timedelta(seconds=offset + rng.random()),

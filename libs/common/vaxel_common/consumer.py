@@ -1,7 +1,8 @@
 """The at-least-once event consumer every service uses on its hot path (plain aiokafka).
 
-For each batch: decode every record (an undecodable one goes to the dead-letter
-topic with the reason), hand each event to the service's handler with its ids bound
+For each batch: check and decode every record (an undecodable one, or one refused
+as not genuine by :mod:`vaxel_common.provenance`, goes to the dead-letter topic with
+the reason), hand each event to the service's handler with its ids bound
 to the log context, call ``flush`` (where a handler buffers writes), then commit.
 A crash before the commit replays the batch, so handlers must be idempotent by
 event id. A handler that rejects one event raises :class:`RejectedEvent`: that
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -31,6 +33,7 @@ from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import get_logger
 from vaxel_common.metrics import PlatformMetrics
 from vaxel_common.progress import ProgressMonitor
+from vaxel_common.provenance import Provenance, Refused
 from vaxel_common.retry import Backoff, retry_async
 
 __all__ = ["EventConsumer", "EventHandler", "RejectedEvent"]
@@ -60,6 +63,8 @@ class EventConsumer:
         commit: bool = True,
         dependency_timeout: float = 60.0,
         monitor: ProgressMonitor | None = None,
+        provenance: Provenance | None = None,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.service = service
         self.topics = list(topics)
@@ -67,6 +72,7 @@ class EventConsumer:
         self._monitor = monitor or ProgressMonitor(service, metrics)
         self._monitor.register(self.name)
         self._handler = handler
+        self._provenance = provenance or Provenance(None)
         self._flush = flush
         self._metrics = metrics
         self._dead_letters = DeadLetterPublisher(producer, service, metrics, service, self.topics)
@@ -78,6 +84,7 @@ class EventConsumer:
             (group_id or service) if commit else None,
             *self.topics,
             session_timeout_ms=session_timeout_ms,
+            **(client_options or {}),
         )
         self._stopping = asyncio.Event()
         self._log = get_logger("vaxel.consumer")
@@ -175,9 +182,15 @@ class EventConsumer:
 
     async def _one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
+            self._provenance.check_record(record)
             event = decode_event(record.value)
+            self._provenance.check_event(record.topic, event)
         except DecodeError as exc:
             await self._dead_letter(record, f"undecodable: {exc}")
+            return
+        except Refused as exc:
+            self._metrics.records_refused.labels(self.service, record.topic, exc.reason).inc()
+            await self._dead_letter(record, f"refused ({exc.reason}): {exc}")
             return
         structlog.contextvars.bind_contextvars(
             event_id=event.event_id, tenant_id=event.tenant_id, interaction_id=event.interaction_id

@@ -25,6 +25,7 @@ __all__ = [
     "decode_event",
     "deterministic_id",
     "encode_event",
+    "event_type_of",
     "event_type_of_field",
     "new_event",
     "payload_of",
@@ -49,6 +50,14 @@ _FIELD_BY_MESSAGE: dict[str, str] = {
 }
 
 
+def event_type_of(payload: Message) -> str:
+    """The event type of an envelope carrying ``payload``; TypeError for a message that is no payload."""
+    field = _FIELD_BY_MESSAGE.get(payload.DESCRIPTOR.full_name)
+    if field is None:
+        raise TypeError(f"{payload.DESCRIPTOR.full_name} is not an event payload")
+    return event_type_of_field(field)
+
+
 def new_event(
     payload: Message,
     *,
@@ -61,15 +70,14 @@ def new_event(
     occurred_at: datetime | None = None,
 ) -> events_pb2.Event:
     """Wrap ``payload`` in an envelope. ``occurred_at`` must be timezone-aware; it is stored as UTC."""
-    field = _FIELD_BY_MESSAGE.get(payload.DESCRIPTOR.full_name)
-    if field is None:
-        raise TypeError(f"{payload.DESCRIPTOR.full_name} is not an event payload")
+    event_type = event_type_of(payload)
+    field = EVENT_TYPES[event_type]
     when = occurred_at or datetime.now(UTC)
     if when.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
     event = events_pb2.Event(
         event_id=event_id or str(uuid.uuid4()),
-        event_type=event_type_of_field(field),
+        event_type=event_type,
         tenant_id=tenant_id,
         producer=producer,
         schema_version=SCHEMA_VERSION,

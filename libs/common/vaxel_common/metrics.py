@@ -30,6 +30,7 @@ class PlatformMetrics:
     events_consumed: Counter
     events_produced: Counter
     dead_letters: Counter
+    records_refused: Counter
     event_processing_latency: Histogram
     consumer_lag: Gauge
     consumer_stalled: Gauge
@@ -67,6 +68,13 @@ class PlatformMetrics:
                 "vaxel_dead_letters_total",
                 "Records sent to the dead-letter topic, by source topic.",
                 ["service", "topic"],
+                registry=registry,
+            ),
+            records_refused=Counter(
+                "vaxel_records_refused_total",
+                "Consumed records refused (and dead-lettered) as not genuine, by source topic and reason"
+                " (unsigned, unknown_key, bad_signature, no_verify_key, wrong_producer).",
+                ["service", "topic", "reason"],
                 registry=registry,
             ),
             event_processing_latency=Histogram(

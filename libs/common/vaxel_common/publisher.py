@@ -1,4 +1,5 @@
-"""Publishing events: the key comes from the topic's contract, the send waits for the broker's ack."""
+"""Publishing events: the key comes from the topic's contract, the send waits for the broker's ack; the
+records of a signed topic carry the service's signature (:mod:`vaxel_common.signing`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel_common.events import encode_event
 from vaxel_common.metrics import PlatformMetrics
 from vaxel_common.progress import ProgressMonitor
+from vaxel_common.signing import RecordSigner
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, SLA_ALERTS, TENANT_CONFIG, TopicSpec
 
 __all__ = ["PUBLISHER", "WRITE_STALL_SECONDS", "EventPublisher", "key_of"]
@@ -50,12 +52,14 @@ class EventPublisher:
         metrics: PlatformMetrics,
         progress: ProgressMonitor | None = None,
         stall_after_seconds: float = WRITE_STALL_SECONDS,
+        signer: RecordSigner | None = None,
     ) -> None:
         self._producer = producer
         self._service = service
         self._metrics = metrics
         self._progress = progress
         self._stall_after = stall_after_seconds
+        self._signer = signer
         if progress is not None:
             progress.register(PUBLISHER)
 
@@ -76,8 +80,16 @@ class EventPublisher:
     async def _send(self, batches: Sequence[tuple[TopicSpec, Sequence[events_pb2.Event]]]) -> None:
         sent = []
         for topic, events in batches:
+            if topic.signed and self._signer is None:
+                raise ValueError(
+                    f"{topic.name} takes only signed records and {self._service} has no signing key"
+                )
             for event in events:
-                future = await self._producer.send(topic.name, encode_event(event), key=key_of(topic, event))
+                value, key = encode_event(event), key_of(topic, event)
+                headers = (
+                    self._signer.headers(topic.name, key, value) if topic.signed and self._signer else None
+                )
+                future = await self._producer.send(topic.name, value, key=key, headers=headers)
                 sent.append((topic.name, event.event_type, future))
         counts: Counter[tuple[str, str]] = Counter()
         for topic_name, event_type, future in sent:

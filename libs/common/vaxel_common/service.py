@@ -28,9 +28,12 @@ from vaxel_common.kafka import aio_producer
 from vaxel_common.logging import configure_logging, get_logger
 from vaxel_common.metrics import MetricsServer, PlatformMetrics
 from vaxel_common.progress import ProgressMonitor
+from vaxel_common.provenance import Provenance
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.retry import retry_async
 from vaxel_common.settings import ServiceSettings, load_settings
+from vaxel_common.signing import RecordSigner, RecordVerifier
+from vaxel_common.topics import topic_by_name
 
 __all__ = ["GC_THRESHOLDS", "ServiceRuntime", "run_main", "tune_collector"]
 
@@ -48,6 +51,7 @@ class ServiceRuntime:
         *,
         authenticator: Authenticator | None = None,
         registry: CollectorRegistry | None = None,
+        signer: RecordSigner | None = None,
     ) -> None:
         if not settings.kafka_bootstrap:
             prefix = str(settings.model_config.get("env_prefix", "VAXEL_"))
@@ -57,7 +61,9 @@ class ServiceRuntime:
         self.registry = registry or CollectorRegistry()
         self.metrics = PlatformMetrics.create(self.registry)
         self.grpc = GrpcServer(name, self.metrics, settings.grpc_host, settings.grpc_port, authenticator)
-        self.producer = aio_producer(settings.kafka_bootstrap, client_id=name)
+        # Every Kafka client of the service connects as its principal (prod: SASL_SSL, SCRAM-SHA-512).
+        self.kafka_options = settings.kafka_security().aiokafka()
+        self.producer = aio_producer(settings.kafka_bootstrap, client_id=name, **self.kafka_options)
         self._metrics_server = MetricsServer(self.registry, settings.metrics_host, settings.metrics_port)
         self._consumers: list[EventConsumer] = []
         self._ready_hooks: list[Hook] = []
@@ -68,8 +74,11 @@ class ServiceRuntime:
         # Consumers (and the service's own loops) report here; a stalled one turns health NOT_SERVING.
         self.progress = ProgressMonitor(name, self.metrics, self._progress_changed)
         self.publisher = EventPublisher(
-            self.producer, name, self.metrics, self.progress, settings.write_stall_seconds
+            self.producer, name, self.metrics, self.progress, settings.write_stall_seconds, signer
         )
+        verify_file = settings.config_verify_key_file
+        self.provenance = Provenance(RecordVerifier.load(verify_file) if verify_file else None)
+        self._verifying = verify_file is not None
         self.log = get_logger(f"vaxel.{name}")
 
     def consume(
@@ -80,7 +89,12 @@ class ServiceRuntime:
         flush: Hook | None = None,
         commit: bool = True,
     ) -> EventConsumer:
-        """Feed events of ``topics`` to ``handler`` (group = the service name, unless ``commit=False``)."""
+        """Feed events of ``topics`` to ``handler`` (group = the service name, unless ``commit=False``).
+        Records are checked first (:mod:`vaxel_common.provenance`): a signed topic needs the verify keys."""
+        for name in topics:
+            spec = topic_by_name(name)
+            if spec is not None and spec.signed and not self._verifying:
+                raise ConfigurationError(f"VAXEL_CONFIG_VERIFY_KEY_FILE: required to read {name}")
         consumer = EventConsumer(
             service=self.name,
             bootstrap=self.settings.kafka_bootstrap,
@@ -93,6 +107,8 @@ class ServiceRuntime:
             commit=commit,
             dependency_timeout=self.settings.dependency_timeout_seconds,
             monitor=self.progress,
+            provenance=self.provenance,
+            client_options=self.kafka_options,
         )
         self._consumers.append(consumer)
         return consumer

@@ -7,12 +7,14 @@ and passes it down. Nothing else reads ``os.environ``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vaxel_common.errors import ConfigurationError
+from vaxel_common.kafka_security import KafkaSecurity
 
 __all__ = ["ServiceSettings", "load_settings"]
 
@@ -30,6 +32,14 @@ class ServiceSettings(BaseSettings):
         default="", description="host:port[,host:port]; required by services (the launcher fills it)"
     )
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000, le=300_000)
+    # Prod (deploy/k8s/overlays/prod): SASL_SSL with SCRAM-SHA-512, one Kafka principal per service.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str = Field(default="", description="the service's Kafka principal (SASL)")
+    kafka_password: SecretStr | None = Field(default=None, description="its SASL password")
+    kafka_ca_file: Path | None = Field(
+        default=None, description="PEM CA bundle the broker's TLS certificate is checked against"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     event_loop: Literal["uvloop", "asyncio"] = Field(
@@ -48,6 +58,24 @@ class ServiceSettings(BaseSettings):
     # The provider ops key (all tenants). client-tenant requires it; the others accept it when set
     # and otherwise take only tenant keys (from the replicated key states).
     admin_api_key: SecretStr | None = Field(default=None, min_length=24)
+    # One name for every service (no service prefix): the public keys client-tenant's configuration
+    # records are checked against; required by the services that read the configuration topic.
+    config_verify_key_file: Path | None = Field(
+        default=None,
+        validation_alias="VAXEL_CONFIG_VERIFY_KEY_FILE",
+        description="PEM file of one or more Ed25519 public keys (several during a key rotation)",
+    )
+
+    def kafka_security(self) -> KafkaSecurity:
+        """The Kafka client security these settings ask for (validated: SASL needs user and password)."""
+        password = self.kafka_password.get_secret_value() if self.kafka_password else ""
+        return KafkaSecurity.of(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_username,
+            password,
+            self.kafka_ca_file,
+        )
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -26,10 +26,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from vaxel_common.broker import EmbeddedBroker, free_port
 from vaxel_common.errors import Unavailable
 from vaxel_common.logging import get_logger
+from vaxel_common.signing import KeyPairFiles, ensure_key_pair
 
 __all__ = ["SERVICES", "Backoff", "Platform", "ServiceProcess", "ServiceSpec", "wait_serving"]
 
 log = get_logger(__name__)
+SIGNING_KEY_ENV = "VAXEL_CONFIG_SIGNING_KEY_FILE"
+VERIFY_KEY_ENV = "VAXEL_CONFIG_VERIFY_KEY_FILE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,13 @@ class Platform:
         self.services = services
         self.extra_env = extra_env or {}
         self.processes: dict[str, ServiceProcess] = {}
+        # The configuration topic's signing pair: the data directory's (made at first start, the
+        # private key 0600) unless ``extra_env`` names other files (a second client-tenant in tests).
+        own = KeyPairFiles.in_directory(data_dir)
+        self.config_keys = KeyPairFiles(
+            Path(self.extra_env.get(SIGNING_KEY_ENV, own.signing)),
+            Path(self.extra_env.get(VERIFY_KEY_ENV, own.verify)),
+        )
         # The provider ops key of this platform: client-tenant's AdminService accepts it.
         self.admin_key = self.extra_env.get("VAXEL_CLIENT_TENANT_ADMIN_API_KEY") or secrets.token_urlsafe(32)
 
@@ -140,6 +150,8 @@ class Platform:
 
     def start(self, timeout: float = 60.0) -> Platform:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.config_keys == KeyPairFiles.in_directory(self.data_dir):
+            ensure_key_pair(self.data_dir)
         if not self.kafka_bootstrap:
             self.broker = EmbeddedBroker(log_path=self.data_dir / "broker.log").start()
             self.kafka_bootstrap = self.broker.bootstrap
@@ -171,6 +183,8 @@ class Platform:
                     "VAXEL_ROUTING_DATABASE_URL", f"sqlite:///{self.data_dir / 'routing-keys.sqlite3'}"
                 ),
                 f"{spec.env_prefix}ADMIN_API_KEY": self.admin_key,
+                SIGNING_KEY_ENV: str(self.config_keys.signing),
+                VERIFY_KEY_ENV: str(self.config_keys.verify),
             }
         )
         routing = self.processes.get("routing")

@@ -1,7 +1,7 @@
-"""The one registry of Kafka topics: names, partitions, keys, retention and compaction.
+"""The one registry of Kafka topics: names, partitions, keys, retention, compaction, who writes and reads.
 
-Every producer and consumer imports its topic from here; ``deploy/k8s`` KafkaTopic
-resources are checked against this registry.
+Every producer and consumer imports its topic from here; ``deploy/k8s`` KafkaTopic resources, and the
+prod overlay's KafkaUser ACLs (one principal per service), are checked against this registry.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ __all__ = [
     "AGENT_EVENTS",
     "ALL_TOPICS",
     "DEAD_LETTER",
+    "EXTERNAL",
     "INTERACTION_EVENTS",
     "INTERACTION_INBOUND",
     "ROUTING_INPUTS",
     "SLA_ALERTS",
     "TENANT_CONFIG",
     "TopicSpec",
+    "topic_by_name",
     "topic_names",
 ]
 
 _DAY_MS = 24 * 3600 * 1000
+EXTERNAL = "external"  # a writer outside the four services (channel adapters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,12 @@ class TopicSpec:
     description: str
     retention_ms: int = 7 * _DAY_MS
     compacted: bool = False
+    # The services that may write (prod: Kafka ACLs) and that read it (consumer group = service name).
+    # ``EXTERNAL`` among the writers: channel adapters outside the platform write it too.
+    writers: tuple[str, ...] = ()
+    readers: tuple[str, ...] = ()
+    # Every record carries its writer's Ed25519 signature (vaxel_common.signing); readers refuse others.
+    signed: bool = False
 
     @property
     def config(self) -> dict[str, str]:
@@ -48,6 +57,8 @@ INTERACTION_INBOUND = TopicSpec(
     partitions=6,
     key="tenant_id",
     description="Interactions submitted over Kafka (chat, e-mail, social adapters); read by routing.",
+    writers=(EXTERNAL,),
+    readers=("routing",),
 )
 INTERACTION_EVENTS = TopicSpec(
     name="vaxel.interactions.events.v1",
@@ -58,6 +69,8 @@ INTERACTION_EVENTS = TopicSpec(
         " read by interaction-log and SLA."
     ),
     retention_ms=30 * _DAY_MS,
+    writers=("routing", "interaction-log"),
+    readers=("interaction-log", "sla"),
 )
 AGENT_EVENTS = TopicSpec(
     name="vaxel.agents.events.v1",
@@ -65,6 +78,8 @@ AGENT_EVENTS = TopicSpec(
     key="agent_id",
     description="Agent log-in, log-out and presence; read by interaction-log and SLA.",
     retention_ms=30 * _DAY_MS,
+    writers=("routing",),
+    readers=("interaction-log", "sla"),
 )
 ROUTING_INPUTS = TopicSpec(
     name="vaxel.routing.inputs.v1",
@@ -75,6 +90,8 @@ ROUTING_INPUTS = TopicSpec(
         "One pool's engine state is a function of its records; kept until routing snapshots land."
     ),
     retention_ms=-1,
+    writers=("routing",),
+    readers=("routing",),
 )
 TENANT_CONFIG = TopicSpec(
     name="vaxel.tenants.config.v1",
@@ -82,12 +99,17 @@ TENANT_CONFIG = TopicSpec(
     key="entity_type/entity_id",
     description="Full state of every tenant configuration entity; compacted, replicated by the others.",
     compacted=True,
+    writers=("client-tenant",),
+    readers=("routing", "interaction-log", "sla"),
+    signed=True,
 )
 SLA_ALERTS = TopicSpec(
     name="vaxel.sla.alerts.v1",
     partitions=3,
     key="tenant_id/queue_id",
     description="Service-level breach and predicted-breach alerts, raised and cleared.",
+    writers=("sla",),
+    readers=("sla",),
 )
 DEAD_LETTER = TopicSpec(
     name="vaxel.deadletter.v1",
@@ -95,6 +117,7 @@ DEAD_LETTER = TopicSpec(
     key="source topic",
     description="Records a consumer could not process, wrapped with the reason.",
     retention_ms=30 * _DAY_MS,
+    writers=("routing", "interaction-log", "sla"),  # the services that consume something
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -111,3 +134,11 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 def topic_names() -> list[str]:
     """Names of every registered topic."""
     return [t.name for t in ALL_TOPICS]
+
+
+_BY_NAME = {t.name: t for t in ALL_TOPICS}
+
+
+def topic_by_name(name: str) -> TopicSpec | None:
+    """The registered topic called ``name``; None for a topic the registry does not know."""
+    return _BY_NAME.get(name)

@@ -16,6 +16,7 @@ from vaxel_client_tenant.metrics import ClientTenantMetrics
 from vaxel_client_tenant.settings import ClientTenantSettings
 from vaxel_common.db import connect
 from vaxel_common.service import ServiceRuntime, run_main
+from vaxel_common.signing import RecordSigner
 
 
 def build(settings: ClientTenantSettings) -> ServiceRuntime:
@@ -24,7 +25,11 @@ def build(settings: ClientTenantSettings) -> ServiceRuntime:
     directory = TenantDirectory(repository)
     keys = ApiKeys(repository)
     runtime = ServiceRuntime(
-        SERVICE_NAME, settings, authenticator=ApiKeyAuthenticator(keys, settings.admin_api_key)
+        SERVICE_NAME,
+        settings,
+        authenticator=ApiKeyAuthenticator(keys, settings.admin_api_key),
+        # Every configuration record is signed: its readers refuse any other (vaxel_common.signing).
+        signer=RecordSigner.load(settings.config_signing_key_file),
     )
 
     outbox = ConfigOutbox(db)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -14,6 +16,11 @@ class ClientTenantSettings(ServiceSettings):
     database_url: str = "sqlite:///var/client-tenant.sqlite3"
     admin_api_key: SecretStr = Field(
         min_length=24, description="the provider ops key for AdminService (and any tenant); required"
+    )
+    # One name (no service prefix), as its readers' VAXEL_CONFIG_VERIFY_KEY_FILE.
+    config_signing_key_file: Path = Field(
+        validation_alias="VAXEL_CONFIG_SIGNING_KEY_FILE",
+        description="PEM (PKCS#8) Ed25519 private key signing every configuration record; required",
     )
     publish_wait_seconds: float = Field(
         default=5.0,

@@ -19,19 +19,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
-from aiokafka.structs import TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from vaxel.events.v1 import events_pb2
 from vaxel_common.errors import ConfigurationError, DecodeError, Unavailable
 from vaxel_common.events import decode_event
 from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import configure_logging
+from vaxel_common.provenance import Provenance, Refused
 from vaxel_common.retry import retry_async
 from vaxel_common.settings import load_settings
+from vaxel_common.signing import RecordVerifier
 from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_interaction_log import SERVICE_NAME
 from vaxel_interaction_log.adapters.ingest import WriterThread
@@ -48,6 +52,7 @@ __all__ = ["ReplayCounts", "main", "replay"]
 class ReplayCounts:
     read: dict[str, int] = field(default_factory=dict)
     undecodable: int = 0
+    refused: int = 0
     stored: int = 0
     dropped: int = 0
     purged_interactions: int = 0
@@ -60,7 +65,8 @@ class ReplayCounts:
     def lines(self) -> list[str]:
         read = ", ".join(f"{topic} {n}" for topic, n in sorted(self.read.items()))
         return [
-            f"records read: {read} (undecodable, skipped: {self.undecodable})",
+            f"records read: {read} (undecodable, skipped: {self.undecodable};"
+            f" refused as not genuine, skipped: {self.refused})",
             f"events new to the store: {self.stored}",
             f"events of interactions purged before, dropped: {self.dropped}",
             f"purged by retention now: {self.purged_interactions} interactions, {self.purged_events} events",
@@ -73,15 +79,19 @@ async def replay(
     store: SqlInteractionStore,
     bootstrap: str,
     policy: RetentionPolicy,
+    provenance: Provenance,
     timeout: float = 60.0,
     opener: EventOpener | None = None,
+    kafka_options: Mapping[str, Any] | None = None,
 ) -> ReplayCounts:
-    """Replay the topics into ``store`` up to their current end; the counts. An unreachable broker is
-    retried for ``timeout`` seconds, then :class:`~vaxel_common.errors.Unavailable`. ``opener`` opens
-    routing's sealed fields (without it, or with their key destroyed, they are stored empty)."""
+    """Replay the topics into ``store`` up to their current end; the counts. Records the service would
+    refuse (unsigned configuration, an event from the wrong producer) are skipped and counted. An
+    unreachable broker is retried for ``timeout`` seconds, then :class:`~vaxel_common.errors.Unavailable`.
+    ``opener`` opens routing's sealed fields (without it, or with their key destroyed, they are stored
+    empty)."""
     counts = ReplayCounts()
     rebuild_all = store.fetch_count() > 0
-    consumer = aio_consumer(bootstrap, None, max_poll_records=1000)
+    consumer = aio_consumer(bootstrap, None, max_poll_records=1000, **(kafka_options or {}))
     try:
         await retry_async(
             f"Kafka at {bootstrap}", consumer.start, timeout=timeout, retry_on=(KafkaError, OSError)
@@ -91,7 +101,7 @@ async def replay(
         raise
     writer = WriterThread()
     try:
-        await _read_topics(consumer, store, writer, policy, counts, opener)
+        await _read_topics(consumer, store, writer, policy, provenance, counts, opener)
         purged = await Purger(store, writer, policy, None).purge()
         counts.purged_interactions, counts.purged_events = purged.interactions, purged.events
         if rebuild_all:
@@ -115,6 +125,7 @@ async def _read_topics(
     store: SqlInteractionStore,
     writer: WriterThread,
     policy: RetentionPolicy,
+    provenance: Provenance,
     counts: ReplayCounts,
     opener: EventOpener | None,
 ) -> None:
@@ -142,7 +153,7 @@ async def _read_topics(
                 if record.offset >= end:
                     break
                 counts.read[tp.topic] = counts.read.get(tp.topic, 0) + 1
-                event = _decoded(record.value, counts)
+                event = _decoded(record, provenance, counts)
                 if event is None:
                     continue
                 if tp.topic == TENANT_CONFIG.name:
@@ -163,12 +174,20 @@ async def _read_topics(
         counts.dropped += written.dropped
 
 
-def _decoded(value: bytes | None, counts: ReplayCounts) -> events_pb2.Event | None:
+def _decoded(
+    record: ConsumerRecord[bytes, bytes], provenance: Provenance, counts: ReplayCounts
+) -> events_pb2.Event | None:
     try:
-        return decode_event(value)
+        provenance.check_record(record)
+        event = decode_event(record.value)
+        provenance.check_event(record.topic, event)
     except DecodeError:
         counts.undecodable += 1
         return None
+    except Refused:
+        counts.refused += 1
+        return None
+    return event
 
 
 def main(argv: list[str]) -> int:
@@ -193,6 +212,9 @@ def main(argv: list[str]) -> int:
         bootstrap = args.kafka_bootstrap or settings.kafka_bootstrap
         if not bootstrap:
             raise ConfigurationError("VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP or --kafka-bootstrap: required")
+        verify_keys = settings.config_verify_key_file
+        if verify_keys is None:
+            raise ConfigurationError("VAXEL_CONFIG_VERIFY_KEY_FILE: required to read the configuration topic")
     except ConfigurationError as exc:
         print(f"{SERVICE_NAME} replay: {exc}", file=sys.stderr)
         return 2
@@ -212,7 +234,15 @@ def main(argv: list[str]) -> int:
                     file=sys.stderr,
                 )
             counts = asyncio.run(
-                replay(store, bootstrap, policy, settings.dependency_timeout_seconds, opener)
+                replay(
+                    store,
+                    bootstrap,
+                    policy,
+                    Provenance(RecordVerifier.load(verify_keys)),
+                    settings.dependency_timeout_seconds,
+                    opener,
+                    settings.kafka_security().aiokafka(),
+                )
             )
         finally:
             store.close()

@@ -59,6 +59,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
         fetch_wait_ms=settings.log_fetch_wait_ms,
+        kafka_options=runtime.kafka_options,
     )
     front_door = FrontDoor(
         replica,

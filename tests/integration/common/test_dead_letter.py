@@ -26,7 +26,7 @@ def test_undecodable_event_is_dead_lettered_and_the_next_one_counted(
     good = new_event(
         events_pb2.InteractionCreated(queue_id=queue),
         tenant_id=tenant,
-        producer="test",
+        producer="routing",
         interaction_id=interaction,
     )
     producer = sync_producer(platform.kafka_bootstrap, "test")

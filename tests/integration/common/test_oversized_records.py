@@ -82,7 +82,7 @@ def test_an_oversized_record_on_every_consumed_topic_stops_nothing(platform: Pla
     good = new_event(
         events_pb2.InteractionCreated(queue_id="q-oversized"),
         tenant_id=tenant,
-        producer="test",
+        producer="routing",
         interaction_id=interaction,
     )
     producer.send(INTERACTION_EVENTS.name, encode_event(good), key=sent[INTERACTION_EVENTS.name][0])

@@ -15,6 +15,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from vaxel_common.broker import free_port
+from vaxel_common.signing import ensure_key_pair
 from vaxel_common.supervisor import Platform, wait_serving
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,12 @@ class TestStartUp:
         assert "VAXEL_SLA_GRPC_PORT" in lines[0]
         assert "Traceback" not in result.stderr
 
+    def test_missing_verify_keys_are_named(self) -> None:
+        result = run_sla({"VAXEL_SLA_KAFKA_BOOTSTRAP": "127.0.0.1:9"})
+        assert result.returncode == 2
+        assert "VAXEL_CONFIG_VERIFY_KEY_FILE" in result.stderr
+        assert "Traceback" not in result.stderr
+
     def test_missing_bootstrap_is_named(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VAXEL_")}
         result = subprocess.run(
@@ -53,10 +60,11 @@ class TestStartUp:
         assert result.returncode == 2
         assert "VAXEL_ROUTING_KAFKA_BOOTSTRAP" in result.stderr
 
-    def test_unreachable_broker_retries_with_backoff_then_gives_a_clear_error(self) -> None:
+    def test_unreachable_broker_retries_with_backoff_then_gives_a_clear_error(self, tmp_path: Path) -> None:
         result = run_sla(
             {
                 "VAXEL_SLA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+                "VAXEL_CONFIG_VERIFY_KEY_FILE": str(ensure_key_pair(tmp_path).verify),
                 "VAXEL_SLA_DEPENDENCY_TIMEOUT_SECONDS": "1.5",
                 "VAXEL_SLA_LOG_FORMAT": "json",
             }
@@ -78,6 +86,7 @@ class TestShutdown:
             "VAXEL_CLIENT_TENANT_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
             "VAXEL_CLIENT_TENANT_SHUTDOWN_GRACE_SECONDS": "1",
             "VAXEL_CLIENT_TENANT_ADMIN_API_KEY": platform.admin_key,
+            "VAXEL_CONFIG_SIGNING_KEY_FILE": str(platform.config_keys.signing),
             "VAXEL_CLIENT_TENANT_DATABASE_URL": f"sqlite:///{tmp_path / 'ct.sqlite3'}",
         }
         proc = subprocess.Popen(

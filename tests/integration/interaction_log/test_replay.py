@@ -28,6 +28,7 @@ from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
 from vaxel_common.pgcluster import TemporaryPostgres
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_interaction_log.adapters.converters import record_to_pb
@@ -61,7 +62,7 @@ def history(tenant: str, interaction_id: str, start: datetime, customer: str) ->
         new_event(
             payload,  # type: ignore[arg-type]
             tenant_id=tenant,
-            producer="test",
+            producer=producer_of(payload),
             interaction_id=interaction_id,
             agent_id=agent,
             occurred_at=start + timedelta(seconds=offset),
@@ -149,7 +150,7 @@ def story(platform: Platform, channels: dict[str, grpc.Channel]) -> Story:
     late = new_event(
         events_pb2.SurveyAnswered(score=1, comment="late"),
         tenant_id=s.tenant,
-        producer="test",
+        producer="interaction-log",
         interaction_id=s.expired[0],
         occurred_at=NOW - timedelta(minutes=1),
     )
@@ -196,6 +197,7 @@ def replay_into(platform: Platform, url: str) -> str:
         env={
             **os.environ,
             "VAXEL_INTERACTION_LOG_KAFKA_BOOTSTRAP": platform.kafka_bootstrap,
+            "VAXEL_CONFIG_VERIFY_KEY_FILE": str(platform.config_keys.verify),
             "VAXEL_INTERACTION_LOG_LOG_FORMAT": "json",
             # Routing's events carry sealed fields: the replay asks routing for their keys.
             "VAXEL_INTERACTION_LOG_ROUTING_TARGET": platform.processes["routing"].grpc_target,

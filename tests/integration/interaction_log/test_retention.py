@@ -38,7 +38,7 @@ def survey(tenant: str, interaction_id: str, at: datetime, comment: str = "late"
     return new_event(
         events_pb2.SurveyAnswered(score=3, comment=comment),
         tenant_id=tenant,
-        producer="test",
+        producer="interaction-log",
         interaction_id=interaction_id,
         event_id=f"{tenant}/{interaction_id}/survey-{comment}",
         occurred_at=at,

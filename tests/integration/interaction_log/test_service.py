@@ -22,6 +22,7 @@ from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 
@@ -65,7 +66,7 @@ def history(tenant: str, interaction_id: str, start: datetime, n: int) -> list[e
         new_event(
             payload,  # type: ignore[arg-type]
             tenant_id=tenant,
-            producer="test",
+            producer=producer_of(payload),
             interaction_id=interaction_id,
             agent_id=agent,
             occurred_at=start + timedelta(seconds=offset),
@@ -358,7 +359,7 @@ def test_csv_export_escapes_cells_a_spreadsheet_would_run(
         event = new_event(
             payload,  # type: ignore[arg-type]
             tenant_id=tenant,
-            producer="test",
+            producer=producer_of(payload),
             interaction_id=interaction_id,
             agent_id="+agent",
             occurred_at=T0 + timedelta(seconds=offset),

@@ -23,6 +23,7 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_interaction_log.domain.surveys import survey_answered_id, survey_sent_id
@@ -95,7 +96,7 @@ class Tenant:
         return new_event(
             payload,  # type: ignore[arg-type]
             tenant_id=self.tenant_id,
-            producer="test",
+            producer=producer_of(payload),
             interaction_id=interaction_id,
             agent_id=agent,
             occurred_at=START + timedelta(seconds=seconds),

@@ -24,6 +24,7 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform, wait_serving
 from vaxel_common.topics import INTERACTION_EVENTS, SLA_ALERTS
 from vaxel_sla.adapters.converters import fact_of, terms_from_pb
@@ -88,7 +89,7 @@ class SlaTenant:
                     new_event(
                         payload,  # type: ignore[arg-type]
                         tenant_id=self.tenant_id,
-                        producer="test",
+                        producer=producer_of(payload),
                         interaction_id=interaction_id,
                         agent_id="agent-1",
                         occurred_at=created + timedelta(seconds=offset),

@@ -18,6 +18,7 @@ from vaxel.sla.v1 import sla_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import encode_event, new_event
 from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform
 from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS
 
@@ -46,7 +47,7 @@ def handled(t: SlaTenant, agent_id: str, answered: datetime, seconds: int) -> li
         new_event(
             payload,  # type: ignore[arg-type]
             tenant_id=t.tenant_id,
-            producer="test",
+            producer=producer_of(payload),
             interaction_id=interaction_id,
             agent_id=agent_id,
             occurred_at=at,
@@ -64,14 +65,14 @@ def publish_shared_agent(
         new_event(
             events_pb2.AgentLoggedIn(site_id=site),
             tenant_id=a.tenant_id,
-            producer="test",
+            producer="routing",
             agent_id=agent_id,
             occurred_at=start,
         ),
         new_event(
             events_pb2.AgentPresenceChanged(presence=types_pb2.PRESENCE_AVAILABLE),
             tenant_id=a.tenant_id,
-            producer="test",
+            producer="routing",
             agent_id=agent_id,
             occurred_at=start + timedelta(seconds=60),
         ),

@@ -27,6 +27,14 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class Event(_message.Message):
     """Event is the one record type on every Växel topic: an envelope and exactly
     one payload. Consumers are idempotent by event_id.
+
+    Provenance: `producer` must name the one service that produces the event's
+    type (vaxel_common.provenance.PRODUCERS), or consumers refuse the record. On
+    a signed topic (the tenant configuration) each record also carries two Kafka
+    headers, "vaxel-signing-key" (the signing key's id) and "vaxel-signature"
+    (Ed25519 over the topic, the record key and this envelope's serialised
+    bytes as written; vaxel_common.signing); unsigned or forged records are
+    refused and dead-lettered.
     """
 
     DESCRIPTOR: _descriptor.Descriptor

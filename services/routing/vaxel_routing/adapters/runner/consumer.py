@@ -11,8 +11,8 @@ the broker gave it, when it is the partition's next record; the fetch brings it 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import TypeAlias
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
@@ -45,12 +45,14 @@ class InputLog:
         progress: ProgressMonitor,
         session_timeout_ms: int,
         fetch_wait_ms: int,
+        kafka_options: Mapping[str, Any],
     ) -> None:
         self._bootstrap = bootstrap
         self._producer = producer
         self._progress = progress
         self._session_timeout_ms = session_timeout_ms
         self._fetch_wait_ms = fetch_wait_ms
+        self._kafka_options = kafka_options
         self._consumer: AIOKafkaConsumer | None = None
         self._fetch: asyncio.Future[Batches] | None = None
         self._replay_below: dict[TopicPartition, int] = {}
@@ -74,6 +76,7 @@ class InputLog:
             # Records appended here are applied on their acknowledgement; those appended by other
             # replicas wait up to this long for the fetch.
             fetch_max_wait_ms=self._fetch_wait_ms,
+            **self._kafka_options,
         )
         self._consumer.subscribe([ROUTING_INPUTS.name], listener=listener)
         await self._consumer.start()

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
@@ -80,6 +81,7 @@ class EngineRunner:
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
         fetch_wait_ms: int = 100,
+        kafka_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._publisher = publisher
         self._policy = policy
@@ -98,6 +100,7 @@ class EngineRunner:
             progress=progress,
             session_timeout_ms=session_timeout_ms,
             fetch_wait_ms=fetch_wait_ms,
+            kafka_options=kafka_options or {},
         )
         self._commits = OffsetCommits(self._inputs.commit)
         self._timers = Timers(self.engines, self._inputs.append)
