@@ -40,7 +40,7 @@ from vaxel.types.v1 import types_pb2
 from vaxel_common.broker import free_port
 from vaxel_common.kafka import sync_producer
 from vaxel_common.supervisor import Platform
-from vaxel_common.topics import INTERACTION_EVENTS
+from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_sla.domain.intervals import interval_start
 
 pytestmark = pytest.mark.e2e
@@ -222,11 +222,13 @@ class _UnstaffedQueue:
 @pytest.fixture(scope="module")
 def scenario(platform: Platform, channels: dict[str, grpc.Channel], prometheus: Prometheus) -> Scenario:
     """While Prometheus scrapes: an undecodable record on the interaction events (dead letters in the
-    interaction log and the SLA service), a short simulation, then a queue in breach."""
+    interaction log and the SLA service), an unsigned one on the configuration topic (refused by its
+    readers), a short simulation, then a queue in breach."""
     # Scraped once first, so that Prometheus holds every series at its starting value.
     _eventually(lambda: _all_scraped_after(prometheus, 0))
     producer = sync_producer(platform.kafka_bootstrap, "dashboards-test")
     producer.send(INTERACTION_EVENTS.name, b"\x00not an event", key=b"dashboards-test")
+    producer.send(TENANT_CONFIG.name, b"\x00unsigned", key=b"dashboards-test")  # refused, not genuine
     producer.flush()
     producer.close()
     unstaffed = _UnstaffedQueue(platform, channels)
@@ -365,6 +367,7 @@ def test_alert_rules_evaluate_on_real_metrics(prometheus: Prometheus, scenario: 
         assert ("VaxelSlaBreach", scenario.breached_tenant, "pending") in active, active
         assert ("VaxelDeadLetters", "sla", "firing") in active, active
         assert ("VaxelDeadLetters", "interaction-log", "firing") in active, active
+        assert ("VaxelRecordsRefused", "routing", "firing") in active, active
 
     _eventually(alerts)
 

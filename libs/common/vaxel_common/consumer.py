@@ -33,7 +33,7 @@ from vaxel_common.kafka import aio_consumer
 from vaxel_common.logging import get_logger
 from vaxel_common.metrics import PlatformMetrics
 from vaxel_common.progress import ProgressMonitor
-from vaxel_common.provenance import Provenance, Refused
+from vaxel_common.provenance import REFUSAL_REASONS, Provenance, Refused
 from vaxel_common.retry import Backoff, retry_async
 
 __all__ = ["EventConsumer", "EventHandler", "RejectedEvent"]
@@ -76,6 +76,9 @@ class EventConsumer:
         self._flush = flush
         self._metrics = metrics
         self._dead_letters = DeadLetterPublisher(producer, service, metrics, service, self.topics)
+        for topic in self.topics:  # at 0 from the start: increase() sees the first refusal too
+            for reason in REFUSAL_REASONS:
+                metrics.records_refused.labels(service, topic, reason)
         # commit=False: no group, every partition read from the start on each start (replicas of
         # compacted topics, which every instance needs whole).
         self._commit = commit

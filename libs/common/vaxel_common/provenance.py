@@ -26,7 +26,7 @@ from vaxel_common.events import EVENT_TYPES, event_type_of
 from vaxel_common.signing import BadSignature, RecordVerifier
 from vaxel_common.topics import EXTERNAL, topic_by_name
 
-__all__ = ["PRODUCERS", "Provenance", "Refused", "producer_of"]
+__all__ = ["PRODUCERS", "REFUSAL_REASONS", "Provenance", "Refused", "producer_of"]
 
 _NOT_ROUTING: Mapping[str, tuple[str, ...]] = {
     "interaction-log": ("survey.sent", "survey.answered", "interaction.erased"),
@@ -48,6 +48,9 @@ def producer_of(payload: object) -> str:
 
 
 _SHOWN = 64  # characters of a claimed producer kept in a reason (never unbounded input)
+
+REFUSAL_REASONS = ("unsigned", "unknown_key", "bad_signature", "no_verify_key", "wrong_producer")
+"""Every ``reason`` a record is refused for (the label values of ``vaxel_records_refused_total``)."""
 
 
 class Refused(Exception):  # noqa: N818  (an outcome of checking a record)
