@@ -100,6 +100,7 @@ class EventConsumer:
         # a replica is complete, so the service may report SERVING.
         self.caught_up = asyncio.Event()
         self._end_offsets: dict[TopicPartition, int] | None = None
+        self._ends_settled: set[TopicPartition] = set()
         self._dependency_timeout = dependency_timeout
         self._lag: dict[TopicPartition, int] = {}
 
@@ -160,6 +161,14 @@ class EventConsumer:
             return False
         if self._end_offsets is None:
             self._end_offsets = dict(await self._consumer.end_offsets(list(assignment)))
+        # The embedded Tansu broker answers a partition's last batch's base offset + 1 as its end
+        # offset; the high watermark of the first fetch answer is the true end, taken once (a later one
+        # would chase live traffic).
+        for tp in self._end_offsets.keys() - self._ends_settled:
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                self._end_offsets[tp] = max(self._end_offsets[tp], highwater)
+                self._ends_settled.add(tp)
         for tp, end in self._end_offsets.items():
             records = batches.get(tp)
             position = records[-1].offset + 1 if records else await self._consumer.position(tp)
