@@ -100,7 +100,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
         InteractionLogServicer(
             InteractionQueries(store),
             Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher), routing),
-            surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics),
+            surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics, routing),
             reports=Reports(SqlReports(store.database), tenants),
         ),
         interactions_pb2.DESCRIPTOR.services_by_name["InteractionLogService"].full_name,

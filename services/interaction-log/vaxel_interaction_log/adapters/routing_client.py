@@ -1,5 +1,6 @@
 """Routing over gRPC, for what the interaction log needs of it: ``EraseCustomer`` (erasure reaches
-routing's log and memory) and the data keys that open the personal fields of routing's events.
+routing's log and memory), the data keys that open the personal fields of routing's events, and a
+customer's key to seal what this service publishes about them (a survey answer's comment).
 
 Called with the provider ops key (the key this service is configured with) naming the tenant; a
 routing that does not answer is Unavailable: an erasure is answered UNAVAILABLE (every step of it is
@@ -53,6 +54,16 @@ class RoutingClient:
         except grpc.aio.AioRpcError as exc:
             raise Unavailable(f"routing's data keys unavailable: {exc.code().name}") from exc
         return dict(reply.keys)
+
+    async def customer_key(self, tenant_id: str, customer_ref: str) -> tuple[str, bytes]:
+        """The customer's data key at routing (id, key; created there if they had none)."""
+        stub = routing_pb2_grpc.PersonalDataServiceStub(self._open_channel())
+        request = routing_pb2.GetCustomerKeyRequest(tenant_id=tenant_id, customer_ref=customer_ref)
+        try:
+            reply = await stub.GetCustomerKey(request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise Unavailable(f"routing's data keys unavailable: {exc.code().name}") from exc
+        return reply.key_id, reply.key
 
     async def close(self) -> None:
         if self._channel is not None:
