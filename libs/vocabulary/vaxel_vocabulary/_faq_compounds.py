@@ -5,9 +5,11 @@ splitter covers both on PyPI (the German ones are unmaintained or new and German
 Swedish), so this is the common dictionary-driven method with the tenant's FAQ words as the
 dictionary: a word is covered, left to right, by known words of at least four letters, with the
 language's linking sounds between them ("Rechnung-s-adresse", "abonnemang-s-byte") and up to three
-letters of inflection after the last ("abonnemang-et", "storni-ert"). An unknown stretch is allowed
-only at the start (an unknown modifier: "Handy|rechnung") or at the end (an unknown head: "Rechnungs|
-problem"), never in the middle. English compounds written as one word ("checkin", "login") must be
+letters of inflection after the last ("abonnemang-et", "storni-ert"). An unknown stretch of four
+letters or more is allowed at the start (an unknown modifier: "Handy|rechnung", "mobil|abonnemang"),
+nowhere else: the last part (the head) carries a compound's meaning, so a word whose head is unknown
+("Kauf|haus") is not about the known part, and three letters or fewer in front are more likely a
+prefix ("ver|kauft") than a word. English compounds written as one word ("checkin", "login") must be
 covered completely. The parts found are what the word contributes to the match.
 """
 
@@ -19,6 +21,8 @@ __all__ = ["CompoundSplitter"]
 
 MIN_PART = 4
 TAIL = 3
+# An unknown stretch before or after the known parts is a word of its own: at least this long.
+MIN_MODIFIER = 4
 _MAX_WORD = 40
 _CACHE = 8192
 
@@ -36,30 +40,27 @@ class CompoundSplitter:
         """The keys of the known parts of ``word`` (folded), in order; () when it is not covered."""
         found = self._cache.get(word)
         if found is None:
-            found = self._split(word, whole=False) if MIN_PART <= len(word) <= _MAX_WORD else ()
+            found = self._split(word, None) if MIN_PART <= len(word) <= _MAX_WORD else ()
             if len(self._cache) >= _CACHE:
                 self._cache.clear()
             self._cache[word] = found
         return found
 
     def parts(self, word: str) -> tuple[str, ...]:
-        """Like :meth:`split`, but never the word itself (or it with a short tail): for a word of the
-        dictionary, the smaller known words it is made of."""
-        return self._split(word, whole=True) if 2 * MIN_PART <= len(word) <= _MAX_WORD else ()
+        """Like :meth:`split`, but not starting with the word itself: for a word of the dictionary, the
+        smaller known words it is made of ("rechnungsadresse": rechnung, adress) or the shorter form it
+        inflects ("kortet": kort, which the Swedish stemmer leaves apart)."""
+        own = self._forms.get(word)
+        return self._split(word, own) if MIN_PART < len(word) <= _MAX_WORD else ()
 
-    def _split(self, word: str, whole: bool) -> tuple[str, ...]:
+    def _split(self, word: str, own: str | None) -> tuple[str, ...]:
         n = len(word)
         memo: dict[tuple[int, int], tuple[str, ...] | None] = {}
-        starts = range(n - MIN_PART + 1) if self._open else range(1)
+        starts = [0, *range(MIN_MODIFIER, n - MIN_PART + 1)] if self._open else [0]
         for start in starts:  # an unknown modifier before the known parts
-            parts = self._cover(word, start, n, memo, whole)
+            parts = self._cover(word, start, n, memo, own)
             if parts:
                 return parts
-        if self._open:
-            for end in range(n - 1, MIN_PART - 1, -1):  # an unknown head after them
-                parts = self._cover(word, 0, end, memo, whole)
-                if parts:
-                    return parts
         return ()
 
     def _cover(
@@ -68,7 +69,7 @@ class CompoundSplitter:
         i: int,
         end: int,
         memo: dict[tuple[int, int], tuple[str, ...] | None],
-        whole: bool,
+        own: str | None,
     ) -> tuple[str, ...] | None:
         """Known parts that cover ``word[i:end]`` exactly (linking sounds between, a tail at the word's
         end), longest first part first; None if there are none."""
@@ -78,10 +79,9 @@ class CompoundSplitter:
             return memo[(i, end)]
         result: tuple[str, ...] | None = None
         at_word_end = end == len(word)
-        longest = end if i > 0 or not whole else min(end, len(word) - TAIL - 1)
-        for j in range(longest, i + MIN_PART - 1, -1):
+        for j in range(end, i + MIN_PART - 1, -1):
             key = self._forms.get(word[i:j])
-            if key is None:
+            if key is None or (i == 0 and own is not None and (key == own or j == len(word))):
                 continue
             if j == end or (at_word_end and end - j <= TAIL):
                 result = (key,)
@@ -90,7 +90,7 @@ class CompoundSplitter:
             for r in rest:
                 if r > end:
                     continue
-                sub = self._cover(word, r, end, memo, whole)
+                sub = self._cover(word, r, end, memo, own)
                 if sub is not None:
                     result = (key, *sub)
                     break

@@ -53,11 +53,14 @@ SNOWBALL = {
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """``compounds``: the language writes compounds as one word (split them against the FAQ's words).
+    """``negators`` turn a clause down unless it reports a problem; ``absence`` ("no", "ingen",
+    "kein") reports a problem ("no signal") unless the clause says what the customer wants ("I want no
+    refund"). ``compounds``: the language writes compounds as one word (split them against the FAQ's words).
     ``person_heads``: a word ending in one of these asks for a person ("kundtjänstmedarbetare")."""
 
     stopwords: frozenset[str] = frozenset()
     negators: frozenset[str] = frozenset()
+    absence: frozenset[str] = frozenset()
     problem_cues: frozenset[str] = frozenset()
     wanting: frozenset[str] = frozenset()
     breaks: frozenset[str] = frozenset()
@@ -82,7 +85,8 @@ _EN = Lexicon(
         "there get got want wanted wants like need needs know tell help im ive id dont cant its "
         "possible way much many one"
     ),
-    negators=_words("not no never cannot nor neither"),
+    negators=_words("not never cannot nor neither"),
+    absence=_words("no none nothing"),
     problem_cues=_words(
         "can could cannot able unable work works working worked receive received get got getting "
         "arrive arrived arriving load loading open opening connect connecting show showing come came "
@@ -107,7 +111,8 @@ _SV = Lexicon(
         "något några alla allt lite mycket göra gör gjort kunna finns fanns få man en ett jo ju nu då "
         "sen igen redan fortfarande"
     ),
-    negators=_words("inte ej icke aldrig ingen inget inga varken"),
+    negators=_words("inte ej icke aldrig varken"),
+    absence=_words("ingen inget inga"),
     problem_cues=_words(
         "kan kunde går gick fungerar fungerade funkar funkade fått får fick kommit kommer kom laddas "
         "ansluta ansluter hittar hittade ser syns har hade öppnas logga loggar fungera funka"
@@ -135,7 +140,8 @@ _DE = Lexicon(
         "für auf an am im in über unter um hallo guten tag danke bitte noch schon auch mal nur so da "
         "hier dort man gibt geben machen mache etwas alle alles viel"
     ),
-    negators=_words("nicht nie niemals kein keine keinen keinem keiner keines nichts weder"),
+    negators=_words("nicht nie niemals weder"),
+    absence=_words("kein keine keinen keinem keiner keines nichts"),
     problem_cues=_words(
         "kann kannst können konnte geht ging funktioniert funktionierte klappt klappte bekommen bekam "
         "erhalten erhielt angekommen ankommt gekommen kommt kam lädt laden öffnet finde finden gefunden "

@@ -5,7 +5,9 @@ A key is a word stemmed by Snowball (PyStemmer) for the language, then case- and
 A clause (between punctuation and the words of :attr:`Lexicon.breaks`, such as "but", "men", "sondern")
 with a negator is a *rejection* ("I do not want to cancel", "jag vill inte säga upp", "ich will nicht
 kündigen") unless it reports a problem ("I can't log in", "det fungerar inte", "ist nicht angekommen")
-without saying what the customer wants.
+without saying what the customer wants; one with a word of absence ("no", "ingen", "keine") is a
+rejection only when it says what the customer wants ("ich möchte keine Rücksendung"), else a problem
+("ingen signal").
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class Folded:
     lexicon: Lexicon
     stopwords: frozenset[str]
     negators: frozenset[str]
+    absence: frozenset[str]
     problem_cues: frozenset[str]
     wanting: frozenset[str]
     breaks: frozenset[str]
@@ -93,6 +96,7 @@ def folded_lexicon(language: str) -> Folded:
         lex,
         f(lex.stopwords),
         f(lex.negators),
+        f(lex.absence),
         f(lex.problem_cues),
         f(lex.wanting),
         f(lex.breaks),
@@ -132,8 +136,11 @@ def clauses(language: str, text: str) -> list[Clause]:
         found.append(current)
     for clause in found:
         words = set(clause.words)
+        wanting = bool(words & lex.wanting)
         if words & lex.negators:
-            clause.rejected = bool(words & lex.wanting) or not words & lex.problem_cues
+            clause.rejected = wanting or not words & lex.problem_cues
+        elif words & lex.absence:
+            clause.rejected = wanting
     return [c for c in found if c.words]
 
 

@@ -44,8 +44,12 @@ __all__ = ["CONFIDENCE", "UNKNOWN_WEIGHT", "FaqDecision", "FaqIndex", "FaqOutcom
 
 CONFIDENCE = 0.5
 UNKNOWN_WEIGHT = 0.35
-# A compound's part found in an entry counts this much of a whole word.
+# A word of an entry's question that is not one of its keywords counts this much of a keyword.
+QUESTION_WEIGHT = 0.6
+# A compound's part found in an entry counts this much of the word it is part of.
 PART_WEIGHT = 0.75
+# Matching keys worth this many of the rarest key cover an entry completely.
+COVERING = 1.5
 _MIN_WORD = 2
 
 
@@ -71,17 +75,19 @@ _PERSON = FaqDecision(FaqOutcome.PERSON_REQUESTED)
 @dataclass(frozen=True, slots=True)
 class _Entry:
     entry: FaqEntry
-    terms: dict[str, float]  # key -> weight of the key in this entry (1 whole word, PART_WEIGHT part)
-    core: float  # total idf of the question's keys: what "all of the question" weighs
-    distinctive: frozenset[str]  # keys few entries share: turning one down rules the entry out
+    terms: dict[str, float]  # key -> its weight in this entry (idf x keyword/question/part factor)
+    needed: float  # the weight of matched keys that covers the entry completely
+    distinctive: frozenset[str]  # keys few entries share: the evidence an answer needs
 
 
 class _LanguageIndex:
     def __init__(self, language: str, entries: list[FaqEntry]) -> None:
         self.language = language
         lex = folded_lexicon(language)
-        self._stop = lex.stopwords
-        raw: list[tuple[FaqEntry, set[str], set[str]]] = []  # entry, question words, keyword words
+        self._stop = lex.stopwords | lex.negators | lex.absence
+        self._negators = lex.negators | lex.absence
+        # entry, question words, keyword words, keyword phrases
+        raw: list[tuple[FaqEntry, set[str], set[str], set[str]]] = []
         forms: dict[str, str] = {}
         for entry in entries:
             question = set(self._content(_words(language, entry.question)))
@@ -90,35 +96,45 @@ class _LanguageIndex:
                 key = key_of(language, word)
                 forms.setdefault(word, key)
                 forms.setdefault(key, key)
-            raw.append((entry, question, keywords))
+            phrases = {p for k in entry.keywords for p in self._phrases(_words(language, k))}
+            raw.append((entry, question, keywords, phrases))
         self._splitter = CompoundSplitter(forms, lexicon(language).linking, lexicon(language).compounds)
+        # A compound of the vocabulary stands for itself and its known parts.
+        self._compounds = {
+            key_of(language, w): (key_of(language, w), *self._splitter.parts(w))
+            for w in sorted(forms)
+            if self._splitter.parts(w)
+        }
         staged: list[tuple[FaqEntry, dict[str, float], set[str]]] = []
-        for entry, question, keywords in raw:
-            terms: dict[str, float] = {}
+        for entry, question, keywords, phrases in raw:
+            factors: dict[str, float] = dict.fromkeys(phrases, 1.0)
+            whole: set[str] = set()
             for word in sorted(question | keywords):
-                terms[key_of(language, word)] = 1.0
-            for word in sorted(question | keywords):
+                key = key_of(language, word)
+                factor = 1.0 if word in keywords else QUESTION_WEIGHT
+                factors[key] = max(factors.get(key, 0.0), factor)
+                whole.add(key)
                 for part in self._splitter.parts(word):
-                    terms.setdefault(part, PART_WEIGHT)
-            core = {key_of(language, w) for w in question} or {key_of(language, w) for w in keywords}
-            staged.append((entry, terms, core))
+                    factors[part] = max(factors.get(part, 0.0), PART_WEIGHT * factor)
+            staged.append((entry, factors, whole))
         count = max(1, len(staged))
         df: dict[str, int] = {}
-        for _, terms, _ in staged:
-            for key in terms:
+        for _, factors, _ in staged:
+            for key in factors:
                 df[key] = df.get(key, 0) + 1
-        self.idf = {key: math.log(1 + count / n) for key, n in df.items()}
+        self.idf = {key: math.log(1 + count / n) for key, n in sorted(df.items())}
         rare = max(2, count // 8)
+        cap = COVERING * math.log(1 + count)
         self.unknown = UNKNOWN_WEIGHT * math.log(1 + count)
-        self.entries = [
-            _Entry(
-                entry,
-                terms,
-                sum(self.idf[k] for k in sorted(core)) or 1.0,
-                frozenset(k for k in terms if df[k] <= rare and terms[k] == 1.0),
-            )
-            for entry, terms, core in staged
-        ]
+        self.weight: dict[str, float] = {}  # a message key's weight: its largest in any entry
+        self.entries: list[_Entry] = []
+        for entry, factors, whole in staged:
+            terms = {k: self.idf[k] * f for k, f in sorted(factors.items())}
+            for k, w in terms.items():
+                self.weight[k] = max(self.weight.get(k, 0.0), w)
+            total = sum(terms[k] for k in sorted(whole))
+            distinctive = frozenset(k for k in terms if df[k] <= rare)
+            self.entries.append(_Entry(entry, terms, min(total, cap) or 1.0, distinctive))
         self.postings: dict[str, list[int]] = {}
         for i, item in enumerate(self.entries):
             for key in item.terms:
@@ -127,11 +143,18 @@ class _LanguageIndex:
     def _content(self, words: Iterable[str]) -> Iterable[str]:
         return (w for w in words if len(w) >= _MIN_WORD and w not in self._stop)
 
+    def _phrases(self, words: list[str]) -> Iterable[str]:
+        """Two-word phrases as one key ("check in", "check-in" and "checkin" meet; "säga upp", "log
+        in"): the keys of a content word and the word after it, run together."""
+        for first, second in zip(words, words[1:], strict=False):
+            if first not in self._stop and second not in self._negators:
+                yield key_of(self.language, first) + key_of(self.language, second)
+
     def keys(self, word: str) -> tuple[str, ...] | None:
         """The vocabulary keys a message word stands for; None for a word the FAQ does not know."""
         key = key_of(self.language, word)
         if key in self.idf:
-            return (key,)
+            return self._compounds.get(key, (key,))
         parts = self._splitter.split(word)
         return parts or None
 
@@ -144,25 +167,29 @@ class _LanguageIndex:
         rejected: set[str] = set()
         unknown = 0
         for clause in found:
+            into = rejected if clause.rejected else wanted
             for word in self._content(clause.words):
                 keys = self.keys(word)
                 if keys is None:
                     unknown += 0 if clause.rejected else 1
                 else:
-                    (rejected if clause.rejected else wanted).update(keys)
+                    into.update(keys)
+            into.update(p for p in self._phrases(clause.words) if p in self.idf)
         if not wanted:
             return _NO_MATCH
         refused = rejected - wanted
         ordered = sorted(wanted)  # sums in one order: the same floats whatever the hash seed
-        message = sum(self.idf[k] for k in ordered) + unknown * self.unknown
+        message = sum(self.weight[k] for k in ordered) + unknown * self.unknown
         best: tuple[float, _Entry] | None = None
         candidates = sorted({i for k in wanted for i in self.postings.get(k, ())})
         for i in candidates:
             item = self.entries[i]
-            if refused & item.distinctive:
+            if not wanted & item.distinctive:
                 continue
-            matched = sum(self.idf[k] * item.terms[k] for k in ordered if k in item.terms)
-            covered = min(1.0, matched / item.core)
+            matched = sum(item.terms[k] for k in ordered if k in item.terms)
+            if sum(item.terms[k] for k in sorted(refused) if k in item.terms) >= matched:
+                continue  # the message turns down more of this entry than it asks for
+            covered = min(1.0, matched / item.needed)
             explained = min(1.0, matched / message)
             confidence = math.sqrt(covered * explained)
             if best is None or confidence > best[0]:  # candidates go by faq id: ties keep the smaller
