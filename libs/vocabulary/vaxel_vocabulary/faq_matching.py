@@ -34,6 +34,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 
 from vaxel_vocabulary._faq_compounds import CompoundSplitter
 from vaxel_vocabulary._faq_language import lexicon
@@ -146,7 +147,7 @@ class _LanguageIndex:
     def _phrases(self, words: list[str]) -> Iterable[str]:
         """Two-word phrases as one key ("check in", "check-in" and "checkin" meet; "säga upp", "log
         in"): the keys of a content word and the word after it, run together."""
-        for first, second in zip(words, words[1:], strict=False):
+        for first, second in pairwise(words):
             if first not in self._stop and second not in self._negators:
                 yield key_of(self.language, first) + key_of(self.language, second)
 
