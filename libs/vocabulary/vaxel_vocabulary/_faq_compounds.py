@@ -10,7 +10,8 @@ letters or more is allowed at the start (an unknown modifier: "Handy|rechnung", 
 nowhere else: the last part (the head) carries a compound's meaning, so a word whose head is unknown
 ("Kauf|haus") is not about the known part, and three letters or fewer in front are more likely a
 prefix ("ver|kauft") than a word. English compounds written as one word ("checkin", "login") must be
-covered completely. The parts found are what the word contributes to the match.
+covered completely. The parts found are what the word contributes to the match. An FAQ compound whose
+parts the FAQ never uses alone contributes its possible heads instead (:meth:`CompoundSplitter.heads`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MIN_PART = 4
 TAIL = 3
 # An unknown stretch before or after the known parts is a word of its own: at least this long.
 MIN_MODIFIER = 4
+MIN_HEAD = 5
 _MAX_WORD = 40
 _CACHE = 8192
 
@@ -52,6 +54,15 @@ class CompoundSplitter:
         inflects ("kortet": kort, which the Swedish stemmer leaves apart)."""
         own = self._forms.get(word)
         return self._split(word, own) if MIN_PART < len(word) <= _MAX_WORD else ()
+
+    def heads(self, word: str) -> tuple[str, ...]:
+        """The possible heads of a dictionary compound whose parts the dictionary does not have:
+        every ending of at least :data:`MIN_HEAD` letters after at least :data:`MIN_MODIFIER`
+        ("rechnungsadresse": ..., "sadresse", "adresse", "dresse"), so that a message's "Adresse" meets
+        an FAQ that only says "Rechnungsadresse". Only for languages that write compounds as one word."""
+        if not self._open or len(word) > _MAX_WORD:
+            return ()
+        return tuple(word[i:] for i in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
 
     def _split(self, word: str, own: str | None) -> tuple[str, ...]:
         n = len(word)

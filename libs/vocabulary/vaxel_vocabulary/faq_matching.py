@@ -78,7 +78,8 @@ class _Entry:
     entry: FaqEntry
     terms: dict[str, float]  # key -> its weight in this entry (idf x keyword/question/part factor)
     needed: float  # the weight of matched keys that covers the entry completely
-    distinctive: frozenset[str]  # keys few entries share: the evidence an answer needs
+    distinctive: frozenset[str]  # keys few entries share
+    strong: frozenset[str]  # distinctive keywords (question words when it has none): one is evidence
 
 
 class _LanguageIndex:
@@ -112,10 +113,12 @@ class _LanguageIndex:
             whole: set[str] = set()
             for word in sorted(question | keywords):
                 key = key_of(language, word)
-                factor = 1.0 if word in keywords else QUESTION_WEIGHT
+                factor = 1.0 if word in keywords or not keywords else QUESTION_WEIGHT
                 factors[key] = max(factors.get(key, 0.0), factor)
                 whole.add(key)
-                for part in self._splitter.parts(word):
+                parts = self._splitter.parts(word)
+                heads = () if parts else (key_of(language, h) for h in self._splitter.heads(word))
+                for part in (*parts, *heads):
                     factors[part] = max(factors.get(part, 0.0), PART_WEIGHT * factor)
             staged.append((entry, factors, whole))
         count = max(1, len(staged))
@@ -135,7 +138,8 @@ class _LanguageIndex:
                 self.weight[k] = max(self.weight.get(k, 0.0), w)
             total = sum(terms[k] for k in sorted(whole))
             distinctive = frozenset(k for k in terms if df[k] <= rare)
-            self.entries.append(_Entry(entry, terms, min(total, cap) or 1.0, distinctive))
+            strong = frozenset(k for k in distinctive if factors[k] >= 1.0)
+            self.entries.append(_Entry(entry, terms, min(total, cap) or 1.0, distinctive, strong))
         self.postings: dict[str, list[int]] = {}
         for i, item in enumerate(self.entries):
             for key in item.terms:
@@ -185,8 +189,8 @@ class _LanguageIndex:
         candidates = sorted({i for k in wanted for i in self.postings.get(k, ())})
         for i in candidates:
             item = self.entries[i]
-            if not wanted & item.distinctive:
-                continue
+            if not wanted & item.strong and len(wanted & item.distinctive) < 2:
+                continue  # no evidence: one distinctive keyword, or two distinctive words
             matched = sum(item.terms[k] for k in ordered if k in item.terms)
             if sum(item.terms[k] for k in sorted(refused) if k in item.terms) >= matched:
                 continue  # the message turns down more of this entry than it asks for
