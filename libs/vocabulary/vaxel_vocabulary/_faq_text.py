@@ -115,18 +115,20 @@ class Clause:
     rejected: bool = False
 
 
-def _tokens(text: str) -> list[str]:
-    folded = fold(text).replace("\u2019", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        folded = pattern.sub(replacement, folded)
-    return [t.split("'", maxsplit=1)[0] for t in _TOKEN.findall(folded)]
+def _tokens(chunk: str) -> list[str]:
+    return [t.split("'", maxsplit=1)[0] if "'" in t else t for t in _TOKEN.findall(chunk)]
 
 
 def clauses(language: str, text: str) -> list[Clause]:
     """The clauses of ``text``, each with its words (folded, function words kept) and whether it rejects."""
     lex = folded_lexicon(language)
+    folded = fold(text)
+    if "'" in folded or "\u2019" in folded or language == "en":  # "don't", "cant", "I'd"
+        folded = folded.replace("\u2019", "'")
+        for pattern, replacement in _CONTRACTIONS:
+            folded = pattern.sub(replacement, folded)
     found: list[Clause] = []
-    for chunk in _CLAUSE.split(text):
+    for chunk in _CLAUSE.split(folded):
         current = Clause()
         for word in _tokens(chunk):
             if word in lex.breaks and current.words:
