@@ -3,7 +3,7 @@
 Pure and deterministic: the same entries and text give the same answer. Used by routing's front door
 (deflection on submit) and by whatever answers from the FAQ while a chat waits. Build a
 :class:`FaqIndex` once per set of entries (routing keeps one per tenant in its replica) and call
-:meth:`FaqIndex.match`.
+:meth:`FaqIndex.match` (the one answer, or why none) or :meth:`FaqIndex.suggest` (the few best).
 
 How it decides, per message, in the customer's language (entries of other languages are not considered):
 
@@ -164,10 +164,18 @@ class _LanguageIndex:
         return parts or None
 
     def match(self, text: str) -> FaqDecision:
+        ranked = self.ranked(text)
+        if ranked is None:
+            return _PERSON
+        return ranked[0] if ranked else _NO_MATCH
+
+    def ranked(self, text: str) -> list[FaqDecision] | None:
+        """Every entry that answers ``text`` confidently, best first (ties: the smaller faq id); None
+        when the message asks for a person."""
         found = clauses(self.language, text)
         words = [w for c in found for w in c.words]
         if asks_for_person(self.language, words) or (self.language != "en" and asks_for_person("en", words)):
-            return _PERSON
+            return None
         wanted: set[str] = set()
         rejected: set[str] = set()
         unknown = 0
@@ -181,13 +189,12 @@ class _LanguageIndex:
                     into.update(keys)
             into.update(p for p in self._phrases(clause.words) if p in self.idf)
         if not wanted:
-            return _NO_MATCH
+            return []
         refused = rejected - wanted
         ordered = sorted(wanted)  # sums in one order: the same floats whatever the hash seed
         message = sum(self.weight[k] for k in ordered) + unknown * self.unknown
-        best: tuple[float, _Entry] | None = None
-        candidates = sorted({i for k in wanted for i in self.postings.get(k, ())})
-        for i in candidates:
+        scored: list[tuple[float, int]] = []
+        for i in sorted({i for k in wanted for i in self.postings.get(k, ())}):
             item = self.entries[i]
             if not wanted & item.strong and len(wanted & item.distinctive) < 2:
                 continue  # no evidence: one distinctive keyword, or two distinctive words
@@ -197,11 +204,10 @@ class _LanguageIndex:
             covered = min(1.0, matched / item.needed)
             explained = min(1.0, matched / message)
             confidence = math.sqrt(covered * explained)
-            if best is None or confidence > best[0]:  # candidates go by faq id: ties keep the smaller
-                best = (confidence, item)
-        if best is None or best[0] < CONFIDENCE:
-            return _NO_MATCH
-        return FaqDecision(FaqOutcome.ANSWERED, best[1].entry, round(best[0], 4))
+            if confidence >= CONFIDENCE:
+                scored.append((-confidence, i))  # entries are in faq id order: i breaks ties
+        scored.sort()
+        return [FaqDecision(FaqOutcome.ANSWERED, self.entries[i].entry, round(-c, 4)) for c, i in scored]
 
 
 def _words(language: str, text: str) -> list[str]:
@@ -222,11 +228,18 @@ class FaqIndex:
 
     def match(self, language: str, text: str) -> FaqDecision:
         """The decision for ``text`` written in ``language`` (BCP 47, e.g. "sv-SE")."""
-        base = base_language(language)
-        index = self._languages.get(base)
+        index = self._languages.get(base_language(language))
         if index is None:
             return _PERSON if asks_for_person("en", [fold(w) for w in text.split()]) else _NO_MATCH
         return index.match(text)
+
+    def suggest(self, language: str, text: str, limit: int = 3) -> list[FaqDecision]:
+        """Up to ``limit`` entries that answer ``text`` confidently, best first: the answers to show a
+        customer while a chat waits. Empty when none does or the message asks for a person; the first is
+        what :meth:`match` answers."""
+        index = self._languages.get(base_language(language))
+        ranked = index.ranked(text) if index is not None else None
+        return (ranked or [])[: max(0, limit)]
 
 
 def match_faq(entries: Iterable[FaqEntry], language: str, text: str) -> FaqDecision:

@@ -232,3 +232,21 @@ class TestLanguagesAndEdges:
         decision = RETAIL.match(language, text)
         assert 0.0 <= decision.confidence <= 1.0
         assert (decision.entry is not None) == (decision.outcome is FaqOutcome.ANSWERED)
+
+
+class TestSuggest:
+    def test_the_best_first_and_the_first_is_the_match(self) -> None:
+        labelled = load("en")
+        index = FaqIndex(labelled.entries)
+        text = "My flight was delayed and I want a refund"
+        suggested = index.suggest(labelled.language, text)
+        assert suggested
+        assert suggested[0] == index.match(labelled.language, text)
+        assert [s.confidence for s in suggested] == sorted((s.confidence for s in suggested), reverse=True)
+        assert {s.entry.faq_id for s in suggested if s.entry} >= {"en-delay", "en-refund"}
+
+    def test_none_for_a_person_request_or_nothing_confident(self) -> None:
+        assert AIRLINE.suggest("en", "cancel, and let me talk to a person") == []
+        assert AIRLINE.suggest("en", "what is the weather") == []
+        assert AIRLINE.suggest("de", "cancel") == []
+        assert len(AIRLINE.suggest("en", "cancel my booking and change my flight", limit=1)) == 1
