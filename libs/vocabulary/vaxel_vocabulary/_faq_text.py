@@ -13,6 +13,7 @@ rejection only when it says what the customer wants ("ich möchte keine Rücksen
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -53,10 +54,17 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@cache
+_LOCAL = threading.local()  # PyStemmer's stemmers are not thread-safe: one set per thread
+
+
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
-    name = SNOWBALL.get(language)
-    return Stemmer.Stemmer(name, _STEM_CACHE_SIZE) if name else None
+    stemmers: dict[str, Stemmer.Stemmer | None] | None = getattr(_LOCAL, "stemmers", None)
+    if stemmers is None:
+        stemmers = _LOCAL.stemmers = {}
+    if language not in stemmers:
+        name = SNOWBALL.get(language)
+        stemmers[language] = Stemmer.Stemmer(name, _STEM_CACHE_SIZE) if name else None
+    return stemmers[language]
 
 
 @lru_cache(maxsize=_STEM_CACHE_SIZE)

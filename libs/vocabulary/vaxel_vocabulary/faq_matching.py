@@ -41,9 +41,12 @@ from vaxel_vocabulary._faq_language import lexicon
 from vaxel_vocabulary._faq_text import asks_for_person, base_language, clauses, fold, folded_lexicon, key_of
 from vaxel_vocabulary.content import FaqEntry
 
-__all__ = ["CONFIDENCE", "UNKNOWN_WEIGHT", "FaqDecision", "FaqIndex", "FaqOutcome", "match_faq"]
+__all__ = ["CONFIDENCE", "MAX_TEXT", "UNKNOWN_WEIGHT", "FaqDecision", "FaqIndex", "FaqOutcome", "match_faq"]
 
 CONFIDENCE = 0.5
+# Only the start of a message is read: a question is short, and a long text must not hold up the caller's
+# event loop (matching costs about 0.4 µs a character).
+MAX_TEXT = 2000
 UNKNOWN_WEIGHT = 0.35
 # A word of an entry's question that is not one of its keywords counts this much of a keyword.
 QUESTION_WEIGHT = 0.6
@@ -172,19 +175,20 @@ class _LanguageIndex:
     def ranked(self, text: str) -> list[FaqDecision] | None:
         """Every entry that answers ``text`` confidently, best first (ties: the smaller faq id); None
         when the message asks for a person."""
-        found = clauses(self.language, text)
+        found = clauses(self.language, text[:MAX_TEXT])
         words = [w for c in found for w in c.words]
         if asks_for_person(self.language, words) or (self.language != "en" and asks_for_person("en", words)):
             return None
         wanted: set[str] = set()
         rejected: set[str] = set()
-        unknown = 0
+        unknown: set[str] = set()
         for clause in found:
             into = rejected if clause.rejected else wanted
             for word in self._content(clause.words):
                 keys = self.keys(word)
                 if keys is None:
-                    unknown += 0 if clause.rejected else 1
+                    if not clause.rejected:
+                        unknown.add(word)
                 else:
                     into.update(keys)
             into.update(p for p in self._phrases(clause.words) if p in self.idf)
@@ -192,7 +196,7 @@ class _LanguageIndex:
             return []
         refused = rejected - wanted
         ordered = sorted(wanted)  # sums in one order: the same floats whatever the hash seed
-        message = sum(self.weight[k] for k in ordered) + unknown * self.unknown
+        message = sum(self.weight[k] for k in ordered) + len(unknown) * self.unknown
         scored: list[tuple[float, int]] = []
         for i in sorted({i for k in wanted for i in self.postings.get(k, ())}):
             item = self.entries[i]
@@ -230,7 +234,7 @@ class FaqIndex:
         """The decision for ``text`` written in ``language`` (BCP 47, e.g. "sv-SE")."""
         index = self._languages.get(base_language(language))
         if index is None:
-            return _PERSON if asks_for_person("en", [fold(w) for w in text.split()]) else _NO_MATCH
+            return _PERSON if asks_for_person("en", [fold(w) for w in text[:MAX_TEXT].split()]) else _NO_MATCH
         return index.match(text)
 
     def suggest(self, language: str, text: str, limit: int = 3) -> list[FaqDecision]:

@@ -250,3 +250,12 @@ class TestSuggest:
         assert AIRLINE.suggest("en", "what is the weather") == []
         assert AIRLINE.suggest("de", "cancel") == []
         assert len(AIRLINE.suggest("en", "cancel my booking and change my flight", limit=1)) == 1
+
+
+class TestLongText:
+    def test_a_huge_text_is_read_only_from_its_start(self) -> None:
+        head = "Ich möchte meinen Gutschein einlösen. "
+        decision = RETAIL.match("de-DE", head + "x" * 4_000_000)
+        assert decision.entry is not None
+        assert decision.entry.faq_id == "voucher"
+        assert RETAIL.match("de-DE", "x " * 5_000 + head).outcome is FaqOutcome.NO_MATCH
