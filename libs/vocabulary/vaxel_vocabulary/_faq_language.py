@@ -53,7 +53,8 @@ SNOWBALL = {
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """``negators`` turn a clause down unless it reports a problem; ``absence`` ("no", "ingen",
+    """``negators`` turn a clause down unless it reports a problem (``problem_cues``: "can't", "doesn't
+    work", "not yet", "noch nicht", "fungerar inte"); ``absence`` ("no", "ingen",
     "kein") reports a problem ("no signal") unless the clause says what the customer wants ("I want no
     refund"). ``compounds``: the language writes compounds as one word (split them against the FAQ's words).
     ``person_heads``: a word ending in one of these asks for a person ("kundtjänstmedarbetare")."""
@@ -90,7 +91,7 @@ _EN = Lexicon(
     problem_cues=_words(
         "can could cannot able unable work works working worked receive received get got getting "
         "arrive arrived arriving load loading open opening connect connecting show showing come came "
-        "have has had find found see seen accept accepted go through log"
+        "have has had find found see seen accept accepted go through log yet still"
     ),
     wanting=_words("want wants wanted wish like love intend plan planning going"),
     breaks=_words("but however instead rather only just although though"),
@@ -115,7 +116,8 @@ _SV = Lexicon(
     absence=_words("ingen inget inga"),
     problem_cues=_words(
         "kan kunde går gick fungerar fungerade funkar funkade fått får fick kommit kommer kom laddas "
-        "ansluta ansluter hittar hittade ser syns har hade öppnas logga loggar fungera funka"
+        "ansluta ansluter hittar hittade ser syns har hade öppnas logga loggar fungera funka än ännu "
+        "fortfarande"
     ),
     wanting=_words("vill ville önskar tänker planerar ämnar"),
     breaks=_words("men utan bara fast istället dock"),
@@ -145,7 +147,7 @@ _DE = Lexicon(
     problem_cues=_words(
         "kann kannst können konnte geht ging funktioniert funktionierte klappt klappte bekommen bekam "
         "erhalten erhielt angekommen ankommt gekommen kommt kam lädt laden öffnet finde finden gefunden "
-        "sehe sehen habe hast hat haben hatte anmelden einloggen funktionieren"
+        "sehe sehen habe hast hat haben hatte anmelden einloggen funktionieren noch immer"
     ),
     wanting=_words("will willst wollen möchte möchten mag wünsche vorhaben"),
     breaks=_words("aber sondern nur doch jedoch stattdessen sonst"),

@@ -50,6 +50,9 @@ MAX_TEXT = 2000
 UNKNOWN_WEIGHT = 0.35
 # A word of an entry's question that is not one of its keywords counts this much of a keyword.
 QUESTION_WEIGHT = 0.6
+# A word of a keyword phrase ("change" of "change flight") counts this much of a one-word keyword: it is
+# evidence, but "change my seat" is about the seat.
+PHRASE_WORD_WEIGHT = 0.85
 # A compound's part found in an entry counts this much of the word it is part of.
 PART_WEIGHT = 0.75
 # Matching keys worth this many of the rarest key cover an entry completely.
@@ -92,17 +95,18 @@ class _LanguageIndex:
         self._stop = lex.stopwords | lex.negators | lex.absence
         self._negators = lex.negators | lex.absence
         # entry, question words, keyword words, keyword phrases
-        raw: list[tuple[FaqEntry, set[str], set[str], set[str]]] = []
+        raw: list[tuple[FaqEntry, set[str], set[str], set[str], set[str]]] = []
         forms: dict[str, str] = {}
         for entry in entries:
             question = set(self._content(_words(language, entry.question)))
             keywords = set(self._content(w for k in entry.keywords for w in _words(language, k)))
+            single = {w for k in entry.keywords if len(_words(language, k)) == 1 for w in _words(language, k)}
             for word in sorted(question | keywords):
                 key = key_of(language, word)
                 forms.setdefault(word, key)
                 forms.setdefault(key, key)
             phrases = {p for k in entry.keywords for p in self._phrases(_words(language, k))}
-            raw.append((entry, question, keywords, phrases))
+            raw.append((entry, question, keywords, single, phrases))
         self._splitter = CompoundSplitter(forms, lexicon(language).linking, lexicon(language).compounds)
         # A compound of the vocabulary stands for itself and its known parts.
         self._compounds = {
@@ -111,12 +115,15 @@ class _LanguageIndex:
             if self._splitter.parts(w)
         }
         staged: list[tuple[FaqEntry, dict[str, float], set[str]]] = []
-        for entry, question, keywords, phrases in raw:
+        for entry, question, keywords, single, phrases in raw:
             factors: dict[str, float] = dict.fromkeys(phrases, 1.0)
             whole: set[str] = set()
             for word in sorted(question | keywords):
                 key = key_of(language, word)
-                factor = 1.0 if word in keywords or not keywords else QUESTION_WEIGHT
+                if word in single or not keywords:
+                    factor = 1.0
+                else:
+                    factor = PHRASE_WORD_WEIGHT if word in keywords else QUESTION_WEIGHT
                 factors[key] = max(factors.get(key, 0.0), factor)
                 whole.add(key)
                 parts = self._splitter.parts(word)
@@ -126,9 +133,12 @@ class _LanguageIndex:
             staged.append((entry, factors, whole))
         count = max(1, len(staged))
         df: dict[str, int] = {}
-        for _, factors, _ in staged:
+        whole_df: dict[str, int] = {}  # entries that have the key as a word, not only inside a compound
+        for _, factors, whole_keys in staged:
             for key in factors:
                 df[key] = df.get(key, 0) + 1
+            for key in whole_keys:
+                whole_df[key] = whole_df.get(key, 0) + 1
         self.idf = {key: math.log(1 + count / n) for key, n in sorted(df.items())}
         rare = max(2, count // 8)
         cap = COVERING * math.log(1 + count)
@@ -140,8 +150,8 @@ class _LanguageIndex:
             for k, w in terms.items():
                 self.weight[k] = max(self.weight.get(k, 0.0), w)
             total = sum(terms[k] for k in sorted(whole))
-            distinctive = frozenset(k for k in terms if df[k] <= rare)
-            strong = frozenset(k for k in distinctive if factors[k] >= 1.0)
+            distinctive = frozenset(k for k in terms if whole_df.get(k, df[k]) <= rare)
+            strong = frozenset(k for k in distinctive if factors[k] >= PHRASE_WORD_WEIGHT)
             self.entries.append(_Entry(entry, terms, min(total, cap) or 1.0, distinctive, strong))
         self.postings: dict[str, list[int]] = {}
         for i, item in enumerate(self.entries):
