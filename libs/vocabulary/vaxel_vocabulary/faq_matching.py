@@ -88,25 +88,30 @@ class _Entry:
     strong: frozenset[str]  # distinctive keywords (question words when it has none): one is evidence
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """An entry's words: of its question, of its keywords, its one-word keywords, its keyword phrases."""
+
+    entry: FaqEntry
+    question: frozenset[str]
+    keywords: frozenset[str]
+    single: frozenset[str]
+    phrases: frozenset[str]
+
+
 class _LanguageIndex:
     def __init__(self, language: str, entries: list[FaqEntry]) -> None:
         self.language = language
         lex = folded_lexicon(language)
         self._stop = lex.stopwords | lex.negators | lex.absence
         self._negators = lex.negators | lex.absence
-        # entry, question words, keyword words, keyword phrases
-        raw: list[tuple[FaqEntry, set[str], set[str], set[str], set[str]]] = []
+        read = [self._read(entry) for entry in entries]
         forms: dict[str, str] = {}
-        for entry in entries:
-            question = set(self._content(_words(language, entry.question)))
-            keywords = set(self._content(w for k in entry.keywords for w in _words(language, k)))
-            single = {w for k in entry.keywords if len(_words(language, k)) == 1 for w in _words(language, k)}
-            for word in sorted(question | keywords):
+        for words in read:
+            for word in sorted(words.question | words.keywords):
                 key = key_of(language, word)
                 forms.setdefault(word, key)
                 forms.setdefault(key, key)
-            phrases = {p for k in entry.keywords for p in self._phrases(_words(language, k))}
-            raw.append((entry, question, keywords, single, phrases))
         self._splitter = CompoundSplitter(forms, lexicon(language).linking, lexicon(language).compounds)
         # A compound of the vocabulary stands for itself and its known parts.
         self._compounds = {
@@ -114,23 +119,38 @@ class _LanguageIndex:
             for w in sorted(forms)
             if self._splitter.parts(w)
         }
-        staged: list[tuple[FaqEntry, dict[str, float], set[str]]] = []
-        for entry, question, keywords, single, phrases in raw:
-            factors: dict[str, float] = dict.fromkeys(phrases, 1.0)
-            whole: set[str] = set()
-            for word in sorted(question | keywords):
-                key = key_of(language, word)
-                if word in single or not keywords:
-                    factor = 1.0
-                else:
-                    factor = PHRASE_WORD_WEIGHT if word in keywords else QUESTION_WEIGHT
-                factors[key] = max(factors.get(key, 0.0), factor)
-                whole.add(key)
-                parts = self._splitter.parts(word)
-                heads = () if parts else (key_of(language, h) for h in self._splitter.heads(word))
-                for part in (*parts, *heads):
-                    factors[part] = max(factors.get(part, 0.0), PART_WEIGHT * factor)
-            staged.append((entry, factors, whole))
+        self._weigh([(words.entry, *self._factors(words)) for words in read])
+
+    def _read(self, entry: FaqEntry) -> _Words:
+        keywords = [_words(self.language, k) for k in entry.keywords]
+        return _Words(
+            entry,
+            frozenset(self._content(_words(self.language, entry.question))),
+            frozenset(self._content(w for k in keywords for w in k)),
+            frozenset(self._content(k[0] for k in keywords if len(k) == 1)),
+            frozenset(p for k in keywords for p in self._phrases(k)),
+        )
+
+    def _factors(self, words: _Words) -> tuple[dict[str, float], set[str]]:
+        """Each key of the entry with its factor (keyword 1, phrase word, question word, part), and the
+        keys of its whole words."""
+        factors: dict[str, float] = dict.fromkeys(words.phrases, 1.0)
+        whole: set[str] = set()
+        for word in sorted(words.question | words.keywords):
+            key = key_of(self.language, word)
+            if word in words.single or not words.keywords:
+                factor = 1.0
+            else:
+                factor = PHRASE_WORD_WEIGHT if word in words.keywords else QUESTION_WEIGHT
+            factors[key] = max(factors.get(key, 0.0), factor)
+            whole.add(key)
+            parts = self._splitter.parts(word)
+            heads = () if parts else (key_of(self.language, h) for h in self._splitter.heads(word))
+            for part in (*parts, *heads):
+                factors[part] = max(factors.get(part, 0.0), PART_WEIGHT * factor)
+        return factors, whole
+
+    def _weigh(self, staged: list[tuple[FaqEntry, dict[str, float], set[str]]]) -> None:
         count = max(1, len(staged))
         df: dict[str, int] = {}
         whole_df: dict[str, int] = {}  # entries that have the key as a word, not only inside a compound
