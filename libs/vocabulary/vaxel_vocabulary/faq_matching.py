@@ -12,20 +12,26 @@ How it decides, per message, in the customer's language (entries of other langua
    Snowball stemmer are matched on folded words.
 2. **Compounds** (Swedish, German) not in the FAQ's vocabulary are split against it
    (:mod:`vaxel_vocabulary._faq_compounds`): "mobilabonnemang" -> abonnemang, "Rechnungsadresse" ->
-   Rechnung + Adresse. The FAQ's own compounds are split the same way, so "Adresse ändern" meets an
-   entry about "Rechnungsadresse".
+   Rechnung + Adresse; a word whose last part is unknown is not split ("Kaufhaus" is not "Kauf"). The
+   FAQ's own compounds are split the same way, or give their possible heads, so "Adresse ändern" meets
+   an entry about "Rechnungsadresse". Two-word keywords also match as one key ("check in", "checkin").
 3. **A person first.** A message that asks for a person ("agent", "talk to someone", "människa",
    "prata med", "Mitarbeiter", "kundtjänstmedarbetare") is never answered from the FAQ
    (:attr:`FaqOutcome.PERSON_REQUESTED`).
 4. **Negation.** The words of a clause that turns something down ("I do not want to cancel", "jag vill
-   inte säga upp", "ich will nicht kündigen") are not evidence, and an entry whose distinctive words
-   were turned down (and not asked for elsewhere in the message) is not offered. A clause that reports a
-   problem ("I can't log in", "fakturan har inte kommit") keeps its words.
-5. **Score.** Keys weigh their inverse document frequency over the language's entries. Confidence is
-   the geometric mean of how much of the entry's question the message covers and how much of the
-   message the entry explains (the message's words unknown to the FAQ count against it, at
-   :data:`UNKNOWN_WEIGHT` of the rarest key's weight). The best entry answers when its confidence is at
-   least :data:`CONFIDENCE`; ties go to the smaller faq id.
+   inte säga upp", "ich will nicht kündigen") are not evidence, and an entry the message turns down
+   more than it asks for is not offered. A clause that reports a problem ("I can't log in", "fakturan
+   har inte kommit", "noch nicht angekommen", "ingen signal") keeps its words
+   (:mod:`vaxel_vocabulary._faq_text`).
+5. **Score.** Keys weigh their inverse document frequency over the language's entries, times 1 for a
+   one-word keyword (or any word of an entry without keywords), :data:`PHRASE_WORD_WEIGHT` for a word of
+   a keyword phrase, :data:`QUESTION_WEIGHT` for a word only in the question, :data:`PART_WEIGHT` of that
+   for a compound's part. Confidence is the geometric mean of how much of the entry the message covers
+   (keys worth :data:`COVERING` of the rarest key's weight cover it all) and how much of the message the
+   entry explains (the message's words unknown to the FAQ count against it, at :data:`UNKNOWN_WEIGHT`
+   of the rarest key's weight). An entry answers when it is the best, its confidence is at least
+   :data:`CONFIDENCE`, and the message has a distinctive keyword of it (one few entries have) or two
+   distinctive words; ties go to the smaller faq id. Only the first :data:`MAX_TEXT` characters are read.
 """
 
 from __future__ import annotations
