@@ -4,8 +4,9 @@ a problem report, wanting, asking for a person, clause breaks, and the linking s
 Stemming is the Snowball project's (PyStemmer); these lists are only the words a stemmer cannot know
 the role of. Words are lower case and written as customers type them; they are compared after the same
 normalisation as the text (:func:`vaxel_vocabulary._faq_text.fold`), so "kündigen" and "kundigen" are one.
-A language without a list here gets the English closed classes only where they are language-neutral
-(none): its words are stemmed when Snowball has the language, and nothing is treated as a negator.
+A language without lists here is stemmed when Snowball has it, its compounds are split when it writes
+them as one word (Danish, Norwegian, Icelandic, Dutch, Finnish), nothing in it is read as a negation, and
+a request for a person is recognised by the English words ("agent", "person", "human").
 """
 
 from __future__ import annotations
@@ -170,7 +171,24 @@ _DE = Lexicon(
     compounds=True,
 )
 
-LANGUAGES: dict[str, Lexicon] = {"en": _EN, "sv": _SV, "de": _DE}
+# Other languages that write compounds as one word: no word lists, but their compounds are split against
+# the FAQ's words like Swedish and German ones.
+_DA_NO = Lexicon(linking=("s", "e"), compounds=True)
+_NL = Lexicon(linking=("s", "en", "e"), compounds=True)
+_FI = Lexicon(compounds=True)
+
+LANGUAGES: dict[str, Lexicon] = {
+    "en": _EN,
+    "sv": _SV,
+    "de": _DE,
+    "da": _DA_NO,
+    "nb": _DA_NO,
+    "nn": _DA_NO,
+    "no": _DA_NO,
+    "is": _DA_NO,
+    "nl": _NL,
+    "fi": _FI,
+}
 _NEUTRAL = Lexicon()
 
 

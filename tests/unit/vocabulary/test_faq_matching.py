@@ -259,3 +259,10 @@ class TestLongText:
         assert decision.entry is not None
         assert decision.entry.faq_id == "voucher"
         assert RETAIL.match("de-DE", "x " * 5_000 + head).outcome is FaqOutcome.NO_MATCH
+
+
+class TestOtherLanguages:
+    def test_a_compounding_language_without_lists_splits_compounds(self) -> None:
+        index = FaqIndex([entry("baggage", "nb-NO", "Hvor mye bagasje kan jeg ta med?", "bagasje")])
+        assert answered(index, "nb-NO", "Håndbagasje?") == "baggage"
+        assert index.match("nb-NO", "Jeg vil snakke med en person").outcome is FaqOutcome.PERSON_REQUESTED
