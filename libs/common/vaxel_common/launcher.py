@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "Växel: starting "
         + ("the embedded broker and " if not settings.kafka_bootstrap else "")
-        + "4 services…"
+        + f"{len(platform.services)} services…"
     )
     try:
         platform.start()
