@@ -4,7 +4,8 @@ First every service's own figures: event envelope encode+decode rate, raw produc
 the embedded broker with a plain aiokafka client, seconds from launch to all four services
 SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
-interaction-log ingest. Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+interaction-log ingest, webhook deliveries with one endpoint slow and the tenant stream
+(:mod:`scripts.bench_webhooks`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
@@ -37,6 +38,7 @@ from scripts import (
     bench_sla,
     bench_staffing,
     bench_stream_job,
+    bench_webhooks,
 )
 from scripts._bench_results import Results
 from scripts.bench_e2e import E2eSettings, run_load
@@ -311,6 +313,9 @@ def foundation(results: Results, quick: bool) -> None:
             bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
             bench_interaction_log.report(results, platform)
             bench_stream_job.report(results, events=10_000 if quick else 40_000)
+            bench_webhooks.report(
+                results, platform, seconds=8 if quick else 15, burst=2000 if quick else 5000
+            )
         finally:
             platform.stop()
         if postgres_bin() is None:
