@@ -1,11 +1,12 @@
 """``make bench``: the platform's figures (not a test; numbers vary with the machine and its load).
 
 First every service's own figures: event envelope encode+decode rate, raw produce rate into
-the embedded broker with a plain aiokafka client, seconds from launch to all four services
+the embedded broker with a plain aiokafka client, seconds from launch to all services
 SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
 interaction-log ingest, FAQ matching (precision and recall per language, µs per match:
-:mod:`scripts.bench_faq`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+:mod:`scripts.bench_faq`), webhook deliveries with one endpoint slow and the tenant stream
+(:mod:`scripts.bench_webhooks`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
@@ -39,6 +40,7 @@ from scripts import (
     bench_sla,
     bench_staffing,
     bench_stream_job,
+    bench_webhooks,
 )
 from scripts._bench_results import Results
 from scripts.bench_e2e import E2eSettings, run_load
@@ -296,8 +298,8 @@ def foundation(results: Results, quick: bool) -> None:
         started = time.monotonic()
         platform.start()
         launch = time.monotonic() - started
-        print(f"launch to 4 services SERVING      {launch:>12.1f} s")
-        results.add("platform", "launch to 4 services SERVING", launch, "s")
+        print(f"launch to {len(platform.services)} services SERVING      {launch:>12.1f} s")
+        results.add("platform", f"launch to {len(platform.services)} services SERVING", launch, "s")
         try:
             rate = asyncio.run(bench_raw_produce(platform.kafka_bootstrap))
             print(f"raw aiokafka produce (200 B)      {rate:>12,.0f} msg/s")
@@ -314,6 +316,9 @@ def foundation(results: Results, quick: bool) -> None:
             bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
             bench_interaction_log.report(results, platform)
             bench_stream_job.report(results, events=10_000 if quick else 40_000)
+            bench_webhooks.report(
+                results, platform, seconds=8 if quick else 15, burst=2000 if quick else 5000
+            )
         finally:
             platform.stop()
         if postgres_bin() is None:

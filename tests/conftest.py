@@ -1,3 +1,3 @@
-"""Test session: real parts started once (broker, PostgreSQL, the four services); see tests/fixtures/."""
+"""Test session: real parts started once (broker, PostgreSQL, the services); see tests/fixtures/."""
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.platform"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.platform", "tests.fixtures.webhooks"]

@@ -1,6 +1,6 @@
 """``python -m vaxel_simulator`` (``make run``): the main job on the embedded default.
 
-Starts the broker and the four services, onboards four client companies in four time zones
+Starts the broker and the services, onboards four client companies in four time zones
 through the tenant API, puts agents at four sites on their desks, lets customers arrive by each
 company's local time of day, and shows the live view every second. Ctrl-C stops it all and
 leaves the data to inspect.
@@ -48,14 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.rename(previous)
     platform = Platform(data_dir)
     started = time.monotonic()
-    with console.status("Starting the embedded broker and four services…"):
+    with console.status(f"Starting the embedded broker and {len(platform.services)} services…"):
         try:
             platform.start()
         except Unavailable as exc:
             console.print(f"[red]failed to start: {exc}; logs in {data_dir}[/red]")
             platform.stop()
             return 1
-    console.print(f"All four services SERVING after {time.monotonic() - started:.1f}s")
+    console.print(f"All {len(platform.services)} services SERVING after {time.monotonic() - started:.1f}s")
     config = platform.write_access_files()
     targets = {name: proc.grpc_target for name, proc in platform.processes.items()}
     sim = Simulation(

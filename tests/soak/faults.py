@@ -50,12 +50,12 @@ __all__ = [
 CONSUMED_BY: dict[str, tuple[str, ...]] = {
     INTERACTION_INBOUND.name: ("routing",),
     ROUTING_INPUTS.name: ("routing",),
-    TENANT_CONFIG.name: ("routing", "interaction-log", "sla"),
-    INTERACTION_EVENTS.name: ("interaction-log", "sla"),
+    TENANT_CONFIG.name: ("routing", "interaction-log", "sla", "integrations"),
+    INTERACTION_EVENTS.name: ("interaction-log", "sla", "integrations"),
     AGENT_EVENTS.name: ("interaction-log", "sla"),
-    SLA_ALERTS.name: ("sla",),
+    SLA_ALERTS.name: ("sla", "integrations"),
 }
-SERVICE_NAMES = ("client-tenant", "routing", "interaction-log", "sla")
+SERVICE_NAMES = ("client-tenant", "routing", "interaction-log", "sla", "integrations")
 # Every fault of a full run, "<kind>:<target>".
 KINDS = (
     *(f"kill:{name}" for name in SERVICE_NAMES),

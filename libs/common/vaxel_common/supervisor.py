@@ -1,4 +1,4 @@
-"""Starts and stops the whole platform on one machine: the broker and the four services.
+"""Starts and stops the whole platform on one machine: the broker and the services.
 
 Used by ``make run`` (through :mod:`vaxel_common.launcher`) and by the test session.
 With no Kafka bootstrap given, the embedded Tansu broker is started. Each service
@@ -47,6 +47,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("routing", "vaxel_routing", "VAXEL_ROUTING_"),
     ServiceSpec("interaction-log", "vaxel_interaction_log", "VAXEL_INTERACTION_LOG_"),
     ServiceSpec("sla", "vaxel_sla", "VAXEL_SLA_"),
+    ServiceSpec("integrations", "vaxel_integrations", "VAXEL_INTEGRATIONS_"),
 )
 
 
@@ -105,7 +106,7 @@ def wait_serving(target: str, timeout: float, process: subprocess.Popen[bytes] |
 
 
 class Platform:
-    """The broker (embedded unless ``kafka_bootstrap`` is given) and the four service processes."""
+    """The broker (embedded unless ``kafka_bootstrap`` is given) and the service processes."""
 
     def __init__(
         self,
@@ -174,6 +175,11 @@ class Platform:
                 f"{spec.env_prefix}KAFKA_BOOTSTRAP": self.kafka_bootstrap,
                 f"{spec.env_prefix}LOG_FORMAT": "json",
                 "VAXEL_INTERACTION_LOG_SQLITE_PATH": str(self.data_dir / "interaction-log.sqlite3"),
+                "VAXEL_INTEGRATIONS_SQLITE_PATH": str(self.data_dir / "integrations.sqlite3"),
+                # One machine: webhook endpoints on loopback (a receiver of one's own) are allowed.
+                "VAXEL_INTEGRATIONS_ALLOW_LOOPBACK_URLS": self.extra_env.get(
+                    "VAXEL_INTEGRATIONS_ALLOW_LOOPBACK_URLS", "true"
+                ),
                 # ``extra_env`` may point client-tenant at another database (PostgreSQL in tests).
                 "VAXEL_CLIENT_TENANT_DATABASE_URL": self.extra_env.get(
                     "VAXEL_CLIENT_TENANT_DATABASE_URL",

@@ -66,11 +66,11 @@ INTERACTION_EVENTS = TopicSpec(
     key="interaction_id",
     description=(
         "Every interaction lifecycle event (routing writes them, interaction-log the survey events);"
-        " read by interaction-log and SLA."
+        " read by interaction-log, SLA and integrations (webhooks, the tenants' own streams)."
     ),
     retention_ms=30 * _DAY_MS,
     writers=("routing", "interaction-log"),
-    readers=("interaction-log", "sla"),
+    readers=("interaction-log", "sla", "integrations"),
 )
 AGENT_EVENTS = TopicSpec(
     name="vaxel.agents.events.v1",
@@ -100,16 +100,19 @@ TENANT_CONFIG = TopicSpec(
     description="Full state of every tenant configuration entity; compacted, replicated by the others.",
     compacted=True,
     writers=("client-tenant",),
-    readers=("routing", "interaction-log", "sla"),
+    readers=("routing", "interaction-log", "sla", "integrations"),
     signed=True,
 )
 SLA_ALERTS = TopicSpec(
     name="vaxel.sla.alerts.v1",
     partitions=3,
     key="tenant_id/queue_id",
-    description="Service-level breach and predicted-breach alerts, raised and cleared.",
+    description=(
+        "Service-level breach and predicted-breach alerts, raised and cleared; integrations sends them"
+        " to the tenants' webhooks and streams."
+    ),
     writers=("sla",),
-    readers=("sla",),
+    readers=("sla", "integrations"),
 )
 DEAD_LETTER = TopicSpec(
     name="vaxel.deadletter.v1",
@@ -117,7 +120,7 @@ DEAD_LETTER = TopicSpec(
     key="source topic",
     description="Records a consumer could not process, wrapped with the reason.",
     retention_ms=30 * _DAY_MS,
-    writers=("routing", "interaction-log", "sla"),  # the services that consume something
+    writers=("routing", "interaction-log", "sla", "integrations"),  # the services that consume something
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (

@@ -40,10 +40,10 @@ MAX_REQUEST_BYTES = 1024 * 1024  # the producers' max request size and the broke
 CONSUMERS = {
     INTERACTION_INBOUND.name: {"routing"},
     ROUTING_INPUTS.name: {"routing-engine"},
-    INTERACTION_EVENTS.name: {"sla", "interaction-log"},
+    INTERACTION_EVENTS.name: {"sla", "interaction-log", "integrations"},
     AGENT_EVENTS.name: {"sla", "interaction-log"},
-    TENANT_CONFIG.name: {"routing", "sla", "interaction-log"},
-    SLA_ALERTS.name: {"sla"},
+    TENANT_CONFIG.name: {"routing", "sla", "interaction-log", "integrations"},
+    SLA_ALERTS.name: {"sla", "integrations"},
 }
 
 

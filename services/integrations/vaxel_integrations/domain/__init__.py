@@ -1,0 +1,1 @@
+"""The integrations' pure rules: endpoint URLs, signatures, retry schedule, deliveries, cursors."""
