@@ -279,8 +279,8 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
 
-def foundation(results: Results, quick: bool) -> None:
-    """Every service's own figures (each on a platform of its own where it needs one)."""
+def in_process(results: Results) -> None:
+    """The figures measured without a platform: encoding, signing, business hours, staffing, FAQ."""
     codec = bench_codec()
     print(f"event envelope encode+decode      {codec:>12,.0f} /s")
     results.add("common", "event envelope encode + decode", codec, "/s")
@@ -293,6 +293,11 @@ def foundation(results: Results, quick: bool) -> None:
     results.add("client-tenant", "business hours is_open", hours, "/s")
     bench_staffing.report(results)
     bench_faq.report(results)
+
+
+def foundation(results: Results, quick: bool) -> None:
+    """Every service's own figures (each on a platform of its own where it needs one)."""
+    in_process(results)
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()
