@@ -11,6 +11,7 @@ from dataclasses import dataclass
 __all__ = [
     "AGENT_EVENTS",
     "ALL_TOPICS",
+    "CONVERSATION_MESSAGES",
     "DEAD_LETTER",
     "EXTERNAL",
     "INTERACTION_EVENTS",
@@ -70,7 +71,7 @@ INTERACTION_EVENTS = TopicSpec(
     ),
     retention_ms=30 * _DAY_MS,
     writers=("routing", "interaction-log"),
-    readers=("interaction-log", "sla"),
+    readers=("interaction-log", "sla", "conversation"),
 )
 AGENT_EVENTS = TopicSpec(
     name="vaxel.agents.events.v1",
@@ -100,7 +101,7 @@ TENANT_CONFIG = TopicSpec(
     description="Full state of every tenant configuration entity; compacted, replicated by the others.",
     compacted=True,
     writers=("client-tenant",),
-    readers=("routing", "interaction-log", "sla"),
+    readers=("routing", "interaction-log", "sla", "conversation"),
     signed=True,
 )
 SLA_ALERTS = TopicSpec(
@@ -111,13 +112,25 @@ SLA_ALERTS = TopicSpec(
     writers=("sla",),
     readers=("sla",),
 )
+CONVERSATION_MESSAGES = TopicSpec(
+    name="vaxel.conversations.messages.v1",
+    partitions=6,
+    key="interaction_id",
+    description=(
+        "Every interaction's transcript (chat.started, message.posted), in order per interaction; the"
+        " conversation service rebuilds its transcripts from it at start. Kept until a transcript store lands."
+    ),
+    retention_ms=-1,
+    writers=("conversation",),
+    readers=("conversation",),
+)
 DEAD_LETTER = TopicSpec(
     name="vaxel.deadletter.v1",
     partitions=1,
     key="source topic",
     description="Records a consumer could not process, wrapped with the reason.",
     retention_ms=30 * _DAY_MS,
-    writers=("routing", "interaction-log", "sla"),  # the services that consume something
+    writers=("routing", "interaction-log", "sla", "conversation"),  # the services that consume something
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -127,6 +140,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     AGENT_EVENTS,
     TENANT_CONFIG,
     SLA_ALERTS,
+    CONVERSATION_MESSAGES,
     DEAD_LETTER,
 )
 
