@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vaxel_cli.commands import events, interactions, queues, sla, staffing, tenant
+from vaxel_cli.commands.transcript import transcript_command
 from vaxel_cli.connection import exit_with
 from vaxel_cli.errors import UsageError
 from vaxel_cli.settings import load_cli_settings
@@ -18,7 +19,7 @@ app = typer.Typer(
     name="vaxel",
     help=(
         "Växel from the command line: onboard client companies, list queues, watch service levels, tail"
-        " events, search interactions, plan staffing. A thin client over the platform's gRPC APIs;"
+        " events, search interactions, read transcripts, plan staffing. A thin client over the platform's gRPC APIs;"
         " see docs/cli.md."
     ),
     no_args_is_help=True,
@@ -32,6 +33,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(events.app, name="events")
 app.add_typer(interactions.app, name="interactions")
 app.add_typer(staffing.app, name="staffing")
+app.command("transcript")(transcript_command)
 
 
 def _target(service: str, env: str) -> object:
@@ -56,6 +58,7 @@ def root(
     routing_target: Annotated[str | None, _target("routing", "ROUTING")] = None,
     interaction_log_target: Annotated[str | None, _target("interaction-log", "INTERACTION_LOG")] = None,
     sla_target: Annotated[str | None, _target("sla", "SLA")] = None,
+    conversation_target: Annotated[str | None, _target("conversation", "CONVERSATION")] = None,
     kafka_bootstrap: Annotated[
         str | None,
         typer.Option(
@@ -92,6 +95,7 @@ def root(
                 "routing_target": routing_target,
                 "interaction_log_target": interaction_log_target,
                 "sla_target": sla_target,
+                "conversation_target": conversation_target,
                 "kafka_bootstrap": kafka_bootstrap,
                 "api_key": api_key,
                 "api_key_file": api_key_file,

@@ -24,6 +24,7 @@ SERVICES = {
     "routing": "routing_target",
     "interaction-log": "interaction_log_target",
     "sla": "sla_target",
+    "conversation": "conversation_target",
 }
 
 
@@ -36,6 +37,9 @@ class CliSettings(BaseSettings):
     routing_target: str = Field(default="", description="host:port of routing's gRPC API")
     interaction_log_target: str = Field(default="", description="host:port of interaction-log's gRPC API")
     sla_target: str = Field(default="", description="host:port of the SLA service's gRPC API")
+    conversation_target: str = Field(
+        default="", description="host:port of the conversation service's gRPC API"
+    )
     kafka_bootstrap: str = Field(default="", description="host:port[,host:port] (vaxel events tail)")
     api_key: SecretStr | None = Field(default=None, description="a tenant key, or the provider ops key")
     api_key_file: Path | None = Field(

@@ -1,7 +1,7 @@
 """``python -m vaxel_common.launcher`` (``make run``): the platform on the embedded default.
 
 Starts the embedded broker (unless ``VAXEL_KAFKA_BOOTSTRAP`` names a Kafka) and the
-four services, prints where each listens, and stops everything cleanly on Ctrl-C (SIGINT or SIGTERM).
+five services, prints where each listens, and stops everything cleanly on Ctrl-C (SIGINT or SIGTERM).
 A service that exits on its own is restarted with exponential backoff (logged as JSON on stderr); the
 broker and the other services keep running, so the memory-only broker's topics survive it.
 """
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "Växel: starting "
         + ("the embedded broker and " if not settings.kafka_bootstrap else "")
-        + "4 services…"
+        + f"{len(platform.services)} services…"
     )
     try:
         platform.start()

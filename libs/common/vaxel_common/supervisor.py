@@ -1,4 +1,4 @@
-"""Starts and stops the whole platform on one machine: the broker and the four services.
+"""Starts and stops the whole platform on one machine: the broker and the five services.
 
 Used by ``make run`` (through :mod:`vaxel_common.launcher`) and by the test session.
 With no Kafka bootstrap given, the embedded Tansu broker is started. Each service
@@ -47,6 +47,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("routing", "vaxel_routing", "VAXEL_ROUTING_"),
     ServiceSpec("interaction-log", "vaxel_interaction_log", "VAXEL_INTERACTION_LOG_"),
     ServiceSpec("sla", "vaxel_sla", "VAXEL_SLA_"),
+    ServiceSpec("conversation", "vaxel_conversation", "VAXEL_CONVERSATION_"),
 )
 
 
@@ -105,7 +106,7 @@ def wait_serving(target: str, timeout: float, process: subprocess.Popen[bytes] |
 
 
 class Platform:
-    """The broker (embedded unless ``kafka_bootstrap`` is given) and the four service processes."""
+    """The broker (embedded unless ``kafka_bootstrap`` is given) and the five service processes."""
 
     def __init__(
         self,
@@ -188,8 +189,9 @@ class Platform:
             }
         )
         routing = self.processes.get("routing")
-        if routing is not None:  # interaction-log's EraseCustomer reaches routing
+        if routing is not None:  # interaction-log's EraseCustomer reaches routing, and chats do
             env.setdefault("VAXEL_INTERACTION_LOG_ROUTING_TARGET", routing.grpc_target)
+            env.setdefault("VAXEL_CONVERSATION_ROUTING_TARGET", routing.grpc_target)
         with proc.log_path.open("ab") as log:
             proc.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
                 [sys.executable, "-m", spec.module],
