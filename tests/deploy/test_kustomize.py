@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings
 from tests.deploy._support import DEPLOY, OVERLAYS, render, run_tool
 from vaxel_client_tenant.settings import ClientTenantSettings
 from vaxel_common.topics import AGENT_EVENTS, ALL_TOPICS, EXTERNAL, INTERACTION_EVENTS, TENANT_CONFIG
+from vaxel_conversation.settings import ConversationSettings
 from vaxel_interaction_log.settings import InteractionLogSettings
 from vaxel_routing.settings import RoutingSettings
 from vaxel_sla.settings import SlaSettings
@@ -40,6 +41,7 @@ SERVICES: dict[str, tuple[str, type[BaseSettings], str]] = {
     "routing": ("vaxel_routing", RoutingSettings, "VAXEL_ROUTING_"),
     "interaction-log": ("vaxel_interaction_log", InteractionLogSettings, "VAXEL_INTERACTION_LOG_"),
     "sla": ("vaxel_sla", SlaSettings, "VAXEL_SLA_"),
+    "conversation": ("vaxel_conversation", ConversationSettings, "VAXEL_CONVERSATION_"),
 }
 # prod: the TLS + SCRAM listener; dev: the plain one.
 KAFKA_BOOTSTRAP = {"dev": "vaxel-kafka-bootstrap:9092", "prod": "vaxel-kafka-bootstrap:9093"}

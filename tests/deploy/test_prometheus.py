@@ -12,7 +12,7 @@ from tests.deploy.test_grafana import CONTRACT_METRICS
 
 PROMETHEUS = DEPLOY / "prometheus"
 RULES = PROMETHEUS / "rules" / "vaxel.rules.yml"
-JOBS = {"vaxel-client-tenant", "vaxel-routing", "vaxel-interaction-log", "vaxel-sla"}
+JOBS = {"vaxel-client-tenant", "vaxel-routing", "vaxel-interaction-log", "vaxel-sla", "vaxel-conversation"}
 
 
 def _alerts() -> list[dict[str, Any]]:
@@ -37,7 +37,7 @@ class TestPromtool:
 
 
 class TestRules:
-    def test_scrape_jobs_are_the_four_services(self) -> None:
+    def test_scrape_jobs_are_the_services(self) -> None:
         config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text(encoding="utf-8"))
         assert {job["job_name"] for job in config["scrape_configs"]} == JOBS
         assert config["rule_files"] == ["rules/vaxel.rules.yml"]
