@@ -55,7 +55,9 @@ class ApiKeys:
         if unknown:
             raise InvalidArgument("scopes", f"unknown scope {sorted(unknown)[0]!r}; known: {sorted(SCOPES)}")
         if CHAT_PUBLIC in wanted and len(wanted) > 1:
-            raise InvalidArgument("scopes", f"{CHAT_PUBLIC!r} (a public key) is issued alone, with no other scope")
+            raise InvalidArgument(
+                "scopes", f"{CHAT_PUBLIC!r} (a public key) is issued alone, with no other scope"
+            )
         if self._repository.get_tenant(tenant_id) is None:
             raise NotFound(f"tenant {tenant_id!r} not found")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
