@@ -39,7 +39,7 @@ from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
 from vaxel_common.broker import free_port
 from vaxel_common.kafka import sync_producer
-from vaxel_common.supervisor import Platform
+from vaxel_common.supervisor import SERVICES, Platform
 from vaxel_common.topics import INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_sla.domain.intervals import interval_start
 
@@ -113,7 +113,7 @@ def _config(platform: Platform) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def prometheus(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
-    """Debian's Prometheus on a free loopback port, scraping the four services every second."""
+    """Debian's Prometheus on a free loopback port, scraping the services every second."""
     home = tmp_path_factory.mktemp("prometheus")
     config = home / "prometheus.yml"
     config.write_text(yaml.safe_dump(_config(platform)), encoding="utf-8")
@@ -258,9 +258,9 @@ def _assert(result: list[dict[str, Any]], what: str) -> None:
 
 
 def _all_scraped_after(prometheus: Prometheus, moment: float) -> None:
-    """Each of the four services answered a scrape that began after ``moment``."""
+    """Each of the services answered a scrape that began after ``moment``."""
     scrapes = prometheus.query('timestamp(up{job=~"vaxel-.+"} == 1)')
-    assert len(scrapes) == 4, scrapes
+    assert len(scrapes) == len(SERVICES), scrapes
     assert min(float(s["value"][1]) for s in scrapes) > moment, scrapes
 
 

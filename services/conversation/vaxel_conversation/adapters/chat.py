@@ -10,6 +10,7 @@ import secrets
 from collections.abc import AsyncIterator
 
 import grpc
+import structlog
 
 from vaxel.conversation.v1 import conversation_pb2 as pb
 from vaxel.conversation.v1 import conversation_pb2_grpc as pb_grpc
@@ -34,6 +35,7 @@ from vaxel_vocabulary.scopes import CHAT_PUBLIC
 __all__ = ["ChatServicer"]
 
 CUSTOMER = "customer"
+JOIN_TIMEOUT_SECONDS = 30.0  # a stream that never joins is closed, not held
 SYSTEM = "system"
 _DISPOSITIONS = {
     routing_pb2.DISPOSITION_QUEUED: pb.DISPOSITION_QUEUED,
@@ -101,6 +103,7 @@ class ChatServicer(pb_grpc.ChatServiceServicer):
             f"chat:{key}" if key else secrets.token_hex(16),
         )
         interaction_id = submitted.interaction_id
+        structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         drafts = [
             (
                 deterministic_id("conversation.first", interaction_id),
@@ -135,11 +138,15 @@ class ChatServicer(pb_grpc.ChatServiceServicer):
     ) -> AsyncIterator[pb.ChatResponse]:
         tenant_id = _chat_tenant()
         self._c.require_ready()
-        first = await anext(aiter(request_iterator), None)
+        try:
+            first = await asyncio.wait_for(anext(aiter(request_iterator), None), timeout=JOIN_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise InvalidArgument("join", f"no Join within {JOIN_TIMEOUT_SECONDS:.0f} s") from None
         check(first)
         if not isinstance(first, pb.ChatRequest) or first.WhichOneof("action") != "join":
             raise InvalidArgument("join", "the first request on a chat stream is Join")
         interaction_id = check_id("join.interaction_id", first.join.interaction_id)
+        structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         self._check_token(tenant_id, interaction_id, first.join.chat_token)
         outbox = self._c.hub.subscribe(interaction_id)  # before the backlog: nothing falls in between
         self._metrics.streams.labels("customer").inc()

@@ -11,8 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from weakref import WeakValueDictionary
 
+from aiokafka.errors import KafkaError
+
 from vaxel.events.v1 import events_pb2
-from vaxel_common.errors import NotFound, PermissionDenied, Unavailable
+from vaxel_common.consumer import RejectedEvent
+from vaxel_common.errors import NotFound, PermissionDenied, Unavailable, VaxelError
 from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import CONVERSATION_MESSAGES
 from vaxel_conversation.adapters.converters import chat_event, message_event, message_from_pb
@@ -67,7 +70,7 @@ class Conversations:
                 return held
             self.book.check_room(draft.tenant_id, draft.interaction_id)
             message = _message(draft, message_id)
-            await self._publisher.publish(CONVERSATION_MESSAGES, message_event(message))
+            await self._publish(message_event(message))
             # Applied here, or by the topic's reader already (it reads this writer's records too).
             stored = self.apply(message) or self._held(draft.tenant_id, draft.interaction_id, message_id)
         self._metrics.post_latency.observe(time.perf_counter() - started)
@@ -85,13 +88,21 @@ class Conversations:
                 if self._held(draft.tenant_id, draft.interaction_id, message_id) is None:
                     fresh.append(_message(draft, message_id))
             events += [message_event(m) for m in fresh]
-            await self._publisher.publish(CONVERSATION_MESSAGES, *events)
+            await self._publish(*events)
             self.book.start_chat(_with_token(session, token_digest))
             for message in fresh:
                 self.apply(message)
             self._metrics.chats_started.inc()
         transcript = self.book.find(session.tenant_id, session.interaction_id)
         return list(transcript.messages) if transcript is not None else []
+
+    async def _publish(self, *events: events_pb2.Event) -> None:
+        """On the broker (acks=all) or Unavailable: the sender retries with the same idempotency key,
+        and a record that landed after all is the same message (its id is the event id)."""
+        try:
+            await self._publisher.publish(CONVERSATION_MESSAGES, *events)
+        except KafkaError as exc:
+            raise Unavailable(f"the message is not on Kafka ({type(exc).__name__}); send it again") from exc
 
     def _held(self, tenant_id: str, interaction_id: str, message_id: str) -> Message | None:
         transcript = self.book.find(tenant_id, interaction_id)
@@ -110,9 +121,15 @@ class Conversations:
         """The messages topic's records (this writer's own included: duplicates change nothing)."""
         field = event.WhichOneof("payload")
         if field == "message_posted":
-            message = message_from_pb(event.message_posted.message)
-            if message.message_id == event.event_id and message.interaction_id == event.interaction_id:
-                self.apply(message)
+            try:
+                message = message_from_pb(event.message_posted.message)
+            except VaxelError as exc:
+                raise RejectedEvent(f"message.posted: {exc.message}") from exc
+            if message.message_id != event.event_id or message.interaction_id != event.interaction_id:
+                raise RejectedEvent("message.posted: the message's ids differ from the envelope's")
+            if message.tenant_id != event.tenant_id:
+                raise RejectedEvent("message.posted: the message's tenant differs from the envelope's")
+            self.apply(message)
         elif field == "chat_started":
             started = event.chat_started
             self.book.start_chat(
@@ -127,6 +144,8 @@ class Conversations:
 
     async def on_interaction_event(self, event: events_pb2.Event) -> None:
         """Routing's lifecycle events: who holds each interaction, and whether it ended."""
+        if not event.interaction_id:
+            return
         queue_id = ""
         if event.WhichOneof("payload") == "interaction_created":
             queue_id = event.interaction_created.queue_id

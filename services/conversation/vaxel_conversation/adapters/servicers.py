@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
+import structlog
 
 from vaxel.conversation.v1 import conversation_pb2 as pb
 from vaxel.conversation.v1 import conversation_pb2_grpc as pb_grpc
@@ -74,6 +75,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
 
     async def _readable(self, caller: _Caller, interaction_id: str) -> None:
         check_id("interaction_id", interaction_id)
+        structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         if caller.agent_id:
             await self._c.until_allowed(
                 lambda: self._c.handling.check_agent_read(caller.tenant_id, interaction_id, caller.agent_id)
@@ -106,6 +108,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         check(request)
         caller = _desk(request.tenant_id, request.agent_id)
         self._c.require_ready()
+        structlog.contextvars.bind_contextvars(interaction_id=request.interaction_id)
         kind = author_kind_from_pb(request.author_kind)
         if kind not in (AuthorKind.AGENT, AuthorKind.INTERNAL_NOTE):
             raise InvalidArgument("author_kind", "AGENT or INTERNAL_NOTE")
