@@ -4,7 +4,9 @@ First every service's own figures: event envelope encode+decode rate, raw produc
 the embedded broker with a plain aiokafka client, seconds from launch to all four services
 SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
-interaction-log ingest, chat messages through the conversation service (:mod:`scripts.bench_chat`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+interaction-log ingest, FAQ matching (precision and recall per language, µs per match:
+:mod:`scripts.bench_faq`), chat messages through the conversation service (:mod:`scripts.bench_chat`).
+Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
@@ -32,6 +34,7 @@ from grpc import aio
 
 from scripts import (
     bench_chat,
+    bench_faq,
     bench_interaction_log,
     bench_noisy_tenant,
     bench_routing,
@@ -276,7 +279,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
 
-def foundation(results: Results, quick: bool) -> None:
+def foundation(results: Results, quick: bool) -> None:  # noqa: PLR0915  (a list of benches, one call each)
     """Every service's own figures (each on a platform of its own where it needs one)."""
     codec = bench_codec()
     print(f"event envelope encode+decode      {codec:>12,.0f} /s")
@@ -289,6 +292,7 @@ def foundation(results: Results, quick: bool) -> None:
     print(f"business hours is_open           {hours:>12,.0f} /s")
     results.add("client-tenant", "business hours is_open", hours, "/s")
     bench_staffing.report(results)
+    bench_faq.report(results)
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()

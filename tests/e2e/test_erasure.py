@@ -1,5 +1,5 @@
-"""Erasure reaches routing (issue 17, fault 5): after ``EraseCustomer`` the customer's distinctive words are
-in no store file, in no record of any topic (every partition, raw bytes: routing's inputs log and the
+"""Erasure reaches routing (issue 17, fault 5): after ``EraseCustomer`` the customer's distinctive words (their
+survey comments too) are in no store file, in no record of any topic (every partition, raw bytes: routing's inputs log and the
 events among them) and in no reply of a read RPC; routing's next offer lists none of the erased interactions, also after a kill -9 and a replay of
 its log. A second customer of the same tenant, not erased, stays readable: the search can find words."""
 
@@ -35,9 +35,12 @@ class Words:
         self.email = f"ornitolog{name}{token}@example.org"
         self.subject = f"Zebrafink{name}{token}"
         self.notes = f"Kvastfening{name}{token}"
+        self.comment = f"Lappugglesvar{name}{token}"  # a survey answer's
 
     def all(self, *, with_ref: bool = True) -> list[bytes]:
-        words = (self.customer_ref, self.email, self.subject, self.notes)[0 if with_ref else 1 :]
+        words = (self.customer_ref, self.email, self.subject, self.notes, self.comment)[
+            0 if with_ref else 1 :
+        ]
         return [w.lower().encode() for w in words]
 
     def found_in(self, blob: bytes, *, with_ref: bool = True) -> list[bytes]:
@@ -172,6 +175,29 @@ def _wait_logged(
     eventually(logged)
 
 
+def _answer_surveys(
+    log: interactions_pb2_grpc.InteractionLogServiceStub, tenant: RoutedTenant, words: Words, ids: list[str]
+) -> None:
+    """Each interaction's survey answered with the customer's comment, once the survey went out; until
+    the interaction log shows the answer."""
+    for iid in ids:
+        request = interactions_pb2.RecordSurveyAnswerRequest(
+            interaction_id=iid, score=2, comment=words.comment
+        )
+
+        def answer(r: interactions_pb2.RecordSurveyAnswerRequest = request) -> None:
+            log.RecordSurveyAnswer(r, metadata=tenant.key, timeout=5)
+
+        eventually(answer)
+        get = interactions_pb2.GetInteractionRequest(interaction_id=iid)
+
+        def answered(g: interactions_pb2.GetInteractionRequest = get) -> None:
+            timeline = log.GetInteraction(g, metadata=tenant.key, timeout=5).interaction.timeline
+            assert "survey.answered" in [e.event_type for e in timeline]
+
+        eventually(answered)
+
+
 def _routing_checks(platform: Platform, tenant: RoutedTenant, agent_id: str, customers: Customers) -> None:
     """Routing's reads and its next offers to each customer, on a fresh desk stream."""
     erased, kept = customers
@@ -216,6 +242,7 @@ def test_erasure_leaves_no_word_in_stores_routing_log_or_replies(
     log = interactions_pb2_grpc.InteractionLogServiceStub(channels["interaction-log"])
     for words, ids in customers:
         _wait_logged(log, tenant, words, len(ids))
+        _answer_surveys(log, tenant, words, ids)
     # Before: routing's log holds no clear text (sealed when appended); the log's reads do.
     inputs = _topic_bytes(platform, ROUTING_INPUTS.name)
     assert tenant.tenant_id.encode() in inputs  # the search sees the records

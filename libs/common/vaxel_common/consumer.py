@@ -2,7 +2,8 @@
 
 For each batch: check and decode every record (an undecodable one, or one refused
 as not genuine by :mod:`vaxel_common.provenance`, goes to the dead-letter topic with
-the reason), hand each event to the service's handler with its ids bound
+the reason), give the batch's events to ``prepare`` (where a service fetches what the
+batch needs in one round trip), hand each event to the service's handler with its ids bound
 to the log context, call ``flush`` (where a handler buffers writes), then commit.
 A crash before the commit replays the batch, so handlers must be idempotent by
 event id. A handler that rejects one event raises :class:`RejectedEvent`: that
@@ -36,9 +37,10 @@ from vaxel_common.progress import ProgressMonitor
 from vaxel_common.provenance import REFUSAL_REASONS, Provenance, Refused
 from vaxel_common.retry import Backoff, retry_async
 
-__all__ = ["EventConsumer", "EventHandler", "RejectedEvent"]
+__all__ = ["BatchHook", "EventConsumer", "EventHandler", "RejectedEvent"]
 
 EventHandler = Callable[[events_pb2.Event], Awaitable[None]]
+BatchHook = Callable[[Sequence[events_pb2.Event]], Awaitable[None]]
 
 
 class RejectedEvent(Exception):  # noqa: N818  (an outcome, not a failure of the consumer)
@@ -59,6 +61,7 @@ class EventConsumer:
         metrics: PlatformMetrics,
         group_id: str | None = None,
         flush: Callable[[], Awaitable[None]] | None = None,
+        prepare: BatchHook | None = None,
         session_timeout_ms: int = 6000,
         commit: bool = True,
         dependency_timeout: float = 60.0,
@@ -74,6 +77,7 @@ class EventConsumer:
         self._handler = handler
         self._provenance = provenance or Provenance(None)
         self._flush = flush
+        self._prepare = prepare
         self._metrics = metrics
         self._dead_letters = DeadLetterPublisher(producer, service, metrics, service, self.topics)
         for topic in self.topics:  # at 0 from the start: increase() sees the first refusal too
@@ -96,6 +100,7 @@ class EventConsumer:
         # a replica is complete, so the service may report SERVING.
         self.caught_up = asyncio.Event()
         self._end_offsets: dict[TopicPartition, int] | None = None
+        self._ends_settled: set[TopicPartition] = set()
         self._dependency_timeout = dependency_timeout
         self._lag: dict[TopicPartition, int] = {}
 
@@ -156,6 +161,14 @@ class EventConsumer:
             return False
         if self._end_offsets is None:
             self._end_offsets = dict(await self._consumer.end_offsets(list(assignment)))
+        # The embedded Tansu broker answers a partition's last batch's base offset + 1 as its end
+        # offset; the high watermark of the first fetch answer is the true end, taken once (a later one
+        # would chase live traffic).
+        for tp in self._end_offsets.keys() - self._ends_settled:
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                self._end_offsets[tp] = max(self._end_offsets[tp], highwater)
+                self._ends_settled.add(tp)
         for tp, end in self._end_offsets.items():
             records = batches.get(tp)
             position = records[-1].offset + 1 if records else await self._consumer.position(tp)
@@ -165,9 +178,16 @@ class EventConsumer:
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
         started = time.perf_counter()
-        for records in batches.values():
-            for record in records:
-                await self._one(record)
+        decoded = [
+            (record, event)
+            for records in batches.values()
+            for record in records
+            if (event := await self._decoded(record)) is not None
+        ]
+        if self._prepare is not None and decoded:
+            await self._prepare([event for _, event in decoded])
+        for record, event in decoded:
+            await self._one(record, event)
         if self._flush is not None:
             await self._flush()
         if self._commit:
@@ -183,18 +203,22 @@ class EventConsumer:
         for topic, behind in lag.items():
             self._metrics.consumer_lag.labels(self.service, topic).set(behind)
 
-    async def _one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> events_pb2.Event | None:
+        """The record's event, or None once it is dead-lettered (undecodable or refused)."""
         try:
             self._provenance.check_record(record)
             event = decode_event(record.value)
             self._provenance.check_event(record.topic, event)
         except DecodeError as exc:
             await self._dead_letter(record, f"undecodable: {exc}")
-            return
+            return None
         except Refused as exc:
             self._metrics.records_refused.labels(self.service, record.topic, exc.reason).inc()
             await self._dead_letter(record, f"refused ({exc.reason}): {exc}")
-            return
+            return None
+        return event
+
+    async def _one(self, record: ConsumerRecord[bytes, bytes], event: events_pb2.Event) -> None:
         structlog.contextvars.bind_contextvars(
             event_id=event.event_id, tenant_id=event.tenant_id, interaction_id=event.interaction_id
         )

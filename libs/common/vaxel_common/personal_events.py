@@ -1,8 +1,9 @@
-"""The personal fields of interaction events, sealed by their producer (routing) and opened by the
-consumers that need them in clear (interaction-log), with the keys of :mod:`vaxel_common.sealing`.
+"""The personal fields of interaction events, sealed by their producer (routing; interaction-log for survey
+answers, with the customer's key from routing) and opened by the consumers that need them in clear
+(interaction-log), with the keys of :mod:`vaxel_common.sealing`.
 
-Sealed: ``interaction.created``'s customer reference, contact and subject, and ``interaction.wrapped_up``'s
-notes, into each payload's ``personal`` field. An event whose key was destroyed (the customer erased)
+Sealed: ``interaction.created``'s customer reference, contact and subject, ``interaction.wrapped_up``'s
+notes and ``survey.answered``'s comment, into each payload's ``personal`` field. An event whose key was destroyed (the customer erased)
 opens with those fields empty.
 """
 
@@ -12,7 +13,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.sealing import KeyLookup, seal, unseal
 
-__all__ = ["open_event", "seal_created", "seal_wrapped_up", "sealed_key_id"]
+__all__ = ["open_event", "seal_created", "seal_survey_answered", "seal_wrapped_up", "sealed_key_id"]
 
 
 def seal_created(created: events_pb2.InteractionCreated, key_id: str, key: bytes) -> None:
@@ -35,6 +36,14 @@ def seal_wrapped_up(wrapped: events_pb2.InteractionWrappedUp, key_id: str, key: 
     wrapped.ClearField("notes")
 
 
+def seal_survey_answered(answered: events_pb2.SurveyAnswered, key_id: str, key: bytes) -> None:
+    """Move a survey answer's comment into ``personal`` (nothing to do without a comment)."""
+    if not answered.comment:
+        return
+    answered.personal.CopyFrom(seal(types_pb2.PersonalFields(comment=answered.comment), key_id, key))
+    answered.ClearField("comment")
+
+
 def sealed_key_id(event: events_pb2.Event) -> str:
     """The key id that opens the event's sealed fields, "" when it has none."""
     match event.WhichOneof("payload"):
@@ -42,6 +51,8 @@ def sealed_key_id(event: events_pb2.Event) -> str:
             return event.interaction_created.personal.key_id
         case "interaction_wrapped_up" if event.interaction_wrapped_up.HasField("personal"):
             return event.interaction_wrapped_up.personal.key_id
+        case "survey_answered" if event.survey_answered.HasField("personal"):
+            return event.survey_answered.personal.key_id
     return ""
 
 
@@ -61,3 +72,8 @@ def open_event(event: events_pb2.Event, keys: KeyLookup) -> None:
             fields = unseal(wrapped.personal, types_pb2.PersonalFields, keys) or types_pb2.PersonalFields()
             wrapped.ClearField("personal")
             wrapped.notes = fields.notes
+        case "survey_answered" if event.survey_answered.HasField("personal"):
+            answered = event.survey_answered
+            fields = unseal(answered.personal, types_pb2.PersonalFields, keys) or types_pb2.PersonalFields()
+            answered.ClearField("personal")
+            answered.comment = fields.comment

@@ -21,7 +21,7 @@ import uvloop
 from prometheus_client import CollectorRegistry
 
 from vaxel_common.auth import Authenticator
-from vaxel_common.consumer import EventConsumer, EventHandler
+from vaxel_common.consumer import BatchHook, EventConsumer, EventHandler
 from vaxel_common.errors import ConfigurationError, Unavailable
 from vaxel_common.grpc_server import GrpcServer
 from vaxel_common.kafka import aio_producer
@@ -87,9 +87,11 @@ class ServiceRuntime:
         handler: EventHandler,
         *,
         flush: Hook | None = None,
+        prepare: BatchHook | None = None,
         commit: bool = True,
     ) -> EventConsumer:
-        """Feed events of ``topics`` to ``handler`` (group = the service name, unless ``commit=False``).
+        """Feed events of ``topics`` to ``handler`` (group = the service name, unless ``commit=False``),
+        each batch first to ``prepare`` when given.
         Records are checked first (:mod:`vaxel_common.provenance`): a signed topic needs the verify keys."""
         for name in topics:
             spec = topic_by_name(name)
@@ -103,6 +105,7 @@ class ServiceRuntime:
             producer=self.producer,
             metrics=self.metrics,
             flush=flush,
+            prepare=prepare,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             commit=commit,
             dependency_timeout=self.settings.dependency_timeout_seconds,

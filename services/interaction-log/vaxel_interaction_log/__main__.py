@@ -75,7 +75,9 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
 
     config = runtime.consume([TENANT_CONFIG.name], apply_config, commit=False)
     # One transaction per consumed batch on the writer thread, committed before the Kafka offsets.
-    runtime.consume([INTERACTION_EVENTS.name, AGENT_EVENTS.name], handle, flush=flush)
+    runtime.consume(
+        [INTERACTION_EVENTS.name, AGENT_EVENTS.name], handle, flush=flush, prepare=opener.prefetch
+    )
 
     async def settings_loaded() -> None:
         await asyncio.wait_for(config.caught_up.wait(), timeout=settings.dependency_timeout_seconds + 600)
@@ -98,7 +100,7 @@ def build(settings: InteractionLogSettings) -> ServiceRuntime:
         InteractionLogServicer(
             InteractionQueries(store),
             Privacy(StoreEraser(store, writer), TopicErasureJournal(runtime.publisher), routing),
-            surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics),
+            surveys=SurveyAnswers(SurveyDesk(store, ledger), runtime.publisher, metrics, routing),
             reports=Reports(SqlReports(store.database), tenants),
         ),
         interactions_pb2.DESCRIPTOR.services_by_name["InteractionLogService"].full_name,

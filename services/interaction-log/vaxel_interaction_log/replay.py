@@ -146,7 +146,7 @@ async def _read_topics(
     remaining = {tp for tp in partitions if ends[tp] > 0}
     while remaining:
         batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=1000)
-        batch: list[PendingEvent] = []
+        events: list[events_pb2.Event] = []
         for tp, records in batches.items():
             end = targets.get(tp, max(ends[tp], consumer.highwater(tp) or 0))
             for record in records:
@@ -159,10 +159,12 @@ async def _read_topics(
                 if tp.topic == TENANT_CONFIG.name:
                     apply_retention_change(policy, event)
                     continue
-                if opener is not None:
-                    await opener.open(event)
-                if (pending := PendingEvent.of(event)) is not None:
-                    batch.append(pending)
+                events.append(event)
+        if opener is not None:
+            await opener.prefetch(events)  # one call to routing for the batch's keys
+            for event in events:
+                await opener.open(event)
+        batch = [pending for event in events if (pending := PendingEvent.of(event)) is not None]
         for tp in list(remaining):  # positions, not record offsets: compaction leaves gaps
             highwater = consumer.highwater(tp)
             if tp not in targets and highwater is not None:

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from vaxel_routing.domain import notices as n
 from vaxel_routing.domain.model import Presence
+from vaxel_vocabulary.faq_matching import FaqOutcome
 
 __all__ = ["GAUGED_PRESENCES", "OFFER_OUTCOMES", "RoutingMetrics"]
 
@@ -33,6 +34,7 @@ class RoutingMetrics:
     agents: Gauge
     replayed: Counter
     refused: Counter
+    faq: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
@@ -73,6 +75,7 @@ class RoutingMetrics:
                 ["reason"],
                 registry=registry,
             ),
+            faq=_faq_counter(registry),
         )
 
     def count_offer(self, notice: n.Notice) -> None:
@@ -80,3 +83,16 @@ class RoutingMetrics:
         outcome = OFFER_OUTCOMES.get(type(notice))
         if outcome:
             self.offers.labels(outcome).inc()
+
+
+def _faq_counter(registry: CollectorRegistry) -> Counter:
+    counter = Counter(
+        "vaxel_routing_faq_decisions_total",
+        "Chat and social submissions checked against the tenant's FAQ, by decision (answered,"
+        " no_match, person_requested).",
+        ["outcome"],
+        registry=registry,
+    )
+    for outcome in FaqOutcome:  # every outcome at 0 from the start, so increase() sees the first
+        counter.labels(outcome.value)
+    return counter

@@ -271,6 +271,22 @@ def test_faq_deflection_answers_first_and_escalation_queues(
         escalate=True,
     )
     assert escalated.disposition == routing_pb2.DISPOSITION_QUEUED
+    # The matcher (vaxel_vocabulary.faq_matching) on the real submit path: a compound and an inflection
+    # still deflect; turning the entry down or asking for a person queues.
+    compound = submit(
+        channels,
+        tenant,
+        channel=types_pb2.CHANNEL_CHAT,
+        text="Byta mobilabonnemanget?",
+        idempotency_key="k1-c",
+    )
+    assert compound.disposition == routing_pb2.DISPOSITION_DEFLECTED
+    for key, text in (
+        ("k1-not", "Jag vill inte byta abonnemang"),
+        ("k1-person", "Jag vill byta abonnemang men prata med en människa"),
+    ):
+        queued = submit(channels, tenant, channel=types_pb2.CHANNEL_CHAT, text=text, idempotency_key=key)
+        assert queued.disposition == routing_pb2.DISPOSITION_QUEUED, text
     events = interaction_events(platform, {reply.interaction_id}, lambda found: len(found) >= 2)
     assert [e.WhichOneof("payload") for e in events] == ["interaction_created", "deflected_by_faq"]
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 from vaxel.events.v1 import events_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.events import new_event
-from vaxel_common.personal_events import open_event, seal_created, seal_wrapped_up, sealed_key_id
+from vaxel_common.personal_events import (
+    open_event,
+    seal_created,
+    seal_survey_answered,
+    seal_wrapped_up,
+    sealed_key_id,
+)
 from vaxel_common.sealing import KEY_BYTES, new_data_key, seal, unseal
 
 CONTACT = types_pb2.Contact(phone_number="+46701234567")
@@ -79,3 +85,23 @@ class TestPersonalEvents:
             "resolved",
             "",
         )
+
+    def test_a_survey_comment_is_sealed_opens_again_and_not_once_its_key_is_destroyed(self) -> None:
+        key = new_data_key()
+        answered = events_pb2.SurveyAnswered(score=2, comment="Sjöbjörnsvals")
+        seal_survey_answered(answered, "k1", key)
+        event = new_event(answered, tenant_id="t1", producer="interaction-log", interaction_id="i1")
+        stored = event.SerializeToString()
+        assert "Sjöbjörnsvals".encode() not in stored
+        assert sealed_key_id(event) == "k1"
+        again = events_pb2.Event.FromString(stored)
+        open_event(again, {"k1": key}.get)
+        assert (again.survey_answered.score, again.survey_answered.comment) == (2, "Sjöbjörnsvals")
+        assert not again.survey_answered.HasField("personal")
+        gone = events_pb2.Event.FromString(stored)
+        destroyed: dict[str, bytes] = {}
+        open_event(gone, destroyed.get)
+        assert (gone.survey_answered.score, gone.survey_answered.comment) == (2, "")
+        empty = events_pb2.SurveyAnswered(score=5)
+        seal_survey_answered(empty, "k1", key)
+        assert not empty.HasField("personal")  # nothing to seal

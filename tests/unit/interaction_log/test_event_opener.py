@@ -1,4 +1,5 @@
-"""Opening routing's sealed event fields: keys fetched once and kept a while, a destroyed key opens nothing."""
+"""Opening routing's sealed event fields: keys fetched once per batch and kept a while, a destroyed key
+opens nothing."""
 
 from __future__ import annotations
 
@@ -44,15 +45,36 @@ class TestEventOpener:
         ]
         assert ring.calls == 1
 
-    def test_a_destroyed_key_leaves_the_fields_empty_and_is_asked_again(self) -> None:
+    def test_a_destroyed_key_leaves_the_fields_empty_and_is_remembered_as_destroyed(self) -> None:
         key = new_data_key()
         ring = KeyRing({})
-        opener = EventOpener(ring, ttl_seconds=0.0)
+        opener = EventOpener(ring)
         event = _created("k1", key)
         asyncio.run(opener.open(event))
         assert (event.interaction_created.customer_ref, event.interaction_created.subject) == ("", "")
         asyncio.run(opener.open(_created("k1", key)))
-        assert ring.calls == 2  # never cached as missing
+        assert ring.calls == 1  # a destroyed key never comes back
+        expired = EventOpener(ring, ttl_seconds=0.0)
+        asyncio.run(expired.open(_created("k1", key)))
+        asyncio.run(expired.open(_created("k1", key)))
+        assert ring.calls == 3  # past the ttl routing is asked again
+
+    def test_a_batch_asks_routing_once_for_every_key_it_needs(self) -> None:
+        keys = {f"k{n}": new_data_key() for n in range(5)}
+        ring = KeyRing({k: v for k, v in keys.items() if k != "k4"})  # k4 destroyed
+        opener = EventOpener(ring)
+        events = [_created(key_id, key) for key_id, key in keys.items()] + [_created("k0", keys["k0"])]
+
+        async def batch() -> None:
+            await opener.prefetch(events)
+            for event in events:
+                await opener.open(event)
+
+        asyncio.run(batch())
+        assert ring.calls == 1
+        assert [e.interaction_created.subject for e in events] == ["Fakturan"] * 4 + ["", "Fakturan"]
+        asyncio.run(opener.prefetch(events))
+        assert ring.calls == 1  # all held now
 
     def test_an_event_without_sealed_fields_asks_nothing(self) -> None:
         ring = KeyRing({})

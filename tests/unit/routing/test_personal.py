@@ -5,9 +5,12 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from vaxel.routing.v1 import inputs_pb2, routing_pb2
 from vaxel.types.v1 import types_pb2
 from vaxel_common.db import connect
+from vaxel_common.errors import InvalidArgument
 from vaxel_routing.adapters.data_keys import DataKeys
 from vaxel_routing.adapters.personal import PersonalData
 
@@ -93,3 +96,20 @@ class TestPersonalData:
             )
             assert _reopened(reader, kept).submit.customer_ref == "cust-other"
         assert not [w for w in WORDS if w in path.read_bytes()]
+
+    def test_a_customers_key_is_the_one_that_seals_their_records_and_new_after_erasure(
+        self, tmp_path: Path
+    ) -> None:
+        personal = PersonalData(DataKeys(connect(f"sqlite:///{tmp_path / 'keys.sqlite3'}")))
+        submit = _submit("i1", "cust-Ornitolog")
+        personal.seal_submit("t1", submit.submit)
+        key_id, key = personal.customer_key("t1", "cust-Ornitolog")
+        assert key_id == submit.submit.personal.key_id
+        assert personal.data_keys([key_id]) == {key_id: key}
+        assert personal.customer_key("t2", "cust-Ornitolog")[0] != key_id  # another tenant's customer
+        for tenant_id, customer_ref, field in (("", "c", "tenant_id"), ("t1", "", "customer_ref")):
+            with pytest.raises(InvalidArgument, match=field):
+                personal.customer_key(tenant_id, customer_ref)
+        personal.destroy_customer("t1", "cust-Ornitolog")
+        assert personal.customer_key("t1", "cust-Ornitolog")[0] != key_id
+        assert personal.data_keys([key_id]) == {}

@@ -11,6 +11,7 @@ from vaxel.interactions.v1 import interactions_pb2
 from vaxel.tenant.v1 import tenant_pb2
 from vaxel_common.errors import InvalidArgument
 from vaxel_common.events import new_event
+from vaxel_common.personal_events import seal_survey_answered
 from vaxel_interaction_log import SERVICE_NAME
 from vaxel_interaction_log.domain.calendar import LocalPeriod, local_midnight, week_label
 from vaxel_interaction_log.domain.search import from_micros
@@ -63,9 +64,13 @@ def survey_sent_event(request: SurveyRequest, at: datetime) -> events_pb2.Event:
     )
 
 
-def survey_answered_event(answer: SurveyAnswer) -> events_pb2.Event:
+def survey_answered_event(answer: SurveyAnswer, sealing: tuple[str, bytes] | None = None) -> events_pb2.Event:
+    """The answer's event; its comment sealed under ``sealing`` (key id, key) when given."""
+    answered = events_pb2.SurveyAnswered(score=answer.score, comment=answer.comment)
+    if sealing is not None:
+        seal_survey_answered(answered, *sealing)
     return new_event(
-        events_pb2.SurveyAnswered(score=answer.score, comment=answer.comment),
+        answered,
         tenant_id=answer.tenant_id,
         producer=SERVICE_NAME,
         interaction_id=answer.interaction_id,

@@ -17,6 +17,7 @@ from vaxel_common.publisher import EventPublisher
 from vaxel_common.topics import INTERACTION_EVENTS
 from vaxel_interaction_log.adapters.report_converters import survey_answered_event, survey_sent_event
 from vaxel_interaction_log.adapters.report_store import SqlSurveyLedger
+from vaxel_interaction_log.domain.ports import CustomerKeys
 from vaxel_interaction_log.domain.surveys import SurveyAnswer, SurveyDesk, survey_due
 from vaxel_interaction_log.metrics import InteractionLogMetrics
 
@@ -70,15 +71,27 @@ class SurveyDispatch:
 
 
 class SurveyAnswers:
-    """An answer from the API: checked and claimed by the domain, then published."""
+    """An answer from the API: checked and claimed by the domain, then published, its comment sealed
+    under the customer's data key at routing (``keys``), so that erasing the customer shreds it on the
+    topic too. Answers of interactions without a customer reference keep it in clear (retention only)."""
 
-    def __init__(self, desk: SurveyDesk, publisher: EventPublisher, metrics: InteractionLogMetrics) -> None:
+    def __init__(
+        self,
+        desk: SurveyDesk,
+        publisher: EventPublisher,
+        metrics: InteractionLogMetrics,
+        keys: CustomerKeys | None = None,
+    ) -> None:
         self._desk = desk
         self._publisher = publisher
         self._metrics = metrics
+        self._keys = keys
 
     async def record(self, tenant_id: str, interaction_id: str, score: int, comment: str) -> SurveyAnswer:
         answer = self._desk.answer(tenant_id, interaction_id, score, comment, datetime.now(UTC))
-        await self._publisher.publish(INTERACTION_EVENTS, survey_answered_event(answer))
+        sealing: tuple[str, bytes] | None = None
+        if answer.comment and answer.customer_ref and self._keys is not None:
+            sealing = await self._keys.customer_key(tenant_id, answer.customer_ref)
+        await self._publisher.publish(INTERACTION_EVENTS, survey_answered_event(answer, sealing))
         self._metrics.survey_answers.inc()
         return answer

@@ -7,7 +7,14 @@ from typing import Protocol
 from vaxel_interaction_log.domain.search import Search
 from vaxel_interaction_log.domain.timeline import InteractionRecord, LoggedEvent
 
-__all__ = ["ErasureJournal", "InteractionReader", "PersonalDataEraser", "RoutingErasure", "SurveyLedger"]
+__all__ = [
+    "CustomerKeys",
+    "ErasureJournal",
+    "InteractionReader",
+    "PersonalDataEraser",
+    "RoutingErasure",
+    "SurveyLedger",
+]
 
 
 class InteractionReader(Protocol):
@@ -40,6 +47,13 @@ class ErasureJournal(Protocol):
 class RoutingErasure(Protocol):
     async def forget_customer(self, tenant_id: str, customer_ref: str) -> None:
         """Routing destroys the customer's data keys and forgets their history (idempotent); raises
+        Unavailable when routing cannot be reached."""
+        ...
+
+
+class CustomerKeys(Protocol):
+    async def customer_key(self, tenant_id: str, customer_ref: str) -> tuple[str, bytes]:
+        """The customer's data key at routing (key id, key), created there if they had none; raises
         Unavailable when routing cannot be reached."""
         ...
 

@@ -65,6 +65,7 @@ class SurveyAnswer:
     comment: str
     answered_at: datetime
     agent_id: str
+    customer_ref: str = ""  # whose key seals the comment on the topic
 
     @property
     def event_id(self) -> str:
@@ -126,9 +127,23 @@ class SurveyDesk:
             if first.survey_score != score:
                 raise AlreadyExists(_ANSWERED_ALREADY)
             return SurveyAnswer(
-                tenant_id, interaction_id, score, first.survey_comment, first.occurred_at, record.agent_id
+                tenant_id,
+                interaction_id,
+                score,
+                first.survey_comment,
+                first.occurred_at,
+                record.agent_id,
+                record.customer_ref,
             )
         held_score, held_us = self._ledger.claim_answer(tenant_id, interaction_id, score, to_micros(now))
         if held_score != score:
             raise AlreadyExists(_ANSWERED_ALREADY)
-        return SurveyAnswer(tenant_id, interaction_id, score, comment, from_micros(held_us), record.agent_id)
+        return SurveyAnswer(
+            tenant_id,
+            interaction_id,
+            score,
+            comment,
+            from_micros(held_us),
+            record.agent_id,
+            record.customer_ref,
+        )

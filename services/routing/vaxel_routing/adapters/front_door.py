@@ -33,6 +33,7 @@ from vaxel_routing.domain.replica import ConfigReplica
 from vaxel_routing.metrics import RoutingMetrics
 from vaxel_vocabulary.business_hours import is_open, next_opening
 from vaxel_vocabulary.contact_points import ContactKind, normalise
+from vaxel_vocabulary.faq_matching import FaqOutcome
 
 MAX_CUSTOMER_REF = 200
 
@@ -134,10 +135,11 @@ class FrontDoor:
         now = datetime.now(UTC)
         if channel in (Channel.CHAT, Channel.SOCIAL) and request.text and not request.escalate:
             found = match_faq(
-                self._replica.faq(tenant_id), request.language or queue.spec.language, request.text
+                self._replica.faq_index(tenant_id), request.language or queue.spec.language, request.text
             )
-            if found is not None:
-                entry, confidence = found
+            self._metrics.faq.labels(found.outcome.value).inc()
+            if found.outcome is FaqOutcome.ANSWERED and found.entry is not None:
+                entry, confidence = found.entry, found.confidence
                 await self._announce(
                     tenant_id,
                     interaction_id,

@@ -102,6 +102,15 @@ class PersonalData:
         found = {key_id: self._keys.key(key_id) for key_id in dict.fromkeys(key_ids)}
         return {key_id: key for key_id, key in found.items() if key is not None}
 
+    def customer_key(self, tenant_id: str, customer_ref: str) -> tuple[str, bytes]:
+        """The customer's key, created if they have none (a customer of a record from before sealing,
+        or one erased who is back), for another service to seal what it publishes about them."""
+        if not tenant_id:
+            raise InvalidArgument("tenant_id", "required")
+        if not customer_ref:
+            raise InvalidArgument("customer_ref", "required")
+        return self._keys.for_owner(tenant_id, customer_ref, "")
+
     def destroy_customer(self, tenant_id: str, customer_ref: str) -> int:
         return self._keys.destroy_customer(tenant_id, customer_ref)
 

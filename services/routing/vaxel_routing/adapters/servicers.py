@@ -133,6 +133,14 @@ class PersonalDataServicer(routing_pb2_grpc.PersonalDataServiceServicer):
             raise PermissionDenied("data keys are for the provider's services, not a tenant key")
         return routing_pb2.GetDataKeysResponse(keys=self._personal.data_keys(request.key_ids))
 
+    async def GetCustomerKey(  # noqa: N802
+        self, request: routing_pb2.GetCustomerKeyRequest, context: Context
+    ) -> routing_pb2.GetCustomerKeyResponse:
+        if current_principal().tenant_id is not None:
+            raise PermissionDenied("data keys are for the provider's services, not a tenant key")
+        key_id, key = self._personal.customer_key(request.tenant_id, request.customer_ref)
+        return routing_pb2.GetCustomerKeyResponse(key_id=key_id, key=key)
+
 
 class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
     """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id."""

@@ -12,9 +12,7 @@ from datetime import datetime
 from vaxel_routing.domain.model import Channel
 from vaxel_routing.domain.replica import ConfigReplica, QueueConfig
 from vaxel_vocabulary.business_hours import BusinessHours, is_open, next_opening
-from vaxel_vocabulary.content import FaqEntry
-
-FAQ_CONFIDENCE = 0.6
+from vaxel_vocabulary.faq_matching import FaqDecision, FaqIndex
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Words that mark an angry or urgent mention, in the platform's languages (lower case).
@@ -109,34 +107,14 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
 
 
-def match_faq(entries: list[FaqEntry], language: str, text: str) -> tuple[FaqEntry, float] | None:
-    """The best FAQ entry for ``text`` in the customer's language, if confident enough.
+def match_faq(index: FaqIndex, language: str, text: str) -> FaqDecision:
+    """FAQ deflection: whether the tenant's FAQ answers ``text`` before it waits for a person.
 
-    Confidence is the share of the entry's keywords (or, without keywords, its question's
-    words) found in the text; ties go to the entry with more keywords, then the smaller id.
+    The rule lives in :mod:`vaxel_vocabulary.faq_matching` (stems, compounds, negation; a request for
+    a person is never answered from the FAQ), shared with whatever answers from the FAQ while a chat
+    waits; only an ANSWERED decision deflects.
     """
-    words = _words(text)
-    if not words:
-        return None
-    base = language.split("-", maxsplit=1)[0].lower()
-    best: tuple[float, int, str, FaqEntry] | None = None
-    for entry in entries:
-        if entry.language.split("-")[0].lower() != base:
-            continue
-        wanted = {k.lower() for k in entry.keywords} or _words(entry.question)
-        if not wanted:
-            continue
-        score = len(wanted & words) / len(wanted)
-        rank = (score, len(wanted), "", entry)
-        if (
-            best is None
-            or (rank[0], rank[1]) > (best[0], best[1])
-            or ((rank[0], rank[1]) == (best[0], best[1]) and entry.faq_id < best[3].faq_id)
-        ):
-            best = rank
-    if best is None or best[0] < FAQ_CONFIDENCE:
-        return None
-    return best[3], best[0]
+    return index.match(language, text)
 
 
 def urgency_of(channel: Channel, text: str, stated: int) -> int:

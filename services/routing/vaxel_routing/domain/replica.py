@@ -12,6 +12,7 @@ from vaxel_common.errors import NotFound
 from vaxel_routing.domain.model import QueueSpec
 from vaxel_vocabulary.business_hours import BusinessHours
 from vaxel_vocabulary.content import FaqEntry
+from vaxel_vocabulary.faq_matching import FaqIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class ConfigReplica:
         self._guidelines: dict[str, tuple[str, int]] = {}
         self._faq: dict[str, dict[str, FaqEntry]] = {}
         self._faq_owner: dict[str, str] = {}
+        self._faq_index: dict[str, FaqIndex] = {}  # built on first use after a change
         self._suspended: dict[str, int] = {}
         self._tenant_versions: dict[str, int] = {}
 
@@ -74,11 +76,13 @@ class ConfigReplica:
     def apply_faq(self, entry: FaqEntry) -> None:
         self._faq.setdefault(entry.tenant_id, {})[entry.faq_id] = entry
         self._faq_owner[entry.faq_id] = entry.tenant_id
+        self._faq_index.pop(entry.tenant_id, None)
 
     def remove_faq(self, faq_id: str) -> None:
         tenant = self._faq_owner.pop(faq_id, None)
         if tenant is not None:
             self._faq.get(tenant, {}).pop(faq_id, None)
+            self._faq_index.pop(tenant, None)
 
     def apply_tenant(self, tenant_id: str, suspended: bool, version: int) -> None:
         if self._tenant_versions.get(tenant_id, -1) >= version:
@@ -116,6 +120,13 @@ class ConfigReplica:
 
     def faq(self, tenant_id: str) -> list[FaqEntry]:
         return list(self._faq.get(tenant_id, {}).values())
+
+    def faq_index(self, tenant_id: str) -> FaqIndex:
+        """The tenant's FAQ indexed for matching (built once per change of its entries)."""
+        index = self._faq_index.get(tenant_id)
+        if index is None:
+            index = self._faq_index[tenant_id] = FaqIndex(self.faq(tenant_id))
+        return index
 
     def suspended(self, tenant_id: str) -> bool:
         return tenant_id in self._suspended

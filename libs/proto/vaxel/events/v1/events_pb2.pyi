@@ -632,18 +632,25 @@ class SurveyAnswered(_message.Message):
 
     SCORE_FIELD_NUMBER: _builtins.int
     COMMENT_FIELD_NUMBER: _builtins.int
+    PERSONAL_FIELD_NUMBER: _builtins.int
     score: _builtins.int
     """1-5."""
     comment: _builtins.str
+    """Empty when sealed in ``personal`` (an answer of a customer with a data key at routing)."""
+    @_builtins.property
+    def personal(self) -> _types_pb2.Sealed:
+        """The comment, sealed under the customer's data key (vaxel.types.v1.PersonalFields.comment)."""
+
     def __init__(
         self,
         *,
         score: _builtins.int = ...,
         comment: _builtins.str = ...,
+        personal: _types_pb2.Sealed | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["personal", b"personal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "score", b"score"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "personal", b"personal", "score", b"score"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

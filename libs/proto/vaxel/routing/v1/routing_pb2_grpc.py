@@ -342,6 +342,11 @@ class PersonalDataServiceStub:
                 request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.SerializeToString,
                 response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.FromString,
                 _registered_method=True)
+        self.GetCustomerKey = channel.unary_unary(
+                '/vaxel.routing.v1.PersonalDataService/GetCustomerKey',
+                request_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyRequest.SerializeToString,
+                response_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyResponse.FromString,
+                _registered_method=True)
 
 
 class PersonalDataServiceServicer:
@@ -355,6 +360,14 @@ class PersonalDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCustomerKey(self, request, context):
+        """The data key of a customer of a tenant, to seal what another service publishes about them (a
+        survey answer's comment); created when they have none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PersonalDataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -362,6 +375,11 @@ def add_PersonalDataServiceServicer_to_server(servicer, server):
                     servicer.GetDataKeys,
                     request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.FromString,
                     response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.SerializeToString,
+            ),
+            'GetCustomerKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerKey,
+                    request_deserializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyRequest.FromString,
+                    response_serializer=vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -393,6 +411,33 @@ class PersonalDataService:
             '/vaxel.routing.v1.PersonalDataService/GetDataKeys',
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysRequest.SerializeToString,
             vaxel_dot_routing_dot_v1_dot_routing__pb2.GetDataKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vaxel.routing.v1.PersonalDataService/GetCustomerKey',
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyRequest.SerializeToString,
+            vaxel_dot_routing_dot_v1_dot_routing__pb2.GetCustomerKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -145,6 +145,10 @@ class PersonalDataServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PersonalDataServiceAsyncStub: ...
     GetDataKeys: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]
+    GetCustomerKey: _grpc.UnaryUnaryMultiCallable[_routing_pb2.GetCustomerKeyRequest, _routing_pb2.GetCustomerKeyResponse]
+    """The data key of a customer of a tenant, to seal what another service publishes about them (a
+    survey answer's comment); created when they have none.
+    """
 
 @_typing.type_check_only
 class PersonalDataServiceAsyncStub(PersonalDataServiceStub):
@@ -154,6 +158,10 @@ class PersonalDataServiceAsyncStub(PersonalDataServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetDataKeys: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetDataKeysRequest, _routing_pb2.GetDataKeysResponse]  # type: ignore[assignment]
+    GetCustomerKey: _aio.UnaryUnaryMultiCallable[_routing_pb2.GetCustomerKeyRequest, _routing_pb2.GetCustomerKeyResponse]  # type: ignore[assignment]
+    """The data key of a customer of a tenant, to seal what another service publishes about them (a
+    survey answer's comment); created when they have none.
+    """
 
 class PersonalDataServiceServicer(metaclass=_abc_1.ABCMeta):
     """Internal (the provider's ops key, which the other services hold): the data keys that open the
@@ -166,6 +174,16 @@ class PersonalDataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _routing_pb2.GetDataKeysRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_routing_pb2.GetDataKeysResponse, _abc.Awaitable[_routing_pb2.GetDataKeysResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetCustomerKey(
+        self,
+        request: _routing_pb2.GetCustomerKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.GetCustomerKeyResponse, _abc.Awaitable[_routing_pb2.GetCustomerKeyResponse]]:
+        """The data key of a customer of a tenant, to seal what another service publishes about them (a
+        survey answer's comment); created when they have none.
+        """
 
 def add_PersonalDataServiceServicer_to_server(servicer: PersonalDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 

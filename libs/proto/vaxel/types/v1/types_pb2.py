@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1avaxel/types/v1/types.proto\x12\x0evaxel.types.v1\"y\n\x07\x43ontact\x12\x16\n\x0cphone_number\x18\x01 \x01(\tH\x00\x12\x17\n\remail_address\x18\x02 \x01(\tH\x00\x12\x17\n\rsocial_handle\x18\x03 \x01(\tH\x00\x12\x19\n\x0f\x63hat_session_id\x18\x04 \x01(\tH\x00\x42\t\n\x07\x61\x64\x64ress\";\n\x06Sealed\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x12\n\nciphertext\x18\x03 \x01(\x0c\"p\n\x0ePersonalFields\x12\x14\n\x0c\x63ustomer_ref\x18\x01 \x01(\t\x12(\n\x07\x63ontact\x18\x02 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t*\x9a\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_VOICE\x10\x01\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x02\x12\x11\n\rCHANNEL_EMAIL\x10\x03\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x04\x12\x14\n\x10\x43HANNEL_CALLBACK\x10\x05\x12\x14\n\x10\x43HANNEL_OUTBOUND\x10\x06*\xa7\x01\n\x08Presence\x12\x18\n\x14PRESENCE_UNSPECIFIED\x10\x00\x12\x14\n\x10PRESENCE_OFFLINE\x10\x01\x12\x16\n\x12PRESENCE_AVAILABLE\x10\x02\x12\x11\n\rPRESENCE_BUSY\x10\x03\x12\x14\n\x10PRESENCE_WRAP_UP\x10\x04\x12\x12\n\x0ePRESENCE_BREAK\x10\x05\x12\x16\n\x12PRESENCE_NOT_READY\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1avaxel/types/v1/types.proto\x12\x0evaxel.types.v1\"y\n\x07\x43ontact\x12\x16\n\x0cphone_number\x18\x01 \x01(\tH\x00\x12\x17\n\remail_address\x18\x02 \x01(\tH\x00\x12\x17\n\rsocial_handle\x18\x03 \x01(\tH\x00\x12\x19\n\x0f\x63hat_session_id\x18\x04 \x01(\tH\x00\x42\t\n\x07\x61\x64\x64ress\";\n\x06Sealed\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x12\n\nciphertext\x18\x03 \x01(\x0c\"\x81\x01\n\x0ePersonalFields\x12\x14\n\x0c\x63ustomer_ref\x18\x01 \x01(\t\x12(\n\x07\x63ontact\x18\x02 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t*\x9a\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_VOICE\x10\x01\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x02\x12\x11\n\rCHANNEL_EMAIL\x10\x03\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x04\x12\x14\n\x10\x43HANNEL_CALLBACK\x10\x05\x12\x14\n\x10\x43HANNEL_OUTBOUND\x10\x06*\xa7\x01\n\x08Presence\x12\x18\n\x14PRESENCE_UNSPECIFIED\x10\x00\x12\x14\n\x10PRESENCE_OFFLINE\x10\x01\x12\x16\n\x12PRESENCE_AVAILABLE\x10\x02\x12\x11\n\rPRESENCE_BUSY\x10\x03\x12\x14\n\x10PRESENCE_WRAP_UP\x10\x04\x12\x12\n\x0ePRESENCE_BREAK\x10\x05\x12\x16\n\x12PRESENCE_NOT_READY\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.types.v1.types_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=345
-  _globals['_CHANNEL']._serialized_end=499
-  _globals['_PRESENCE']._serialized_start=502
-  _globals['_PRESENCE']._serialized_end=669
+  _globals['_CHANNEL']._serialized_start=363
+  _globals['_CHANNEL']._serialized_end=517
+  _globals['_PRESENCE']._serialized_start=520
+  _globals['_PRESENCE']._serialized_end=687
   _globals['_CONTACT']._serialized_start=46
   _globals['_CONTACT']._serialized_end=167
   _globals['_SEALED']._serialized_start=169
   _globals['_SEALED']._serialized_end=228
-  _globals['_PERSONALFIELDS']._serialized_start=230
-  _globals['_PERSONALFIELDS']._serialized_end=342
+  _globals['_PERSONALFIELDS']._serialized_start=231
+  _globals['_PERSONALFIELDS']._serialized_end=360
 # @@protoc_insertion_point(module_scope)

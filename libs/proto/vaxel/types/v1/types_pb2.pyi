@@ -148,10 +148,13 @@ class PersonalFields(_message.Message):
     CONTACT_FIELD_NUMBER: _builtins.int
     SUBJECT_FIELD_NUMBER: _builtins.int
     NOTES_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
     customer_ref: _builtins.str
     subject: _builtins.str
     notes: _builtins.str
     """A wrap-up's notes."""
+    comment: _builtins.str
+    """A survey answer's free text."""
     @_builtins.property
     def contact(self) -> Global___Contact: ...
     def __init__(
@@ -161,10 +164,11 @@ class PersonalFields(_message.Message):
         contact: Global___Contact | None = ...,
         subject: _builtins.str = ...,
         notes: _builtins.str = ...,
+        comment: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact", b"contact", "customer_ref", b"customer_ref", "notes", b"notes", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "contact", b"contact", "customer_ref", b"customer_ref", "notes", b"notes", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

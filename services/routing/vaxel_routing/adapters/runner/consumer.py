@@ -57,6 +57,7 @@ class InputLog:
         self._fetch: asyncio.Future[Batches] | None = None
         self._replay_below: dict[TopicPartition, int] = {}
         self._catch_up_to: dict[TopicPartition, int] = {}
+        self._ends_settled: set[TopicPartition] = set()  # end taken from a fetch answer
         self._next_offset: dict[TopicPartition, int] = {}
         # Records this process appended, acknowledged, not applied yet; the read's wake-up.
         self._own: Batches = {}
@@ -104,6 +105,7 @@ class InputLog:
         self._own.clear()  # the replay brings them
         self._replay_below.clear()
         self._catch_up_to.clear()
+        self._ends_settled.clear()
         self._next_offset = dict.fromkeys(assigned, 0)
         if assigned:
             ends = await consumer.end_offsets(assigned)
@@ -118,7 +120,15 @@ class InputLog:
         )
 
     def caught_up(self) -> bool:
-        """Whether every assigned partition was read up to its end at assignment."""
+        """Whether every assigned partition was read up to its end at assignment: the end offset, or
+        the high watermark of the first fetch answer when higher (the embedded Tansu broker answers
+        the last batch's base offset + 1 as the end offset)."""
+        if self._consumer is not None:
+            for tp in self._catch_up_to.keys() - self._ends_settled:
+                highwater = self._consumer.highwater(tp)
+                if highwater is not None:
+                    self._catch_up_to[tp] = max(self._catch_up_to[tp], highwater)
+                    self._ends_settled.add(tp)
         return all(self._next_offset.get(tp, 0) >= end for tp, end in self._catch_up_to.items())
 
     async def read(self) -> Batches | None:
