@@ -2,7 +2,7 @@
 #
 #   docker build --build-arg SERVICE=routing -t vaxel/routing:0.1.0 .
 #
-# SERVICE is a directory name under services/ (client-tenant, routing, interaction-log, sla). The repository
+# SERVICE is a directory name under services/ (client-tenant, routing, interaction-log, sla, conversation). The repository
 # is one Python distribution (pyproject.toml), so every image holds all the packages and differs only in what
 # it runs. Two stages: the build stage installs into a virtualenv, the runtime stage copies that virtualenv
 # into a clean slim image and runs the service as an unprivileged user.

@@ -6,7 +6,8 @@ SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
 interaction-log ingest, FAQ matching (precision and recall per language, µs per match:
 :mod:`scripts.bench_faq`), webhook deliveries with one endpoint slow and the tenant stream
-(:mod:`scripts.bench_webhooks`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+(:mod:`scripts.bench_webhooks`), chat messages through the conversation service
+(:mod:`scripts.bench_chat`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
@@ -33,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc import aio
 
 from scripts import (
+    bench_chat,
     bench_faq,
     bench_interaction_log,
     bench_noisy_tenant,
@@ -320,6 +322,7 @@ def foundation(results: Results, quick: bool) -> None:
             bench_routing.report(results)
             bench_sla.report(results, platform, interactions=10_000 if quick else 40_000)
             bench_interaction_log.report(results, platform)
+            bench_chat.report(results, platform, chats=(100,) if quick else (100, 1000))
             bench_stream_job.report(results, events=10_000 if quick else 40_000)
             bench_webhooks.report(
                 results, platform, seconds=8 if quick else 15, burst=2000 if quick else 5000

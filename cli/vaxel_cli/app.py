@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vaxel_cli.commands import events, interactions, queues, sla, staffing, tenant, webhooks
+from vaxel_cli.commands.transcript import transcript_command
 from vaxel_cli.connection import exit_with
 from vaxel_cli.errors import UsageError
 from vaxel_cli.settings import load_cli_settings
@@ -18,7 +19,7 @@ app = typer.Typer(
     name="vaxel",
     help=(
         "Växel from the command line: onboard client companies, list queues, watch service levels, tail"
-        " events, search interactions, plan staffing, register webhooks. A thin client over the platform's gRPC APIs;"
+        " events, search interactions, read transcripts, plan staffing, register webhooks. A thin client over the platform's gRPC APIs;"
         " see docs/cli.md."
     ),
     no_args_is_help=True,
@@ -33,6 +34,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(interactions.app, name="interactions")
 app.add_typer(staffing.app, name="staffing")
 app.add_typer(webhooks.app, name="webhooks")
+app.command("transcript")(transcript_command)
 
 
 def _target(service: str, env: str) -> object:
@@ -58,6 +60,7 @@ def root(
     interaction_log_target: Annotated[str | None, _target("interaction-log", "INTERACTION_LOG")] = None,
     sla_target: Annotated[str | None, _target("sla", "SLA")] = None,
     integrations_target: Annotated[str | None, _target("integrations", "INTEGRATIONS")] = None,
+    conversation_target: Annotated[str | None, _target("conversation", "CONVERSATION")] = None,
     kafka_bootstrap: Annotated[
         str | None,
         typer.Option(
@@ -95,6 +98,7 @@ def root(
                 "interaction_log_target": interaction_log_target,
                 "sla_target": sla_target,
                 "integrations_target": integrations_target,
+                "conversation_target": conversation_target,
                 "kafka_bootstrap": kafka_bootstrap,
                 "api_key": api_key,
                 "api_key_file": api_key_file,

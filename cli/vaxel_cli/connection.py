@@ -15,6 +15,7 @@ import grpc
 import typer
 from grpc import aio
 
+from vaxel.conversation.v1 import conversation_pb2_grpc
 from vaxel.integrations.v1 import integrations_pb2_grpc
 from vaxel.interactions.v1 import interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2_grpc
@@ -81,6 +82,9 @@ class Connection:
 
     def tenant_events(self) -> integrations_pb2_grpc.TenantEventsServiceAsyncStub:
         return integrations_pb2_grpc.TenantEventsServiceStub(self.channel("integrations"))
+
+    def conversation(self) -> conversation_pb2_grpc.ConversationServiceAsyncStub:
+        return conversation_pb2_grpc.ConversationServiceStub(self.channel("conversation"))
 
     async def caller(self) -> Caller:
         """Ask the tenant API whose key this is. A tenant key reads its own tenant when it names none;

@@ -25,6 +25,7 @@ SERVICES = {
     "interaction-log": "interaction_log_target",
     "sla": "sla_target",
     "integrations": "integrations_target",
+    "conversation": "conversation_target",
 }
 
 
@@ -39,6 +40,9 @@ class CliSettings(BaseSettings):
     sla_target: str = Field(default="", description="host:port of the SLA service's gRPC API")
     integrations_target: str = Field(
         default="", description="host:port of the integrations service's gRPC API (webhooks, event stream)"
+    )
+    conversation_target: str = Field(
+        default="", description="host:port of the conversation service's gRPC API"
     )
     kafka_bootstrap: str = Field(default="", description="host:port[,host:port] (vaxel events tail)")
     api_key: SecretStr | None = Field(default=None, description="a tenant key, or the provider ops key")

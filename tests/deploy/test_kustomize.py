@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings
 from tests.deploy._support import DEPLOY, OVERLAYS, render, run_tool
 from vaxel_client_tenant.settings import ClientTenantSettings
 from vaxel_common.topics import AGENT_EVENTS, ALL_TOPICS, EXTERNAL, INTERACTION_EVENTS, TENANT_CONFIG
+from vaxel_conversation.settings import ConversationSettings
 from vaxel_integrations.settings import IntegrationsSettings
 from vaxel_interaction_log.settings import InteractionLogSettings
 from vaxel_routing.settings import RoutingSettings
@@ -42,6 +43,7 @@ SERVICES: dict[str, tuple[str, type[BaseSettings], str]] = {
     "interaction-log": ("vaxel_interaction_log", InteractionLogSettings, "VAXEL_INTERACTION_LOG_"),
     "sla": ("vaxel_sla", SlaSettings, "VAXEL_SLA_"),
     "integrations": ("vaxel_integrations", IntegrationsSettings, "VAXEL_INTEGRATIONS_"),
+    "conversation": ("vaxel_conversation", ConversationSettings, "VAXEL_CONVERSATION_"),
 }
 # prod: the TLS + SCRAM listener; dev: the plain one.
 KAFKA_BOOTSTRAP = {"dev": "vaxel-kafka-bootstrap:9092", "prod": "vaxel-kafka-bootstrap:9093"}

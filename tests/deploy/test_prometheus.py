@@ -12,7 +12,14 @@ from tests.deploy.test_grafana import CONTRACT_METRICS
 
 PROMETHEUS = DEPLOY / "prometheus"
 RULES = PROMETHEUS / "rules" / "vaxel.rules.yml"
-JOBS = {"vaxel-client-tenant", "vaxel-routing", "vaxel-interaction-log", "vaxel-sla", "vaxel-integrations"}
+JOBS = {
+    "vaxel-client-tenant",
+    "vaxel-routing",
+    "vaxel-interaction-log",
+    "vaxel-sla",
+    "vaxel-integrations",
+    "vaxel-conversation",
+}
 
 
 def _alerts() -> list[dict[str, Any]]:

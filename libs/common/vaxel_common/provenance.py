@@ -32,6 +32,7 @@ _NOT_ROUTING: Mapping[str, tuple[str, ...]] = {
     "interaction-log": ("survey.sent", "survey.answered", "interaction.erased"),
     "client-tenant": ("tenant.config_changed",),
     "sla": ("service.level_alert",),
+    "conversation": ("chat.started", "message.posted"),
 }
 # event type -> the one service that produces it; routing every interaction and agent event but these.
 PRODUCERS: Mapping[str, str] = {

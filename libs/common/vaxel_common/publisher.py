@@ -13,7 +13,14 @@ from vaxel_common.events import encode_event
 from vaxel_common.metrics import PlatformMetrics
 from vaxel_common.progress import ProgressMonitor
 from vaxel_common.signing import RecordSigner
-from vaxel_common.topics import AGENT_EVENTS, INTERACTION_EVENTS, SLA_ALERTS, TENANT_CONFIG, TopicSpec
+from vaxel_common.topics import (
+    AGENT_EVENTS,
+    CONVERSATION_MESSAGES,
+    INTERACTION_EVENTS,
+    SLA_ALERTS,
+    TENANT_CONFIG,
+    TopicSpec,
+)
 
 __all__ = ["PUBLISHER", "WRITE_STALL_SECONDS", "EventPublisher", "key_of"]
 
@@ -23,7 +30,7 @@ WRITE_STALL_SECONDS = 15.0  # a publish unfinished this long (broker paused) tur
 
 def key_of(topic: TopicSpec, event: events_pb2.Event) -> bytes:
     """The record key the topic's contract asks for."""
-    if topic is INTERACTION_EVENTS:
+    if topic is INTERACTION_EVENTS or topic is CONVERSATION_MESSAGES:
         key = event.interaction_id
     elif topic is AGENT_EVENTS:
         key = event.agent_id

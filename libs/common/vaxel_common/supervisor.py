@@ -48,6 +48,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("interaction-log", "vaxel_interaction_log", "VAXEL_INTERACTION_LOG_"),
     ServiceSpec("sla", "vaxel_sla", "VAXEL_SLA_"),
     ServiceSpec("integrations", "vaxel_integrations", "VAXEL_INTEGRATIONS_"),
+    ServiceSpec("conversation", "vaxel_conversation", "VAXEL_CONVERSATION_"),
 )
 
 
@@ -194,8 +195,9 @@ class Platform:
             }
         )
         routing = self.processes.get("routing")
-        if routing is not None:  # interaction-log's EraseCustomer reaches routing
+        if routing is not None:  # interaction-log's EraseCustomer reaches routing, and chats do
             env.setdefault("VAXEL_INTERACTION_LOG_ROUTING_TARGET", routing.grpc_target)
+            env.setdefault("VAXEL_CONVERSATION_ROUTING_TARGET", routing.grpc_target)
         with proc.log_path.open("ab") as log:
             proc.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
                 [sys.executable, "-m", spec.module],

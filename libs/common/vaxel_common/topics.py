@@ -11,6 +11,7 @@ from dataclasses import dataclass
 __all__ = [
     "AGENT_EVENTS",
     "ALL_TOPICS",
+    "CONVERSATION_MESSAGES",
     "DEAD_LETTER",
     "EXTERNAL",
     "INTERACTION_EVENTS",
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 _DAY_MS = 24 * 3600 * 1000
-EXTERNAL = "external"  # a writer outside the four services (channel adapters)
+EXTERNAL = "external"  # a writer outside the services (channel adapters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ INTERACTION_EVENTS = TopicSpec(
     ),
     retention_ms=30 * _DAY_MS,
     writers=("routing", "interaction-log"),
-    readers=("interaction-log", "sla", "integrations"),
+    readers=("interaction-log", "sla", "integrations", "conversation"),
 )
 AGENT_EVENTS = TopicSpec(
     name="vaxel.agents.events.v1",
@@ -100,7 +101,7 @@ TENANT_CONFIG = TopicSpec(
     description="Full state of every tenant configuration entity; compacted, replicated by the others.",
     compacted=True,
     writers=("client-tenant",),
-    readers=("routing", "interaction-log", "sla", "integrations"),
+    readers=("routing", "interaction-log", "sla", "integrations", "conversation"),
     signed=True,
 )
 SLA_ALERTS = TopicSpec(
@@ -114,13 +115,31 @@ SLA_ALERTS = TopicSpec(
     writers=("sla",),
     readers=("sla", "integrations"),
 )
+CONVERSATION_MESSAGES = TopicSpec(
+    name="vaxel.conversations.messages.v1",
+    partitions=6,
+    key="interaction_id",
+    description=(
+        "Every interaction's transcript (chat.started, message.posted), in order per interaction; the"
+        " conversation service rebuilds its transcripts from it at start. Kept until a transcript store lands."
+    ),
+    retention_ms=-1,
+    writers=("conversation",),
+    readers=("conversation",),
+)
 DEAD_LETTER = TopicSpec(
     name="vaxel.deadletter.v1",
     partitions=1,
     key="source topic",
     description="Records a consumer could not process, wrapped with the reason.",
     retention_ms=30 * _DAY_MS,
-    writers=("routing", "interaction-log", "sla", "integrations"),  # the services that consume something
+    writers=(
+        "routing",
+        "interaction-log",
+        "sla",
+        "integrations",
+        "conversation",
+    ),  # the services that consume something
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -130,6 +149,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     AGENT_EVENTS,
     TENANT_CONFIG,
     SLA_ALERTS,
+    CONVERSATION_MESSAGES,
     DEAD_LETTER,
 )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-Scope = Literal["config:read", "config:write", "interactions:read", "interactions:write", "reports:read"]
+Scope = Literal[
+    "config:read", "config:write", "interactions:read", "interactions:write", "reports:read", "chat:public"
+]
 
 CONFIG_READ: Final = "config:read"
 CONFIG_WRITE: Final = "config:write"
@@ -19,13 +21,17 @@ ALL_SCOPES: Final[tuple[Scope, ...]] = (
     INTERACTIONS_WRITE,
     REPORTS_READ,
 )
-SCOPES: Final = frozenset(ALL_SCOPES)
+# A tenant's public chat key (on its web site, so anybody holds it): start and continue chats, nothing
+# else. It is issued alone, never with another scope (client-tenant refuses the mix).
+CHAT_PUBLIC: Final = "chat:public"
+SCOPES: Final = frozenset((*ALL_SCOPES, CHAT_PUBLIC))
 # The platform operator's role: every tenant, every scope.
 ADMIN: Final = "admin"
 
 __all__ = [
     "ADMIN",
     "ALL_SCOPES",
+    "CHAT_PUBLIC",
     "CONFIG_READ",
     "CONFIG_WRITE",
     "INTERACTIONS_READ",

@@ -20,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.fixtures.platform import Metadata, eventually, onboard_tenant, sample, scrape, topic_records
+from vaxel.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from vaxel.events.v1 import events_pb2
 from vaxel.interactions.v1 import interactions_pb2, interactions_pb2_grpc
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
@@ -35,7 +36,7 @@ from vaxel_common.topics import DEAD_LETTER, INTERACTION_EVENTS, TENANT_CONFIG
 from vaxel_vocabulary.entities import ConfigEntity
 
 pytestmark = pytest.mark.integration
-READERS = ("routing", "interaction-log", "sla")
+READERS = ("routing", "interaction-log", "sla", "conversation")
 SCOPES = ("config:read", "interactions:read", "reports:read")
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
@@ -61,6 +62,13 @@ def call(service: str, channels: dict[str, grpc.Channel], tenant_id: str, md: Me
         ),
         "sla": lambda: sla_pb2_grpc.SlaServiceStub(channels["sla"]).ListAlerts(
             sla_pb2.ListAlertsRequest(tenant_id=tenant_id), metadata=md, timeout=5
+        ),
+        "conversation": lambda: conversation_pb2_grpc.ConversationServiceStub(
+            channels["conversation"]
+        ).GetTranscript(
+            conversation_pb2.GetTranscriptRequest(tenant_id=tenant_id, interaction_id=str(uuid.uuid4())),
+            metadata=md,
+            timeout=5,
         ),
     }
     try:
@@ -194,7 +202,7 @@ class TestForgedInteractionEvents:
         tenant_id, md = tenant
         interaction_id = str(uuid.uuid4())
         event = new_event(payload, tenant_id=tenant_id, producer=claimed, interaction_id=interaction_id)  # type: ignore[arg-type]
-        readers = ("interaction-log", "sla")
+        readers = ("interaction-log", "sla", "conversation")
         record: Record = (key_of(INTERACTION_EVENTS, event), encode_event(event), [])
         sent = write_and_wait_refused(platform, INTERACTION_EVENTS.name, record, readers, "wrong_producer")
         letters = eventually(lambda: dead_letters_of(platform, INTERACTION_EVENTS.name, *sent) or _none())

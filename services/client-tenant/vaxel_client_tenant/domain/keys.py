@@ -18,7 +18,7 @@ from vaxel_common.api_keys import digest
 from vaxel_common.auth import Principal
 from vaxel_common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from vaxel_vocabulary.model import TenantStatus
-from vaxel_vocabulary.scopes import SCOPES
+from vaxel_vocabulary.scopes import CHAT_PUBLIC, SCOPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,10 @@ class ApiKeys:
         unknown = wanted - SCOPES
         if unknown:
             raise InvalidArgument("scopes", f"unknown scope {sorted(unknown)[0]!r}; known: {sorted(SCOPES)}")
+        if CHAT_PUBLIC in wanted and len(wanted) > 1:
+            raise InvalidArgument(
+                "scopes", f"{CHAT_PUBLIC!r} (a public key) is issued alone, with no other scope"
+            )
         if self._repository.get_tenant(tenant_id) is None:
             raise NotFound(f"tenant {tenant_id!r} not found")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)

@@ -25,10 +25,11 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from vaxel.conversation.v1 import conversation_pb2 as vaxel_dot_conversation_dot_v1_dot_conversation__pb2
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/events/v1/events.proto\x12\x0fvaxel.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1avaxel/types/v1/types.proto\"\xc2\r\n\x05\x45vent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x05 \x01(\t\x12\x16\n\x0eschema_version\x18\x06 \x01(\r\x12\x16\n\x0einteraction_id\x18\x07 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x08 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\t \x01(\t\x12\x42\n\x13interaction_created\x18\x14 \x01(\x0b\x32#.vaxel.events.v1.InteractionCreatedH\x00\x12@\n\x12interaction_queued\x18\x15 \x01(\x0b\x32\".vaxel.events.v1.InteractionQueuedH\x00\x12\x42\n\x13interaction_offered\x18\x16 \x01(\x0b\x32#.vaxel.events.v1.InteractionOfferedH\x00\x12\x38\n\x0eoffer_accepted\x18\x17 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferAcceptedH\x00\x12\x38\n\x0eoffer_rejected\x18\x18 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferRejectedH\x00\x12\x39\n\x0foffer_timed_out\x18\x19 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferTimedOutH\x00\x12\x46\n\x15interaction_connected\x18\x1a \x01(\x0b\x32%.vaxel.events.v1.InteractionConnectedH\x00\x12J\n\x17interaction_transferred\x18\x1b \x01(\x0b\x32\'.vaxel.events.v1.InteractionTransferredH\x00\x12\x46\n\x15interaction_abandoned\x18\x1c \x01(\x0b\x32%.vaxel.events.v1.InteractionAbandonedH\x00\x12>\n\x11interaction_ended\x18\x1d \x01(\x0b\x32!.vaxel.events.v1.InteractionEndedH\x00\x12G\n\x16interaction_wrapped_up\x18\x1e \x01(\x0b\x32%.vaxel.events.v1.InteractionWrappedUpH\x00\x12@\n\x12\x63\x61llback_requested\x18\x1f \x01(\x0b\x32\".vaxel.events.v1.CallbackRequestedH\x00\x12@\n\x12\x63\x61llback_scheduled\x18  \x01(\x0b\x32\".vaxel.events.v1.CallbackScheduledH\x00\x12<\n\x10\x63\x61llback_dialled\x18! \x01(\x0b\x32 .vaxel.events.v1.CallbackDialledH\x00\x12;\n\x10\x64\x65\x66lected_by_faq\x18\" \x01(\x0b\x32\x1f.vaxel.events.v1.DeflectedByFaqH\x00\x12\x32\n\x0bsurvey_sent\x18# \x01(\x0b\x32\x1b.vaxel.events.v1.SurveySentH\x00\x12:\n\x0fsurvey_answered\x18$ \x01(\x0b\x32\x1f.vaxel.events.v1.SurveyAnsweredH\x00\x12@\n\x12interaction_erased\x18% \x01(\x0b\x32\".vaxel.events.v1.InteractionErasedH\x00\x12\x39\n\x0f\x61gent_logged_in\x18< \x01(\x0b\x32\x1e.vaxel.events.v1.AgentLoggedInH\x00\x12;\n\x10\x61gent_logged_out\x18= \x01(\x0b\x32\x1f.vaxel.events.v1.AgentLoggedOutH\x00\x12G\n\x16\x61gent_presence_changed\x18> \x01(\x0b\x32%.vaxel.events.v1.AgentPresenceChangedH\x00\x12\x45\n\x15tenant_config_changed\x18P \x01(\x0b\x32$.vaxel.events.v1.TenantConfigChangedH\x00\x12\x41\n\x13service_level_alert\x18Z \x01(\x0b\x32\".vaxel.events.v1.ServiceLevelAlertH\x00\x42\t\n\x07payload\"\x87\x03\n\x12InteractionCreated\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x04 \x01(\t\x12(\n\x07\x63ontact\x18\x05 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12G\n\nattributes\x18\x08 \x03(\x0b\x32\x33.vaxel.events.v1.InteractionCreated.AttributesEntry\x12(\n\x08personal\x18\t \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\x12\x1a\n\x12\x63ustomer_pseudonym\x18\n \x01(\t\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"j\n\x11InteractionQueued\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\x31\n\x0e\x65stimated_wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"g\n\x12InteractionOffered\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\r\"!\n\rOfferAccepted\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"1\n\rOfferRejected\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"!\n\rOfferTimedOut\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"(\n\x14InteractionConnected\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"B\n\x16InteractionTransferred\x12\x13\n\x0bto_queue_id\x18\x01 \x01(\t\x12\x13\n\x0bto_agent_id\x18\x02 \x01(\t\"S\n\x14InteractionAbandoned\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12)\n\x06waited\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\"\n\x10InteractionEnded\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\xad\x01\n\x14InteractionWrappedUp\x12\x13\n\x0b\x64isposition\x18\x01 \x01(\t\x12\x0c\n\x04tags\x18\x02 \x03(\t\x12\r\n\x05notes\x18\x03 \x01(\t\x12\x39\n\x15\x66ollow_up_callback_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x08personal\x18\x05 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"k\n\x11\x43\x61llbackRequested\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x14\n\x0cphone_number\x18\x02 \x01(\t\x12.\n\nnot_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"F\n\x11\x43\x61llbackScheduled\x12\x31\n\rscheduled_for\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x0f\x43\x61llbackDialled\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"4\n\x0e\x44\x65\x66lectedByFaq\x12\x0e\n\x06\x66\x61q_id\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x01\"6\n\nSurveySent\x12(\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\"Z\n\x0eSurveyAnswered\x12\r\n\x05score\x18\x01 \x01(\r\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\x12(\n\x08personal\x18\x03 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"\x13\n\x11InteractionErased\" \n\rAgentLoggedIn\x12\x0f\n\x07site_id\x18\x01 \x01(\t\" \n\x0e\x41gentLoggedOut\x12\x0e\n\x06reason\x18\x01 \x01(\t\"R\n\x14\x41gentPresenceChanged\x12*\n\x08presence\x18\x01 \x01(\x0e\x32\x18.vaxel.types.v1.Presence\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x84\x01\n\x13TenantConfigChanged\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x11\n\tentity_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12\x0f\n\x07\x64\x65leted\x18\x04 \x01(\x08\x12#\n\x05state\x18\x05 \x01(\x0b\x32\x14.google.protobuf.Any\"\xbb\x03\n\x11ServiceLevelAlert\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x35\n\x04kind\x18\x04 \x01(\x0e\x32\'.vaxel.events.v1.ServiceLevelAlert.Kind\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32(.vaxel.events.v1.ServiceLevelAlert.State\x12\x32\n\x0einterval_start\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rservice_level\x18\x07 \x01(\x01\x12\x0e\n\x06target\x18\x08 \x01(\x01\"H\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0bKIND_BREACH\x10\x01\x12\x19\n\x15KIND_PREDICTED_BREACH\x10\x02\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_RAISED\x10\x01\x12\x11\n\rSTATE_CLEARED\x10\x02\"\xe6\x01\n\nDeadLetter\x12\x14\n\x0csource_topic\x18\x01 \x01(\t\x12\x18\n\x10source_partition\x18\x02 \x01(\x05\x12\x15\n\rsource_offset\x18\x03 \x01(\x03\x12\x0b\n\x03key\x18\x04 \x01(\x0c\x12\r\n\x05value\x18\x05 \x01(\x0c\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x10\n\x08\x63onsumer\x18\x07 \x01(\t\x12-\n\tfailed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08key_size\x18\t \x01(\x03\x12\x12\n\nvalue_size\x18\n \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvaxel/events/v1/events.proto\x12\x0fvaxel.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a(vaxel/conversation/v1/conversation.proto\x1a\x1avaxel/types/v1/types.proto\"\xb2\x0e\n\x05\x45vent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x05 \x01(\t\x12\x16\n\x0eschema_version\x18\x06 \x01(\r\x12\x16\n\x0einteraction_id\x18\x07 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x08 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\t \x01(\t\x12\x42\n\x13interaction_created\x18\x14 \x01(\x0b\x32#.vaxel.events.v1.InteractionCreatedH\x00\x12@\n\x12interaction_queued\x18\x15 \x01(\x0b\x32\".vaxel.events.v1.InteractionQueuedH\x00\x12\x42\n\x13interaction_offered\x18\x16 \x01(\x0b\x32#.vaxel.events.v1.InteractionOfferedH\x00\x12\x38\n\x0eoffer_accepted\x18\x17 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferAcceptedH\x00\x12\x38\n\x0eoffer_rejected\x18\x18 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferRejectedH\x00\x12\x39\n\x0foffer_timed_out\x18\x19 \x01(\x0b\x32\x1e.vaxel.events.v1.OfferTimedOutH\x00\x12\x46\n\x15interaction_connected\x18\x1a \x01(\x0b\x32%.vaxel.events.v1.InteractionConnectedH\x00\x12J\n\x17interaction_transferred\x18\x1b \x01(\x0b\x32\'.vaxel.events.v1.InteractionTransferredH\x00\x12\x46\n\x15interaction_abandoned\x18\x1c \x01(\x0b\x32%.vaxel.events.v1.InteractionAbandonedH\x00\x12>\n\x11interaction_ended\x18\x1d \x01(\x0b\x32!.vaxel.events.v1.InteractionEndedH\x00\x12G\n\x16interaction_wrapped_up\x18\x1e \x01(\x0b\x32%.vaxel.events.v1.InteractionWrappedUpH\x00\x12@\n\x12\x63\x61llback_requested\x18\x1f \x01(\x0b\x32\".vaxel.events.v1.CallbackRequestedH\x00\x12@\n\x12\x63\x61llback_scheduled\x18  \x01(\x0b\x32\".vaxel.events.v1.CallbackScheduledH\x00\x12<\n\x10\x63\x61llback_dialled\x18! \x01(\x0b\x32 .vaxel.events.v1.CallbackDialledH\x00\x12;\n\x10\x64\x65\x66lected_by_faq\x18\" \x01(\x0b\x32\x1f.vaxel.events.v1.DeflectedByFaqH\x00\x12\x32\n\x0bsurvey_sent\x18# \x01(\x0b\x32\x1b.vaxel.events.v1.SurveySentH\x00\x12:\n\x0fsurvey_answered\x18$ \x01(\x0b\x32\x1f.vaxel.events.v1.SurveyAnsweredH\x00\x12@\n\x12interaction_erased\x18% \x01(\x0b\x32\".vaxel.events.v1.InteractionErasedH\x00\x12\x39\n\x0f\x61gent_logged_in\x18< \x01(\x0b\x32\x1e.vaxel.events.v1.AgentLoggedInH\x00\x12;\n\x10\x61gent_logged_out\x18= \x01(\x0b\x32\x1f.vaxel.events.v1.AgentLoggedOutH\x00\x12G\n\x16\x61gent_presence_changed\x18> \x01(\x0b\x32%.vaxel.events.v1.AgentPresenceChangedH\x00\x12\x45\n\x15tenant_config_changed\x18P \x01(\x0b\x32$.vaxel.events.v1.TenantConfigChangedH\x00\x12\x41\n\x13service_level_alert\x18Z \x01(\x0b\x32\".vaxel.events.v1.ServiceLevelAlertH\x00\x12\x34\n\x0c\x63hat_started\x18\x64 \x01(\x0b\x32\x1c.vaxel.events.v1.ChatStartedH\x00\x12\x38\n\x0emessage_posted\x18\x65 \x01(\x0b\x32\x1e.vaxel.events.v1.MessagePostedH\x00\x42\t\n\x07payload\"\x87\x03\n\x12InteractionCreated\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12(\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x04 \x01(\t\x12(\n\x07\x63ontact\x18\x05 \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12G\n\nattributes\x18\x08 \x03(\x0b\x32\x33.vaxel.events.v1.InteractionCreated.AttributesEntry\x12(\n\x08personal\x18\t \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\x12\x1a\n\x12\x63ustomer_pseudonym\x18\n \x01(\t\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"j\n\x11InteractionQueued\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\x31\n\x0e\x65stimated_wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"g\n\x12InteractionOffered\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\r\"!\n\rOfferAccepted\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"1\n\rOfferRejected\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"!\n\rOfferTimedOut\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"(\n\x14InteractionConnected\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"B\n\x16InteractionTransferred\x12\x13\n\x0bto_queue_id\x18\x01 \x01(\t\x12\x13\n\x0bto_agent_id\x18\x02 \x01(\t\"S\n\x14InteractionAbandoned\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12)\n\x06waited\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\"\n\x10InteractionEnded\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\xad\x01\n\x14InteractionWrappedUp\x12\x13\n\x0b\x64isposition\x18\x01 \x01(\t\x12\x0c\n\x04tags\x18\x02 \x03(\t\x12\r\n\x05notes\x18\x03 \x01(\t\x12\x39\n\x15\x66ollow_up_callback_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x08personal\x18\x05 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"k\n\x11\x43\x61llbackRequested\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x14\n\x0cphone_number\x18\x02 \x01(\t\x12.\n\nnot_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"F\n\x11\x43\x61llbackScheduled\x12\x31\n\rscheduled_for\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x0f\x43\x61llbackDialled\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"4\n\x0e\x44\x65\x66lectedByFaq\x12\x0e\n\x06\x66\x61q_id\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x01\"6\n\nSurveySent\x12(\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\"Z\n\x0eSurveyAnswered\x12\r\n\x05score\x18\x01 \x01(\r\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\x12(\n\x08personal\x18\x03 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"\x13\n\x11InteractionErased\" \n\rAgentLoggedIn\x12\x0f\n\x07site_id\x18\x01 \x01(\t\" \n\x0e\x41gentLoggedOut\x12\x0e\n\x06reason\x18\x01 \x01(\t\"R\n\x14\x41gentPresenceChanged\x12*\n\x08presence\x18\x01 \x01(\x0e\x32\x18.vaxel.types.v1.Presence\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x84\x01\n\x13TenantConfigChanged\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x11\n\tentity_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12\x0f\n\x07\x64\x65leted\x18\x04 \x01(\x08\x12#\n\x05state\x18\x05 \x01(\x0b\x32\x14.google.protobuf.Any\"\xbb\x03\n\x11ServiceLevelAlert\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x10\n\x08queue_id\x18\x02 \x01(\t\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x35\n\x04kind\x18\x04 \x01(\x0e\x32\'.vaxel.events.v1.ServiceLevelAlert.Kind\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32(.vaxel.events.v1.ServiceLevelAlert.State\x12\x32\n\x0einterval_start\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rservice_level\x18\x07 \x01(\x01\x12\x0e\n\x06target\x18\x08 \x01(\x01\"H\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0bKIND_BREACH\x10\x01\x12\x19\n\x15KIND_PREDICTED_BREACH\x10\x02\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_RAISED\x10\x01\x12\x11\n\rSTATE_CLEARED\x10\x02\"G\n\x0b\x43hatStarted\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x14\n\x0ctoken_sha256\x18\x03 \x01(\t\"@\n\rMessagePosted\x12/\n\x07message\x18\x01 \x01(\x0b\x32\x1e.vaxel.conversation.v1.Message\"\xe6\x01\n\nDeadLetter\x12\x14\n\x0csource_topic\x18\x01 \x01(\t\x12\x18\n\x10source_partition\x18\x02 \x01(\x05\x12\x15\n\rsource_offset\x18\x03 \x01(\x03\x12\x0b\n\x03key\x18\x04 \x01(\x0c\x12\r\n\x05value\x18\x05 \x01(\x0c\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x10\n\x08\x63onsumer\x18\x07 \x01(\t\x12-\n\tfailed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08key_size\x18\t \x01(\x03\x12\x12\n\nvalue_size\x18\n \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,60 +38,64 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._loaded_options = None
   _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._serialized_options = b'8\001'
-  _globals['_EVENT']._serialized_start=170
-  _globals['_EVENT']._serialized_end=1900
-  _globals['_INTERACTIONCREATED']._serialized_start=1903
-  _globals['_INTERACTIONCREATED']._serialized_end=2294
-  _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._serialized_start=2245
-  _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._serialized_end=2294
-  _globals['_INTERACTIONQUEUED']._serialized_start=2296
-  _globals['_INTERACTIONQUEUED']._serialized_end=2402
-  _globals['_INTERACTIONOFFERED']._serialized_start=2404
-  _globals['_INTERACTIONOFFERED']._serialized_end=2507
-  _globals['_OFFERACCEPTED']._serialized_start=2509
-  _globals['_OFFERACCEPTED']._serialized_end=2542
-  _globals['_OFFERREJECTED']._serialized_start=2544
-  _globals['_OFFERREJECTED']._serialized_end=2593
-  _globals['_OFFERTIMEDOUT']._serialized_start=2595
-  _globals['_OFFERTIMEDOUT']._serialized_end=2628
-  _globals['_INTERACTIONCONNECTED']._serialized_start=2630
-  _globals['_INTERACTIONCONNECTED']._serialized_end=2670
-  _globals['_INTERACTIONTRANSFERRED']._serialized_start=2672
-  _globals['_INTERACTIONTRANSFERRED']._serialized_end=2738
-  _globals['_INTERACTIONABANDONED']._serialized_start=2740
-  _globals['_INTERACTIONABANDONED']._serialized_end=2823
-  _globals['_INTERACTIONENDED']._serialized_start=2825
-  _globals['_INTERACTIONENDED']._serialized_end=2859
-  _globals['_INTERACTIONWRAPPEDUP']._serialized_start=2862
-  _globals['_INTERACTIONWRAPPEDUP']._serialized_end=3035
-  _globals['_CALLBACKREQUESTED']._serialized_start=3037
-  _globals['_CALLBACKREQUESTED']._serialized_end=3144
-  _globals['_CALLBACKSCHEDULED']._serialized_start=3146
-  _globals['_CALLBACKSCHEDULED']._serialized_end=3216
-  _globals['_CALLBACKDIALLED']._serialized_start=3218
-  _globals['_CALLBACKDIALLED']._serialized_end=3253
-  _globals['_DEFLECTEDBYFAQ']._serialized_start=3255
-  _globals['_DEFLECTEDBYFAQ']._serialized_end=3307
-  _globals['_SURVEYSENT']._serialized_start=3309
-  _globals['_SURVEYSENT']._serialized_end=3363
-  _globals['_SURVEYANSWERED']._serialized_start=3365
-  _globals['_SURVEYANSWERED']._serialized_end=3455
-  _globals['_INTERACTIONERASED']._serialized_start=3457
-  _globals['_INTERACTIONERASED']._serialized_end=3476
-  _globals['_AGENTLOGGEDIN']._serialized_start=3478
-  _globals['_AGENTLOGGEDIN']._serialized_end=3510
-  _globals['_AGENTLOGGEDOUT']._serialized_start=3512
-  _globals['_AGENTLOGGEDOUT']._serialized_end=3544
-  _globals['_AGENTPRESENCECHANGED']._serialized_start=3546
-  _globals['_AGENTPRESENCECHANGED']._serialized_end=3628
-  _globals['_TENANTCONFIGCHANGED']._serialized_start=3631
-  _globals['_TENANTCONFIGCHANGED']._serialized_end=3763
-  _globals['_SERVICELEVELALERT']._serialized_start=3766
-  _globals['_SERVICELEVELALERT']._serialized_end=4209
-  _globals['_SERVICELEVELALERT_KIND']._serialized_start=4068
-  _globals['_SERVICELEVELALERT_KIND']._serialized_end=4140
-  _globals['_SERVICELEVELALERT_STATE']._serialized_start=4142
-  _globals['_SERVICELEVELALERT_STATE']._serialized_end=4209
-  _globals['_DEADLETTER']._serialized_start=4212
-  _globals['_DEADLETTER']._serialized_end=4442
+  _globals['_EVENT']._serialized_start=212
+  _globals['_EVENT']._serialized_end=2054
+  _globals['_INTERACTIONCREATED']._serialized_start=2057
+  _globals['_INTERACTIONCREATED']._serialized_end=2448
+  _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._serialized_start=2399
+  _globals['_INTERACTIONCREATED_ATTRIBUTESENTRY']._serialized_end=2448
+  _globals['_INTERACTIONQUEUED']._serialized_start=2450
+  _globals['_INTERACTIONQUEUED']._serialized_end=2556
+  _globals['_INTERACTIONOFFERED']._serialized_start=2558
+  _globals['_INTERACTIONOFFERED']._serialized_end=2661
+  _globals['_OFFERACCEPTED']._serialized_start=2663
+  _globals['_OFFERACCEPTED']._serialized_end=2696
+  _globals['_OFFERREJECTED']._serialized_start=2698
+  _globals['_OFFERREJECTED']._serialized_end=2747
+  _globals['_OFFERTIMEDOUT']._serialized_start=2749
+  _globals['_OFFERTIMEDOUT']._serialized_end=2782
+  _globals['_INTERACTIONCONNECTED']._serialized_start=2784
+  _globals['_INTERACTIONCONNECTED']._serialized_end=2824
+  _globals['_INTERACTIONTRANSFERRED']._serialized_start=2826
+  _globals['_INTERACTIONTRANSFERRED']._serialized_end=2892
+  _globals['_INTERACTIONABANDONED']._serialized_start=2894
+  _globals['_INTERACTIONABANDONED']._serialized_end=2977
+  _globals['_INTERACTIONENDED']._serialized_start=2979
+  _globals['_INTERACTIONENDED']._serialized_end=3013
+  _globals['_INTERACTIONWRAPPEDUP']._serialized_start=3016
+  _globals['_INTERACTIONWRAPPEDUP']._serialized_end=3189
+  _globals['_CALLBACKREQUESTED']._serialized_start=3191
+  _globals['_CALLBACKREQUESTED']._serialized_end=3298
+  _globals['_CALLBACKSCHEDULED']._serialized_start=3300
+  _globals['_CALLBACKSCHEDULED']._serialized_end=3370
+  _globals['_CALLBACKDIALLED']._serialized_start=3372
+  _globals['_CALLBACKDIALLED']._serialized_end=3407
+  _globals['_DEFLECTEDBYFAQ']._serialized_start=3409
+  _globals['_DEFLECTEDBYFAQ']._serialized_end=3461
+  _globals['_SURVEYSENT']._serialized_start=3463
+  _globals['_SURVEYSENT']._serialized_end=3517
+  _globals['_SURVEYANSWERED']._serialized_start=3519
+  _globals['_SURVEYANSWERED']._serialized_end=3609
+  _globals['_INTERACTIONERASED']._serialized_start=3611
+  _globals['_INTERACTIONERASED']._serialized_end=3630
+  _globals['_AGENTLOGGEDIN']._serialized_start=3632
+  _globals['_AGENTLOGGEDIN']._serialized_end=3664
+  _globals['_AGENTLOGGEDOUT']._serialized_start=3666
+  _globals['_AGENTLOGGEDOUT']._serialized_end=3698
+  _globals['_AGENTPRESENCECHANGED']._serialized_start=3700
+  _globals['_AGENTPRESENCECHANGED']._serialized_end=3782
+  _globals['_TENANTCONFIGCHANGED']._serialized_start=3785
+  _globals['_TENANTCONFIGCHANGED']._serialized_end=3917
+  _globals['_SERVICELEVELALERT']._serialized_start=3920
+  _globals['_SERVICELEVELALERT']._serialized_end=4363
+  _globals['_SERVICELEVELALERT_KIND']._serialized_start=4222
+  _globals['_SERVICELEVELALERT_KIND']._serialized_end=4294
+  _globals['_SERVICELEVELALERT_STATE']._serialized_start=4296
+  _globals['_SERVICELEVELALERT_STATE']._serialized_end=4363
+  _globals['_CHATSTARTED']._serialized_start=4365
+  _globals['_CHATSTARTED']._serialized_end=4436
+  _globals['_MESSAGEPOSTED']._serialized_start=4438
+  _globals['_MESSAGEPOSTED']._serialized_end=4502
+  _globals['_DEADLETTER']._serialized_start=4505
+  _globals['_DEADLETTER']._serialized_end=4735
 # @@protoc_insertion_point(module_scope)

@@ -11,6 +11,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from vaxel.conversation.v1 import conversation_pb2 as _conversation_pb2
 from vaxel.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -71,6 +72,8 @@ class Event(_message.Message):
     AGENT_PRESENCE_CHANGED_FIELD_NUMBER: _builtins.int
     TENANT_CONFIG_CHANGED_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_ALERT_FIELD_NUMBER: _builtins.int
+    CHAT_STARTED_FIELD_NUMBER: _builtins.int
+    MESSAGE_POSTED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Unique id; deterministic where a producer must be replay-safe, so that a
     replayed decision carries the same id as the original.
@@ -138,6 +141,12 @@ class Event(_message.Message):
     def tenant_config_changed(self) -> Global___TenantConfigChanged: ...
     @_builtins.property
     def service_level_alert(self) -> Global___ServiceLevelAlert: ...
+    @_builtins.property
+    def chat_started(self) -> Global___ChatStarted:
+        """vaxel.conversations.messages.v1 (the conversation service)."""
+
+    @_builtins.property
+    def message_posted(self) -> Global___MessagePosted: ...
     def __init__(
         self,
         *,
@@ -173,12 +182,14 @@ class Event(_message.Message):
         agent_presence_changed: Global___AgentPresenceChanged | None = ...,
         tenant_config_changed: Global___TenantConfigChanged | None = ...,
         service_level_alert: Global___ServiceLevelAlert | None = ...,
+        chat_started: Global___ChatStarted | None = ...,
+        message_posted: Global___MessagePosted | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "chat_started", b"chat_started", "deflected_by_faq", b"deflected_by_faq", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "message_posted", b"message_posted", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_logged_in", b"agent_logged_in", "agent_logged_out", b"agent_logged_out", "agent_presence_changed", b"agent_presence_changed", "callback_dialled", b"callback_dialled", "callback_requested", b"callback_requested", "callback_scheduled", b"callback_scheduled", "chat_started", b"chat_started", "correlation_id", b"correlation_id", "deflected_by_faq", b"deflected_by_faq", "event_id", b"event_id", "event_type", b"event_type", "interaction_abandoned", b"interaction_abandoned", "interaction_connected", b"interaction_connected", "interaction_created", b"interaction_created", "interaction_ended", b"interaction_ended", "interaction_erased", b"interaction_erased", "interaction_id", b"interaction_id", "interaction_offered", b"interaction_offered", "interaction_queued", b"interaction_queued", "interaction_transferred", b"interaction_transferred", "interaction_wrapped_up", b"interaction_wrapped_up", "message_posted", b"message_posted", "occurred_at", b"occurred_at", "offer_accepted", b"offer_accepted", "offer_rejected", b"offer_rejected", "offer_timed_out", b"offer_timed_out", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "service_level_alert", b"service_level_alert", "survey_answered", b"survey_answered", "survey_sent", b"survey_sent", "tenant_config_changed", b"tenant_config_changed", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "interaction_erased", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed", "service_level_alert"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["interaction_created", "interaction_queued", "interaction_offered", "offer_accepted", "offer_rejected", "offer_timed_out", "interaction_connected", "interaction_transferred", "interaction_abandoned", "interaction_ended", "interaction_wrapped_up", "callback_requested", "callback_scheduled", "callback_dialled", "deflected_by_faq", "survey_sent", "survey_answered", "interaction_erased", "agent_logged_in", "agent_logged_out", "agent_presence_changed", "tenant_config_changed", "service_level_alert", "chat_started", "message_posted"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -839,6 +850,59 @@ class ServiceLevelAlert(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ServiceLevelAlert: _TypeAlias = ServiceLevelAlert  # noqa: Y015
+
+@_typing.final
+class ChatStarted(_message.Message):
+    """A customer started a chat (the interaction id is the envelope's)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    TOKEN_SHA256_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    language: _builtins.str
+    """BCP 47."""
+    token_sha256: _builtins.str
+    """SHA-256 (hex) of the chat token the customer holds; the token itself is never written."""
+    def __init__(
+        self,
+        *,
+        queue_id: _builtins.str = ...,
+        language: _builtins.str = ...,
+        token_sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "queue_id", b"queue_id", "token_sha256", b"token_sha256"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChatStarted: _TypeAlias = ChatStarted  # noqa: Y015
+
+@_typing.final
+class MessagePosted(_message.Message):
+    """A message joined an interaction's transcript; its id is the event id, so a replayed or duplicated
+    record is the same message.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def message(self) -> _conversation_pb2.Message: ...
+    def __init__(
+        self,
+        *,
+        message: _conversation_pb2.Message | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["message", b"message"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MessagePosted: _TypeAlias = MessagePosted  # noqa: Y015
 
 @_typing.final
 class DeadLetter(_message.Message):
