@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "SLOTS",
     "History",
     "Method",
+    "Traffic",
     "forecast_slots",
     "wall_history",
     "wall_slot",
@@ -58,43 +61,73 @@ class History:
         return int(self.offered.shape[0])
 
 
-def _slot_buckets(day: date, tz: ZoneInfo) -> npt.NDArray[np.int64]:
-    """UTC bucket of each wall slot of local ``day`` (-1 where the wall time did not exist)."""
+@lru_cache(maxsize=8192)  # the same for every queue of a zone: a plan of many queues reads it once
+def _slot_buckets(day: date, zone: str) -> npt.NDArray[np.int64]:
+    """UTC bucket of each wall slot of local ``day`` (-1 where the wall time did not exist); read-only."""
+    tz = ZoneInfo(zone)
     first = datetime.combine(day, time(0), tz)
     last = datetime.combine(day, time(23, 45), tz)
     if first.utcoffset() == last.utcoffset():  # no change that day: one offset for all 96
         base = int(first.astimezone(UTC).timestamp()) // BUCKET_SECONDS
-        return np.arange(base, base + SLOTS, dtype=np.int64)
+        out = np.arange(base, base + SLOTS, dtype=np.int64)
+        out.flags.writeable = False
+        return out
     out = np.empty(SLOTS, dtype=np.int64)
     for slot in range(SLOTS):
         wall = datetime.combine(day, time(slot // 4, 15 * (slot % 4)))
         instant = wall.replace(tzinfo=tz).astimezone(UTC)  # fold 0: the first of a repeated hour
         exists = instant.astimezone(tz).replace(tzinfo=None) == wall
         out[slot] = int(instant.timestamp()) // BUCKET_SECONDS if exists else -1
+    out.flags.writeable = False
     return out
 
 
-def wall_history(arrivals: Arrivals, zone: str, day: date, weeks: int) -> History:
-    """The ``weeks`` weeks of local days before ``day`` as wall slots (see the module docstring)."""
-    tz = ZoneInfo(zone)
-    days = 7 * weeks
-    first_day = day - timedelta(days=days)
-    buckets = np.stack([_slot_buckets(first_day + timedelta(days=d), tz) for d in range(days)])
-    first_traffic = min((b for b, v in arrivals.items() if v[0]), default=None)
-    valid = buckets >= 0
-    if first_traffic is None:
-        valid[:] = False
-    else:
-        valid &= buckets >= first_traffic
-    values = np.zeros((3, days, SLOTS))
-    if arrivals and valid.any():
-        keys = np.fromiter(arrivals.keys(), dtype=np.int64, count=len(arrivals))
-        table = np.array(list(arrivals.values()), dtype=np.float64).reshape(-1, 3)
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """A queue's arrivals as sorted arrays, built once and read for many days: ``buckets`` (UTC quarter
+    hours) and per bucket ``table`` columns offered, handled, handle ms; the first bucket with traffic
+    and the queue's observed handle time."""
+
+    buckets: npt.NDArray[np.int64]
+    table: Array
+    first_traffic: int | None
+    aht_seconds: float | None
+
+    @classmethod
+    def of(cls, arrivals: Arrivals) -> Traffic:
+        count = len(arrivals)
+        keys = np.fromiter(arrivals.keys(), dtype=np.int64, count=count)
+        table = np.fromiter(
+            chain.from_iterable(arrivals.values()), dtype=np.float64, count=3 * count
+        ).reshape(count, 3)
         order = np.argsort(keys)
         keys, table = keys[order], table[order]
-        where = np.searchsorted(keys, buckets).clip(0, len(keys) - 1)
-        found = keys[where] == buckets
-        values = np.where(found[None], np.moveaxis(table[where], -1, 0), 0.0)
+        offered = keys[table[:, 0] > 0]
+        handled, handle_ms = table[:, 1].sum(), table[:, 2].sum()
+        return cls(
+            keys,
+            table,
+            int(offered[0]) if len(offered) else None,
+            float(handle_ms / handled / 1000) if handled else None,
+        )
+
+
+def wall_history(arrivals: Arrivals | Traffic, zone: str, day: date, weeks: int) -> History:
+    """The ``weeks`` weeks of local days before ``day`` as wall slots (see the module docstring)."""
+    traffic = arrivals if isinstance(arrivals, Traffic) else Traffic.of(arrivals)
+    days = 7 * weeks
+    first_day = day - timedelta(days=days)
+    buckets = np.stack([_slot_buckets(first_day + timedelta(days=d), zone) for d in range(days)])
+    valid = buckets >= 0
+    if traffic.first_traffic is None:
+        valid[:] = False
+    else:
+        valid &= buckets >= traffic.first_traffic
+    values = np.zeros((3, days, SLOTS))
+    if valid.any():
+        where = np.searchsorted(traffic.buckets, buckets).clip(0, len(traffic.buckets) - 1)
+        found = traffic.buckets[where] == buckets
+        values = np.where(found[None], np.moveaxis(traffic.table[where], -1, 0), 0.0)
     values[:, ~valid] = np.nan
     return History(first_day, values[0], values[1], values[2])
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from vaxel_sla.domain.erlang import Staffing, agents_for
-from vaxel_sla.domain.forecast import PLAN_METHOD, forecast_slots, wall_history, wall_slot
+from vaxel_sla.domain.forecast import PLAN_METHOD, Traffic, forecast_slots, wall_history
 from vaxel_sla.domain.intervals import interval_start
 
 __all__ = [
@@ -60,7 +60,7 @@ class ForecastInterval:
 
 
 def forecast_day(
-    arrivals: Arrivals,
+    arrivals: Arrivals | Traffic,
     zone: str,
     day: date,
     *,
@@ -70,23 +70,30 @@ def forecast_day(
     method: str = PLAN_METHOD,
 ) -> list[ForecastInterval]:
     """Expected arrivals (by ``method``, :mod:`vaxel_sla.domain.forecast`) and handle time per local
-    interval of ``day``, from the ``weeks`` weeks before it."""
-    history = wall_history(arrivals, zone, day, weeks)
+    interval of ``day``, from the ``weeks`` weeks before it (``Traffic.of(arrivals)`` once when forecasting
+    several days of a queue)."""
+    traffic = arrivals if isinstance(arrivals, Traffic) else Traffic.of(arrivals)
+    history = wall_history(traffic, zone, day, weeks)
     slots = forecast_slots(history, day.weekday(), method)
-    handled_total = sum(v[1] for v in arrivals.values())
-    queue_aht = sum(v[2] for v in arrivals.values()) / handled_total / 1000 if handled_total else None
+    queue_aht = traffic.aht_seconds
     same_day = slice(history.days - 7, None, -7)  # the same weekday's rows, newest first
-    handled = np.nansum(history.handled[same_day], axis=0)
-    handle_ms = np.nansum(history.handle_ms[same_day], axis=0)
+    handled = np.nansum(history.handled[same_day], axis=0).tolist()
+    handle_ms = np.nansum(history.handle_ms[same_day], axis=0).tolist()
+    expected = slots.tolist()
     per = minutes // 15
+    tz = ZoneInfo(zone)
     out = []
     for start in local_intervals(day, zone, minutes):
-        first = wall_slot(start, zone)
-        wanted = slice(first, first + per)
-        count = float(handled[wanted].sum())
-        aht = float(handle_ms[wanted].sum()) / count / 1000 if count else (queue_aht or default_aht_seconds)
-        local = start.astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
-        out.append(ForecastInterval(start, local, float(slots[wanted].sum()), aht))
+        local = start.astimezone(tz)
+        first = local.hour * 4 + local.minute // 15  # its wall slot (forecast.wall_slot)
+        count = sum(handled[first : first + per])
+        aht = (
+            sum(handle_ms[first : first + per]) / count / 1000
+            if count
+            else (queue_aht or default_aht_seconds)
+        )
+        arrivals_expected = sum(expected[first : first + per])
+        out.append(ForecastInterval(start, local.isoformat(timespec="minutes"), arrivals_expected, aht))
     return out
 
 
