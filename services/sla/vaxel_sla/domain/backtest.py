@@ -42,6 +42,7 @@ class BacktestRow:
     wape_dst: float  # over the days of DST weeks (NaN when the period has none)
     wape_other: float
     intervals: int
+    forecasts: int  # queue-days forecast
     seconds: float  # time the method spent forecasting, over every origin
 
 
@@ -88,7 +89,7 @@ def backtest(
     dst = {m: _Sums() for m in methods}
     other = {m: _Sums() for m in methods}
     spent = dict.fromkeys(methods, 0.0)
-    intervals = 0
+    intervals = forecasts = 0
     for queue in queues:
         in_dst = dst_week_days(queue.time_zone, first, last)
         day = first
@@ -98,6 +99,7 @@ def backtest(
             slots = [wall_slot(s, queue.time_zone) for s in starts]
             actual = [queue.arrivals.get(int(s.timestamp()) // BUCKET_SECONDS, (0, 0, 0))[0] for s in starts]
             intervals += len(starts)
+            forecasts += 1
             for method in methods:
                 began = clock.perf_counter()
                 forecast = forecast_slots(history, day.weekday(), method)
@@ -109,7 +111,7 @@ def backtest(
                     sums.actual += came
             day += timedelta(days=step_days)
     rows = [
-        BacktestRow(m, weeks, total[m].wape(), dst[m].wape(), other[m].wape(), intervals, spent[m])
+        BacktestRow(m, weeks, total[m].wape(), dst[m].wape(), other[m].wape(), intervals, forecasts, spent[m])
         for m in methods
     ]
     return sorted(rows, key=lambda r: (r.wape, r.method))

@@ -31,6 +31,7 @@ import numpy.typing as npt
 __all__ = [
     "METHODS",
     "PLAN_METHOD",
+    "PLAN_WEEKS",
     "SLOTS",
     "History",
     "Method",
@@ -221,9 +222,10 @@ def smoothed_seasonal(history: History, weekday: int, alpha: float = 0.3) -> Arr
 
 
 def day_profile(history: History, weekday: int) -> Array:
-    """This weekday's volume (seasonal mean of its daily totals) spread by the intraday profile of every
-    day of the same kind (Monday to Friday pooled; Saturday, Sunday each alone) over the weeks: the
-    workforce planners' volume x profile, which reads five times the history for the shape."""
+    """This weekday's volume (the seasonal mean's daily total, so gaps and a first partial day count
+    slot by slot as there) spread by the intraday profile of every whole day of the same kind (Monday to
+    Friday pooled; Saturday, Sunday each alone) over the weeks: the workforce planners' volume x
+    profile, which reads five times the history for the shape of a weekday."""
     offered = history.offered
     ages = np.arange(history.days)[::-1] + 1  # days before the forecast day
     kinds = (weekday - ages) % 7
@@ -237,9 +239,7 @@ def day_profile(history: History, weekday: int) -> Array:
     if not full.any():
         return seasonal_mean(history, weekday)
     profile = rows[full].sum(axis=0) / day_totals[full].sum()
-    week_rows = _same_weekday(offered)
-    totals = [np.nansum(r) for r in week_rows if (~np.isnan(r)).all()]
-    volume = float(np.mean(totals)) if totals else float(day_totals[full].mean())
+    volume = float(seasonal_mean(history, weekday).sum())
     return np.asarray(profile * volume, dtype=np.float64)
 
 
@@ -278,7 +278,8 @@ METHODS: dict[str, Method] = {
     "day_profile": day_profile,
     "holt_winters": holt_winters,
 }
-PLAN_METHOD = "seasonal_mean"
+PLAN_METHOD = "day_profile"  # the backtest's best (docs/bench.md "Forecast")
+PLAN_WEEKS = 12  # history weeks a plan reads unless the request says: the backtest's best of 4, 8, 12
 
 
 def forecast_slots(history: History, weekday: int, method: str = PLAN_METHOD) -> Array:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from vaxel_sla.domain.erlang import Staffing, agents_for
-from vaxel_sla.domain.forecast import PLAN_METHOD, Traffic, forecast_slots, wall_history
+from vaxel_sla.domain.forecast import PLAN_METHOD, PLAN_WEEKS, Traffic, forecast_slots, wall_history
 from vaxel_sla.domain.intervals import interval_start
 
 __all__ = [
@@ -65,7 +65,7 @@ def forecast_day(
     day: date,
     *,
     minutes: int = 15,
-    weeks: int = 4,
+    weeks: int = PLAN_WEEKS,
     default_aht_seconds: float = 300.0,
     method: str = PLAN_METHOD,
 ) -> list[ForecastInterval]:
