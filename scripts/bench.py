@@ -4,7 +4,7 @@ First every service's own figures: event envelope encode+decode rate, raw produc
 the embedded broker with a plain aiokafka client, seconds from launch to all four services
 SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
-interaction-log ingest. Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
+interaction-log ingest, the staffing plans and the forecast backtest. Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
 its own. Results go to ``results/bench/`` (bench.json, bench.md, latency_vs_load.png; see
 docs/bench.md); the markdown is printed at the end. ``--quick`` shortens the end-to-end steps.
 """
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc import aio
 
 from scripts import (
+    bench_forecast,
     bench_interaction_log,
     bench_noisy_tenant,
     bench_routing,
@@ -288,6 +289,7 @@ def foundation(results: Results, quick: bool) -> None:
     print(f"business hours is_open           {hours:>12,.0f} /s")
     results.add("client-tenant", "business hours is_open", hours, "/s")
     bench_staffing.report(results)
+    bench_forecast.report(results, quick)
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()
