@@ -8,6 +8,9 @@ Erlang B as pmf/cdf of the Poisson law by the incomplete gamma, J and the answer
 regularised incomplete gamma, the ASA of answered calls by the same Gauss-Legendre panels); an interval
 where a closed form underflows, or whose queue is overloaded at the answer, is handed to the scalar code.
 The answers are those of :func:`~vaxel_sla.domain.erlang.agents_for` (tests/unit/sla/test_erlang_batch.py).
+
+NOT WIRED yet: ``planning.staff`` still calls the scalar ``agents_for``. Wiring it makes the long plan of
+tests/integration/sla/test_sla_bounds.py finish before SIGTERM, so that test needs a longer plan first.
 """
 
 from __future__ import annotations

@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from vaxel_sla.domain.erlang import Staffing
-from vaxel_sla.domain.erlang_batch import agents_for_many
+from vaxel_sla.domain.erlang import Staffing, agents_for
 from vaxel_sla.domain.forecast import PLAN_METHOD, PLAN_WEEKS, Traffic, forecast_slots, wall_history
 from vaxel_sla.domain.intervals import interval_start
 
@@ -110,23 +109,27 @@ def staff(
     max_occupancy: float = 1.0,
     patience_seconds: float | None = None,
 ) -> list[ForecastInterval]:
-    """Each forecast interval with the agents its target needs (Erlang A with a patience, else C), all
-    intervals searched at once (:func:`~vaxel_sla.domain.erlang_batch.agents_for_many`)."""
-    staffing = agents_for_many(
-        [f.arrivals for f in forecast],
-        minutes * 60,
-        [f.aht_seconds for f in forecast],
-        target_service_level=target,
-        threshold_seconds=threshold_seconds,
-        max_asa_seconds=max_asa_seconds,
-        max_occupancy=max_occupancy,
-        shrinkage=shrinkage,
-        concurrency=concurrency,
-        patience_seconds=patience_seconds,
-    )
+    """Each forecast interval with the agents its target needs (Erlang A with a patience, else C)."""
     return [
-        ForecastInterval(f.start, f.local_start, f.arrivals, f.aht_seconds, s)
-        for f, s in zip(forecast, staffing, strict=True)
+        ForecastInterval(
+            f.start,
+            f.local_start,
+            f.arrivals,
+            f.aht_seconds,
+            agents_for(
+                f.arrivals,
+                minutes * 60,
+                f.aht_seconds,
+                target_service_level=target,
+                threshold_seconds=threshold_seconds,
+                max_asa_seconds=max_asa_seconds,
+                max_occupancy=max_occupancy,
+                shrinkage=shrinkage,
+                concurrency=concurrency,
+                patience_seconds=patience_seconds,
+            ),
+        )
+        for f in forecast
     ]
 
 
