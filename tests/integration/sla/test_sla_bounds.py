@@ -33,17 +33,17 @@ from vaxel_common.topics import INTERACTION_EVENTS
 pytestmark = pytest.mark.integration
 VOICE = types_pb2.CHANNEL_VOICE
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-# The long plan: the planning tenant's queues, each with a call every half hour on the three local days a
+# The long plan: the planning tenant's queues, each with a call every quarter hour on the three local days a
 # site plan covers, three weeks before it, every call handled for ~15 days. The forecast (three weeks
 # counted since the first traffic) is a third of a call each such quarter hour: Erlang C at ~480 Erlangs,
 # about a millisecond, and no cached answer serves twice (the handle time differs by queue and slot).
-# 120 queues x 3 days x 48 such intervals: ~20 s of staffing on this 2-core machine (loaded), well past
-# the service's shutdown grace (5 s) on a machine several times faster. The plan
+# 120 queues x 3 days x 96 such intervals: longer than SIGTERM at 1.5 s plus the shutdown grace (5 s)
+# on this 2-core machine when quiet (48 a day was not). The plan
 # day is three days ahead and its traffic on other weekdays than today's and tomorrow's, so the SLA
 # projection (today's and the next interval's forecast) reads none of it.
 QUEUES = 120
 GRACE = 5.0
-LONG_HANDLE_SECONDS = 15 * 86_400  # wrapped up at least a day ago (three weeks back, 15 days + 3.3 h)
+LONG_HANDLE_SECONDS = 15 * 86_400  # wrapped up at least a day ago (three weeks back, 15 days + ~10 h)
 PLAN_AHEAD_DAYS = 3
 HISTORY_WEEKS_BACK = 3
 
@@ -102,17 +102,17 @@ class Tenant:
         self.sla = sla_pb2_grpc.SlaServiceStub(channels["sla"])
 
     def long_traffic(self, plan_day: date) -> list[events_pb2.Event]:
-        """A call every half hour on each of the plan's three local days ``HISTORY_WEEKS_BACK`` weeks earlier,
+        """A call every quarter hour on each of the plan's three local days ``HISTORY_WEEKS_BACK`` weeks earlier,
         on every queue, each handled for ~15 days (connected after 5 s, wrapped up then)."""
         events = []
         weeks_back = timedelta(weeks=HISTORY_WEEKS_BACK)
         for q, queue_id in enumerate(self.queue_ids):
             for offset in (-1, 0, 1):
                 day = plan_day + timedelta(days=offset) - weeks_back
-                for half in range(48):
-                    created = datetime.combine(day, clock(half // 2, 5 + 30 * (half % 2)), STOCKHOLM)
+                for half in range(96):  # every quarter hour
+                    created = datetime.combine(day, clock(half // 4, 5 + 15 * (half % 4)), STOCKHOLM)
                     created = created.astimezone(UTC)
-                    handle = LONG_HANDLE_SECONDS + 100 * q + 2 * half + offset  # distinct per queue and slot
+                    handle = LONG_HANDLE_SECONDS + 300 * q + 3 * half + offset  # distinct per queue and slot
                     interaction_id = f"long-{q}-{offset}-{half}-{uuid.uuid4().hex[:6]}"
                     for payload, seconds in (
                         (
