@@ -4,7 +4,8 @@ First every service's own figures: event envelope encode+decode rate, raw produc
 the embedded broker with a plain aiokafka client, seconds from launch to all services
 SERVING, SubmitInteraction through the routing API, tenant reads, a noisy tenant's effect on
 another's submit latency (:mod:`scripts.bench_noisy_tenant`), routing decisions, SLA and
-interaction-log ingest, FAQ matching (precision and recall per language, µs per match:
+interaction-log ingest, the staffing plans and the forecast backtest
+(:mod:`scripts.bench_forecast`), FAQ matching (precision and recall per language, µs per match:
 :mod:`scripts.bench_faq`), webhook deliveries with one endpoint slow and the tenant stream
 (:mod:`scripts.bench_webhooks`), chat messages through the conversation service
 (:mod:`scripts.bench_chat`). Then the end-to-end load (:mod:`scripts.bench_e2e`) on a platform of
@@ -36,6 +37,7 @@ from grpc import aio
 from scripts import (
     bench_chat,
     bench_faq,
+    bench_forecast,
     bench_interaction_log,
     bench_noisy_tenant,
     bench_routing,
@@ -300,6 +302,7 @@ def in_process(results: Results) -> None:
 def foundation(results: Results, quick: bool) -> None:
     """Every service's own figures (each on a platform of its own where it needs one)."""
     in_process(results)
+    bench_forecast.report(results, quick)
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(Path(tmp))
         started = time.monotonic()

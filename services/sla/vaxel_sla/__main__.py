@@ -65,6 +65,7 @@ def build(settings: SlaSettings) -> ServiceRuntime:
             max_work_seconds=settings.max_work_seconds,
             default_aht_seconds=settings.default_aht_seconds,
             forecasts=forecasts,
+            forecast_method=settings.forecast_method,
         ),
         sla_pb2.DESCRIPTOR.services_by_name["SlaService"].full_name,
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from vaxel_common.settings import ServiceSettings
+from vaxel_sla.domain.forecast import METHODS, PLAN_METHOD
 
 
 class SlaSettings(ServiceSettings):
@@ -22,3 +23,13 @@ class SlaSettings(ServiceSettings):
     utilisation_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Longest a report or plan may compute when its call has no deadline (a deadline shortens it).
     max_work_seconds: float = Field(default=60.0, gt=0, le=600)
+    # The arrival forecast of staffing plans and projections (domain/forecast.py METHODS); the default is
+    # the backtest's choice (docs/bench.md "Forecast").
+    forecast_method: str = PLAN_METHOD
+
+    @field_validator("forecast_method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in METHODS:
+            raise ValueError(f"one of {', '.join(METHODS)}")
+        return value

@@ -9,8 +9,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -18,17 +20,32 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tests.fixtures.platform import eventually, onboard_tenant
+from vaxel.events.v1 import events_pb2
 from vaxel.sla.v1 import sla_pb2, sla_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
+from vaxel_common.events import encode_event, new_event
+from vaxel_common.kafka import sync_producer
+from vaxel_common.provenance import producer_of
 from vaxel_common.supervisor import Platform, wait_serving
+from vaxel_common.topics import INTERACTION_EVENTS
 
 pytestmark = pytest.mark.integration
 VOICE = types_pb2.CHANNEL_VOICE
-# Queues of the planning tenant: a site plan over 52 weeks of history costs a forecast per queue and
-# day, so these make the longest legal PlanSites run well past the service's shutdown grace (5 s).
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# The long plan: the planning tenant's queues, each with a call every quarter hour on the three local days a
+# site plan covers, three weeks before it, every call handled for ~15 days. The forecast (three weeks
+# counted since the first traffic) is a third of a call each such quarter hour: Erlang C at ~480 Erlangs,
+# about a millisecond, and no cached answer serves twice (the handle time differs by queue and slot).
+# 120 queues x 3 days x 96 such intervals: longer than SIGTERM at 1.5 s plus the shutdown grace (5 s)
+# on this 2-core machine when quiet (48 a day was not). The plan
+# day is three days ahead and its traffic on other weekdays than today's and tomorrow's, so the SLA
+# projection (today's and the next interval's forecast) reads none of it.
 QUEUES = 120
 GRACE = 5.0
+LONG_HANDLE_SECONDS = 15 * 86_400  # wrapped up at least a day ago (three weeks back, 15 days + ~10 h)
+PLAN_AHEAD_DAYS = 3
+HISTORY_WEEKS_BACK = 3
 
 
 def _ts(at: datetime) -> Timestamp:
@@ -83,6 +100,49 @@ class Tenant:
             for i in range(queues)
         ]
         self.sla = sla_pb2_grpc.SlaServiceStub(channels["sla"])
+
+    def long_traffic(self, plan_day: date) -> list[events_pb2.Event]:
+        """A call every quarter hour on each of the plan's three local days ``HISTORY_WEEKS_BACK`` weeks earlier,
+        on every queue, each handled for ~15 days (connected after 5 s, wrapped up then)."""
+        events = []
+        weeks_back = timedelta(weeks=HISTORY_WEEKS_BACK)
+        for q, queue_id in enumerate(self.queue_ids):
+            for offset in (-1, 0, 1):
+                day = plan_day + timedelta(days=offset) - weeks_back
+                for half in range(96):  # every quarter hour
+                    created = datetime.combine(day, clock(half // 4, 5 + 15 * (half % 4)), STOCKHOLM)
+                    created = created.astimezone(UTC)
+                    handle = LONG_HANDLE_SECONDS + 300 * q + 3 * half + offset  # distinct per queue and slot
+                    interaction_id = f"long-{q}-{offset}-{half}-{uuid.uuid4().hex[:6]}"
+                    for payload, seconds in (
+                        (
+                            events_pb2.InteractionCreated(queue_id=queue_id, channel=VOICE, customer_ref="c"),
+                            0,
+                        ),
+                        (events_pb2.InteractionConnected(offer_id="o"), 5),
+                        (events_pb2.InteractionWrappedUp(disposition="solved"), 5 + handle),
+                    ):
+                        events.append(
+                            new_event(
+                                payload,
+                                tenant_id=self.tenant_id,
+                                producer=producer_of(payload),
+                                interaction_id=interaction_id,
+                                agent_id="agent-1",
+                                occurred_at=created + timedelta(seconds=seconds),
+                            )
+                        )
+        return events
+
+    def has_long_traffic(self, plan_day: date) -> None:
+        """The SLA book holds the long traffic of the first and the last queue (their plans need ~500)."""
+        for queue_id in (self.queue_ids[0], self.queue_ids[-1]):
+            reply = self.sla.GetStaffingPlan(
+                sla_pb2.GetStaffingPlanRequest(queue_id=queue_id, date=plan_day.isoformat()),
+                metadata=self.key,
+                timeout=10,
+            )
+            assert max((i.agents for i in reply.intervals), default=0) > 450
 
     def known(self) -> None:
         """The SLA service knows the key and every queue."""
@@ -200,9 +260,16 @@ def test_long_plans_stop_at_the_deadline_and_sigterm_stops_the_service_within_it
 ) -> None:
     t = Tenant(platform, channels, queues=QUEUES)
     eventually(t.known)
+    plan_day = datetime.now(UTC).astimezone(STOCKHOLM).date() + timedelta(days=PLAN_AHEAD_DAYS)
+    producer = sync_producer(platform.kafka_bootstrap, "sla-bounds-test")
+    for event in t.long_traffic(plan_day):
+        producer.send(INTERACTION_EVENTS.name, encode_event(event), key=event.interaction_id.encode())
+    producer.flush()
+    producer.close()
+    eventually(lambda: t.has_long_traffic(plan_day), timeout=120)
     ops = platform.admin_metadata
     longest = sla_pb2.PlanSitesRequest(
-        date="2026-12-08",
+        date=plan_day.isoformat(),
         sites=[
             sla_pb2.Site(site_id=f"s{i}", time_zone="UTC", opens="00:00", closes="00:00") for i in range(50)
         ],

@@ -144,7 +144,8 @@ def test_a_wall_time_missing_from_a_history_week_is_skipped_not_read_as_the_next
 
     arrivals = {bucket(22, 2): (4, 4, 4 * 200_000), bucket(29, 3): (10, 10, 10 * 200_000)}
     plan = {
-        i.local_start[11:16]: i for i in forecast_day(arrivals, "Europe/Stockholm", date(2026, 4, 5), weeks=2)
+        i.local_start[11:16]: i
+        for i in forecast_day(arrivals, "Europe/Stockholm", date(2026, 4, 5), weeks=2, method="seasonal_mean")
     }
     assert plan["02:00"].arrivals == 4  # 03-22 only (the old reading made it (4 + 10) / 2)
     assert plan["03:00"].arrivals == 5  # 03-29's 03:00 over both weeks

@@ -180,3 +180,32 @@ def test_an_impossible_target_is_reported_not_looped() -> None:
     with pytest.raises(ImpossibleTargetError) as raised:
         agents_for(100, 900, 300, max_occupancy=1e-9)
     assert raised.value.field == "max_occupancy"
+
+
+def test_the_galloping_search_finds_the_fewest_agents_that_a_linear_scan_finds() -> None:
+    """agents_for starts at A + sqrt(A) and gallops: the answer is the first head count a scan from 1
+    finds, Erlang C and A, light and heavy loads, short and endless patience."""
+    from vaxel_sla.domain import erlang  # noqa: PLC0415
+
+    for calls, aht, patience, target, threshold in (
+        (3, 300, None, 0.8, 20),
+        (250, 240, None, 0.9, 10),
+        (40, 180, 60.0, 0.8, 20),
+        (400, 300, 30.0, 0.5, 60),  # heavy abandonment: fewer agents than the traffic
+        (120, 420, 1e9, 0.95, 20),
+    ):
+        erlang._agents_for.cache_clear()
+        got = erlang.agents_for(
+            calls,
+            900,
+            aht,
+            target_service_level=target,
+            threshold_seconds=threshold,
+            patience_seconds=patience,
+        )
+        scan = next(
+            n
+            for n in range(1, 10_000)
+            if erlang._figures(n, calls, 900, aht, threshold, patience, False)[0] >= target
+        )
+        assert got.agents == scan, (calls, patience)

@@ -20,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from vaxel.types.v1 import types_pb2
 from vaxel_common.auth import caller_tenant
 from vaxel_common.errors import InvalidArgument
+from vaxel_sla.domain.forecast import PLAN_WEEKS
 from vaxel_vocabulary.limits import FIRST_DAY, LAST_DAY, check_instant, check_strings
 from vaxel_vocabulary.scopes import REPORTS_READ
 
@@ -67,10 +68,10 @@ def minutes(value: int, field: str = "interval_minutes") -> int:
 
 
 def weeks(value: int) -> int:
-    """History weeks a forecast reads: 4 when unset, at most 52."""
+    """History weeks a forecast reads: ``PLAN_WEEKS`` (12) when unset, at most 52."""
     if value > MAX_HISTORY_WEEKS:
         raise InvalidArgument("history_weeks", f"at most {MAX_HISTORY_WEEKS}")
-    return value or 4
+    return value or PLAN_WEEKS
 
 
 def period(start: Timestamp, end: Timestamp, has_start: bool, has_end: bool) -> tuple[datetime, datetime]:

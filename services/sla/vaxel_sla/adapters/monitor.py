@@ -150,6 +150,7 @@ class Monitor:
                 agents.get(queue, QueueAgents()),
                 default_aht_seconds=self._settings.default_aht_seconds,
                 forecasts=self._forecasts,
+                forecast_method=self._settings.forecast_method,
             ):
                 for interval, level in zip(PROJECTED_INTERVALS, (lane.current, lane.next), strict=True):
                     self._metrics.projected.labels(*queue, channel_label(lane.channel), interval).set(

@@ -29,6 +29,7 @@ from vaxel_sla.adapters.converters import (
 from vaxel_sla.domain.alerts import AlertBook
 from vaxel_sla.domain.book import ServiceLevelBook, estimated_wait
 from vaxel_sla.domain.erlang import StaffingInputError
+from vaxel_sla.domain.forecast import PLAN_METHOD, Traffic
 from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.outlook import SERVING_WINDOW_SECONDS, ForecastCache, project_queue
 from vaxel_sla.domain.planning import ForecastInterval, Site, agent_hours, cover_by_sites, forecast_day, staff
@@ -58,6 +59,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         max_work_seconds: float = 60.0,
         default_aht_seconds: float = 300.0,
         forecasts: ForecastCache | None = None,
+        forecast_method: str = PLAN_METHOD,
     ) -> None:
         self._book = book
         self._terms = terms
@@ -65,6 +67,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
         self._max_work_seconds = max_work_seconds
         self._default_aht_seconds = default_aht_seconds
         self._forecasts = forecasts if forecasts is not None else ForecastCache()
+        self._forecast_method = forecast_method
 
     def _deadline(self, context: Context) -> WorkDeadline:
         return WorkDeadline(context, self._max_work_seconds)
@@ -115,6 +118,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
             agents,
             default_aht_seconds=self._default_aht_seconds,
             forecasts=self._forecasts,
+            forecast_method=self._forecast_method,
         ):
             statistics.projected.extend(projection_to_pb(lane))
         statistics.open_alerts.extend(
@@ -282,6 +286,7 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 day,
                 minutes=minutes,
                 weeks=weeks,
+                method=self._forecast_method,
             ),
             minutes=minutes,
             target=target.target,
@@ -348,10 +353,12 @@ class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
                 continue
             for channel in self._channels(terms):
                 target = terms.target_for(channel)
-                arrivals = self._book.arrivals(terms.tenant_id, terms.queue_id, channel)
+                arrivals = Traffic.of(self._book.arrivals(terms.tenant_id, terms.queue_id, channel))
                 for local_day in (day - timedelta(days=1), day, day + timedelta(days=1)):
                     await deadline.checkpoint()  # one queue's day at a time: SIGTERM and deadlines get in
-                    forecast = forecast_day(arrivals, terms.time_zone, local_day, weeks=weeks)
+                    forecast = forecast_day(
+                        arrivals, terms.time_zone, local_day, weeks=weeks, method=self._forecast_method
+                    )
                     for interval in staff(
                         forecast,
                         minutes=15,

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from vaxel_sla.domain.book import ServiceLevelBook, utc
+from vaxel_sla.domain.forecast import PLAN_METHOD
 from vaxel_sla.domain.intervals import interval_start
 from vaxel_sla.domain.planning import ForecastInterval, forecast_day
 from vaxel_sla.domain.projection import Demand, project
@@ -84,6 +85,7 @@ def project_queue(
     *,
     default_aht_seconds: float = 300.0,
     forecasts: ForecastCache | None = None,
+    forecast_method: str = PLAN_METHOD,
 ) -> list[LaneProjection]:
     """The queue's projected current and next interval, per channel judged on the wall clock (the day
     forecasts kept in ``forecasts`` when given)."""
@@ -93,7 +95,7 @@ def project_queue(
     judged_now, judged_next = terms.at(start), terms.at(following)
     channels = sorted(set(terms.channels) | set(book.channels(terms.tenant_id, terms.queue_id)))
     lanes = [
-        _lane(book, terms, channel, now, (start, following), default_aht_seconds, forecasts)
+        _lane(book, terms, channel, now, (start, following), default_aht_seconds, forecasts, forecast_method)
         for channel in channels
         if not judged_now.target_for(channel).business_clock
     ]
@@ -162,6 +164,7 @@ def _lane(
     intervals: tuple[datetime, datetime],
     default_aht_seconds: float,
     forecasts: ForecastCache | None,
+    method: str,
 ) -> _Lane:
     arrivals = book.arrivals(terms.tenant_id, terms.queue_id, channel)
     cache = forecasts if forecasts is not None else ForecastCache()
@@ -179,6 +182,7 @@ def _lane(
                 day,
                 minutes=INTERVAL_MINUTES,
                 default_aht_seconds=default_aht_seconds,
+                method=method,
             ),
         )
         return next((f for f in intervals_of_day if f.start == interval), None)

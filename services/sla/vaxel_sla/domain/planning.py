@@ -1,10 +1,12 @@
 """Forecast and staffing: arrivals by local time of day and weekday, agents per interval, and
 which site covers which hours (follow the sun). Pure.
 
-The forecast of an interval is the mean of the same local weekday and wall-clock interval over
-the last weeks of history (a week where that wall time did not exist, the spring DST gap, is skipped) (weeks before the queue's first traffic are not counted, so a new queue
-is not diluted by zeros); its handle time is the same intervals' observed mean, else the queue's,
-else a default. Local days have 92, 96 or 100 quarter hours across DST.
+The forecast of an interval comes from the last weeks of history read as wall-clock slots in the
+queue's zone, by the method :data:`~vaxel_sla.domain.forecast.PLAN_METHOD` names (chosen by backtest;
+a wall time that did not exist, the spring DST gap, is skipped; weeks before the queue's first traffic
+are not counted, so a new queue is not diluted by zeros); its handle time is the same weekday
+intervals' observed mean, else the queue's, else a default. Local days have 92, 96 or 100 quarter
+hours across DST: each real interval of the repeated autumn hour gets its wall slot's forecast.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from vaxel_sla.domain.erlang import Staffing, agents_for
+from vaxel_sla.domain.forecast import PLAN_METHOD, PLAN_WEEKS, Traffic, forecast_slots, wall_history
 from vaxel_sla.domain.intervals import interval_start
 
 __all__ = [
@@ -54,50 +59,41 @@ class ForecastInterval:
     staffing: Staffing | None = None
 
 
-def _same_wall_time(start: datetime, zone: str, weeks_back: int) -> datetime | None:
-    """The UTC instant of the same local wall time ``weeks_back`` weeks earlier; None when that wall
-    time did not exist then (the spring DST gap), so the week is skipped rather than read as the next hour."""
-    tz = ZoneInfo(zone)
-    local = start.astimezone(tz)
-    wall = local.replace(tzinfo=None) - timedelta(weeks=weeks_back)
-    earlier = wall.replace(tzinfo=tz, fold=local.fold).astimezone(UTC)
-    if earlier.astimezone(tz).replace(tzinfo=None) != wall:
-        return None
-    return earlier
-
-
 def forecast_day(
-    arrivals: Arrivals,
+    arrivals: Arrivals | Traffic,
     zone: str,
     day: date,
     *,
     minutes: int = 15,
-    weeks: int = 4,
+    weeks: int = PLAN_WEEKS,
     default_aht_seconds: float = 300.0,
+    method: str = PLAN_METHOD,
 ) -> list[ForecastInterval]:
-    """Expected arrivals and handle time per local interval of ``day``."""
-    first_bucket = min((b for b, v in arrivals.items() if v[0]), default=None)
-    handled_total = sum(v[1] for v in arrivals.values())
-    queue_aht = sum(v[2] for v in arrivals.values()) / handled_total / 1000 if handled_total else None
-    per = minutes * 60 // BUCKET_SECONDS
+    """Expected arrivals (by ``method``, :mod:`vaxel_sla.domain.forecast`) and handle time per local
+    interval of ``day``, from the ``weeks`` weeks before it (``Traffic.of(arrivals)`` once when forecasting
+    several days of a queue)."""
+    traffic = arrivals if isinstance(arrivals, Traffic) else Traffic.of(arrivals)
+    history = wall_history(traffic, zone, day, weeks)
+    slots = forecast_slots(history, day.weekday(), method)
+    queue_aht = traffic.aht_seconds
+    same_day = slice(history.days - 7, None, -7)  # the same weekday's rows, newest first
+    handled = np.nansum(history.handled[same_day], axis=0).tolist()
+    handle_ms = np.nansum(history.handle_ms[same_day], axis=0).tolist()
+    expected = slots.tolist()
+    per = minutes // 15
+    tz = ZoneInfo(zone)
     out = []
     for start in local_intervals(day, zone, minutes):
-        offered = handled = handle_ms = counted = 0
-        for back in range(1, weeks + 1):
-            then = _same_wall_time(start, zone, back)
-            if then is None:
-                continue
-            first = int(then.timestamp()) // BUCKET_SECONDS
-            if first_bucket is None or first + per <= first_bucket:
-                continue
-            counted += 1
-            for index in range(first, first + per):
-                o, h, ms = arrivals.get(index, (0, 0, 0))
-                offered, handled, handle_ms = offered + o, handled + h, handle_ms + ms
-        mean = offered / counted if counted else 0.0
-        aht = handle_ms / handled / 1000 if handled else (queue_aht or default_aht_seconds)
-        local = start.astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
-        out.append(ForecastInterval(start, local, mean, aht))
+        local = start.astimezone(tz)
+        first = local.hour * 4 + local.minute // 15  # its wall slot (forecast.wall_slot)
+        count = sum(handled[first : first + per])
+        aht = (
+            sum(handle_ms[first : first + per]) / count / 1000
+            if count
+            else (queue_aht or default_aht_seconds)
+        )
+        arrivals_expected = sum(expected[first : first + per])
+        out.append(ForecastInterval(start, local.isoformat(timespec="minutes"), arrivals_expected, aht))
     return out
 
 

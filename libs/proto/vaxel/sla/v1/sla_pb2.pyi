@@ -713,7 +713,7 @@ class GetStaffingPlanRequest(_message.Message):
     interval_minutes: _builtins.int
     """15 (default) or 30."""
     history_weeks: _builtins.int
-    """Weeks of history the forecast averages (default 4)."""
+    """Weeks of history the forecast reads (default 12; see the SLA README, "Forecast")."""
     shrinkage: _builtins.float
     """0 to 0.9: time paid but not on the queue (breaks, training, absence)."""
     concurrency: _builtins.int
@@ -883,6 +883,7 @@ class PlanSitesRequest(_message.Message):
     """The UTC day planned, "YYYY-MM-DD"."""
     shrinkage: _builtins.float
     history_weeks: _builtins.int
+    """Weeks of history the forecasts read (default 12)."""
     @_builtins.property
     def sites(self) -> _containers.RepeatedCompositeFieldContainer[Global___Site]: ...
     @_builtins.property
