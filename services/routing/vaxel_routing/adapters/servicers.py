@@ -14,7 +14,13 @@ from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, VaxelError
 from vaxel_common.grpc_server import Context, status_code_of
 from vaxel_common.logging import get_logger
-from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
+from vaxel_routing.adapters.converters import (
+    agent_from_pb,
+    agent_to_pb,
+    desk_dropped_input,
+    presence_pb,
+    work_item_to_pb,
+)
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.personal import PersonalData
@@ -135,12 +141,20 @@ class PersonalDataServicer(routing_pb2_grpc.PersonalDataServiceServicer):
 
 
 class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
-    """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id."""
+    """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id.
 
-    def __init__(self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor) -> None:
+    A stream that ends without a Logout (the desk's network, a closed browser, a gateway restart) is a
+    dropped desk: once the agent has no other desk open, a DeskDroppedInput goes through the log, and
+    the engine logs the agent out after ``disconnect_grace`` seconds unless a desk logs in again first."""
+
+    def __init__(
+        self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor, disconnect_grace: float = 30.0
+    ) -> None:
         self._runner = runner
         self._hub = hub
         self._door = front_door
+        self._grace = disconnect_grace
+        self._dropping: set[asyncio.Task[None]] = set()
         self._log = get_logger("vaxel.routing.desk")
 
     async def Connect(  # noqa: N802
@@ -157,6 +171,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         if pool is None:
             raise NotFound(f"agent {agent_id!r} not found")
         outbox = self._hub.attach(agent_id)
+        signed_out = False
         try:
             await self._act(pool, agent_id, first)
             yield routing_pb2.ConnectResponse(reply=routing_pb2.Reply(request_id=first.request_id))
@@ -174,9 +189,26 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                    signed_out = await reader
         finally:
             self._hub.detach(agent_id, outbox)
+            if not signed_out:
+                # A task: this runs however the stream ended (cancelled, closed, failed).
+                task = asyncio.get_running_loop().create_task(self._dropped(pool, agent_id))
+                self._dropping.add(task)
+                task.add_done_callback(self._dropping.discard)
+
+    async def _dropped(self, pool: str, agent_id: str) -> None:
+        """The desk is gone: through the log, unless another desk of the agent is open now. The check
+        and the append happen with nothing in between (appends keep their order), so a desk that logs
+        in after the check is in the log after the drop, and its Login cancels the grace."""
+        if self._hub.connected(agent_id):
+            return
+        record = inputs_pb2.RoutingInput(desk_dropped=desk_dropped_input(agent_id, self._grace))
+        try:
+            await self._runner.execute(pool, record)
+        except VaxelError as exc:  # routing stopping or its log unavailable: the agent stays as it is
+            self._log.warning("desk_drop_not_logged", agent_id=agent_id, code=status_code_of(exc).name)
 
     async def _read(
         self,
@@ -184,7 +216,8 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         agent_id: str,
         requests: AsyncIterator[routing_pb2.ConnectRequest],
         outbox: asyncio.Queue[routing_pb2.ConnectResponse],
-    ) -> None:
+    ) -> bool:
+        """Apply the desk's requests; True once the agent signed out (the stream's end is no drop)."""
         async for request in requests:
             reply = routing_pb2.Reply(request_id=request.request_id)
             try:
@@ -196,7 +229,8 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
                 reply.message = exc.message
             outbox.put_nowait(routing_pb2.ConnectResponse(reply=reply))
             if request.WhichOneof("action") == "logout" and reply.code == grpc.StatusCode.OK.value[0]:
-                return
+                return True
+        return False
 
     async def _act(self, pool: str, agent_id: str, request: routing_pb2.ConnectRequest) -> None:
         desk = inputs_pb2.AgentInput(agent_id=agent_id, request=request)

@@ -120,6 +120,7 @@ class EngineState:
     offers: dict[str, Offer] = field(default_factory=dict)
     lanes: dict[Lane, LaneState] = field(default_factory=dict)
     timers: dict[str, Timer] = field(default_factory=dict)
+    desk_grace: dict[str, str] = field(default_factory=dict)  # agent id -> its desk-grace timer id
     closed_offers: OrderedDict[str, tuple[str, str]] = field(
         default_factory=OrderedDict
     )  # offer -> (how it closed, agent)
