@@ -120,7 +120,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         ),
         (
             routing_pb2_grpc.add_AgentDeskServiceServicer_to_server,
-            AgentDeskServicer(runner, hub, front_door, settings.desk_disconnect_grace_seconds),
+            AgentDeskServicer(runner, hub, front_door, metrics, settings.desk_disconnect_grace_seconds),
             "AgentDeskService",
         ),
     ):

@@ -33,6 +33,7 @@ class RoutingMetrics:
     agents: Gauge
     replayed: Counter
     refused: Counter
+    desks_dropped: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
@@ -71,6 +72,12 @@ class RoutingMetrics:
                 "Submissions refused (API) or held back (inbound topic) by a tenant's limit: rate or"
                 " concurrency.",
                 ["reason"],
+                registry=registry,
+            ),
+            desks_dropped=Counter(
+                "vaxel_routing_desks_dropped_total",
+                "Agents whose last desk stream ended without a sign-out, written to the log (the agent is"
+                " logged out after the grace unless a desk logs in again).",
                 registry=registry,
             ),
         )

@@ -25,6 +25,7 @@ from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
+from vaxel_routing.metrics import RoutingMetrics
 from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
@@ -148,9 +149,15 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
     the engine logs the agent out after ``disconnect_grace`` seconds unless a desk logs in again first."""
 
     def __init__(
-        self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor, disconnect_grace: float = 30.0
+        self,
+        runner: EngineRunner,
+        hub: DeskHub,
+        front_door: FrontDoor,
+        metrics: RoutingMetrics,
+        disconnect_grace: float = 30.0,
     ) -> None:
         self._runner = runner
+        self._metrics = metrics
         self._hub = hub
         self._door = front_door
         self._grace = disconnect_grace
@@ -207,6 +214,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         record = inputs_pb2.RoutingInput(desk_dropped=desk_dropped_input(agent_id, self._grace))
         try:
             await self._runner.execute(pool, record)
+            self._metrics.desks_dropped.inc()
         except VaxelError as exc:  # routing stopping or its log unavailable: the agent stays as it is
             self._log.warning("desk_drop_not_logged", agent_id=agent_id, code=status_code_of(exc).name)
 
