@@ -80,6 +80,25 @@ class TestDeskDropped:
         w.fire_due(w.t + GRACE)
         assert w.engine.agent("anna").presence is Presence.OFFLINE
 
+    def test_a_grace_over_written_late_starts_the_grace_again(self) -> None:
+        """Routing was down when the grace ended (a restart drops every desk on its way down): the desk
+        could not have come back in time, so it gets the grace again from the record's time."""
+        w = World()
+        w.ready(agent("anna"))
+        w.do(DeskDropped("anna", GRACE), after=1)
+        (timer,) = [t for t in w.engine.pending_timers() if isinstance(t.command, DeskGraceOver)]
+        w.t = timer.due + 20  # written 20 s late, stamped with the time it was written
+        w.do(timer.command)
+        assert w.engine.agent("anna").presence is Presence.AVAILABLE
+        (again,) = [t for t in w.engine.pending_timers() if isinstance(t.command, DeskGraceOver)]
+        assert again.due == w.t + GRACE
+        w.do(Login("anna"), after=5)  # the desk is back after the restart: nothing happens
+        w.fire_due(w.t + 2 * GRACE)
+        assert w.engine.agent("anna").presence is Presence.AVAILABLE
+        w.do(DeskDropped("anna", GRACE), after=1)
+        w.fire_due(w.t + GRACE)  # on time this time
+        assert w.engine.agent("anna").presence is Presence.OFFLINE
+
     def test_a_drop_of_an_agent_not_logged_in_arms_nothing(self) -> None:
         w = World()
         w.ready(agent("anna"))

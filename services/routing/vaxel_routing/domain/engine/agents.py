@@ -44,7 +44,7 @@ def login(st: EngineState, agent_id: str, out: Outcome) -> None:
     agent = st.agent(agent_id)
     grace = st.desk_grace.pop(agent_id, None)
     if grace is not None:  # the desk is back within the grace: nothing happens to the agent
-        st.timers.pop(grace, None)
+        st.timers.pop(grace[0], None)
     if agent.logged_in:
         out.reply = LoggedIn(agent.shown_presence())
         return
@@ -83,21 +83,35 @@ def desk_dropped(st: EngineState, command: DeskDropped, out: Outcome) -> None:
         return
     earlier = st.desk_grace.pop(command.agent_id, None)
     if earlier is not None:
-        st.timers.pop(earlier, None)
-    timer_id = stable_id("desk-grace", command.agent_id, repr(st.record_at))
-    st.desk_grace[command.agent_id] = timer_id
-    timers.arm(st, out, st.record_at + command.grace, DeskGraceOver(timer_id, command.agent_id))
+        st.timers.pop(earlier[0], None)
+    _arm_grace(st, command.agent_id, command.grace, out)
+
+
+def _arm_grace(st: EngineState, agent_id: str, grace: float, out: Outcome) -> None:
+    timer_id = stable_id("desk-grace", agent_id, repr(st.record_at))
+    due = st.record_at + grace
+    st.desk_grace[agent_id] = (timer_id, due, grace)
+    timers.arm(st, out, due, DeskGraceOver(timer_id, agent_id))
 
 
 def desk_grace_over(st: EngineState, command: DeskGraceOver, out: Outcome) -> None:
     """The desk did not come back: what a contact centre does with an agent whose desktop is gone.
     Holding no work, the agent is logged out; holding work (a call still connected, wrap-up to do), the
     agent stays logged in NOT_READY with that work, to finish it on reconnecting. Either way their open
-    offers go back to the queue, offered to the next agent at once."""
-    if st.desk_grace.get(command.agent_id) == command.timer_id:
-        del st.desk_grace[command.agent_id]
+    offers go back to the queue, offered to the next agent at once.
+
+    Written late (its record's time after its due time: routing was down or paused when it came due, as
+    after a restart that dropped every desk on its way down), the desk could not have come back in time:
+    the grace starts again from the record instead. Only record times decide, so a replay repeats it."""
+    grace = st.desk_grace.get(command.agent_id)
+    if grace is None or grace[0] != command.timer_id:
+        return  # cancelled (a Login), or replaced by a later drop
+    del st.desk_grace[command.agent_id]
     agent = st.agents.get(command.agent_id)
     if agent is None or not agent.logged_in:
+        return
+    if st.record_at > grace[1]:
+        _arm_grace(st, command.agent_id, grace[2], out)
         return
     if all(st.work[i].state == "offered" for i in agent.work):
         logout(st, Logout(command.agent_id, DESK_DROPPED_REASON), out)
