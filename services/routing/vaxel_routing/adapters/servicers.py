@@ -14,18 +14,11 @@ from vaxel_common.auth import caller_tenant, current_principal
 from vaxel_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, VaxelError
 from vaxel_common.grpc_server import Context, status_code_of
 from vaxel_common.logging import get_logger
-from vaxel_routing.adapters.converters import (
-    agent_from_pb,
-    agent_to_pb,
-    desk_dropped_input,
-    presence_pb,
-    work_item_to_pb,
-)
+from vaxel_routing.adapters.converters import agent_from_pb, agent_to_pb, presence_pb, work_item_to_pb
 from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.front_door import FrontDoor
 from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner import EngineRunner
-from vaxel_routing.metrics import RoutingMetrics
 from vaxel_vocabulary.scopes import CONFIG_READ, INTERACTIONS_READ, INTERACTIONS_WRITE
 
 _END = routing_pb2.ConnectResponse()  # marks the end of a desk's requests in its outbox
@@ -145,23 +138,13 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
     """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id.
 
     A stream that ends without a Logout (the desk's network, a closed browser, a gateway restart) is a
-    dropped desk: once the agent has no other desk open, a DeskDroppedInput goes through the log, and
-    the engine logs the agent out after ``disconnect_grace`` seconds unless a desk logs in again first."""
+    dropped desk (``EngineRunner.desk_dropped``): unless a desk logs in again within the grace, the agent
+    is logged out."""
 
-    def __init__(
-        self,
-        runner: EngineRunner,
-        hub: DeskHub,
-        front_door: FrontDoor,
-        metrics: RoutingMetrics,
-        disconnect_grace: float = 30.0,
-    ) -> None:
+    def __init__(self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor) -> None:
         self._runner = runner
-        self._metrics = metrics
         self._hub = hub
         self._door = front_door
-        self._grace = disconnect_grace
-        self._dropping: set[asyncio.Task[None]] = set()
         self._log = get_logger("vaxel.routing.desk")
 
     async def Connect(  # noqa: N802
@@ -200,23 +183,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         finally:
             self._hub.detach(agent_id, outbox)
             if not signed_out:
-                # A task: this runs however the stream ended (cancelled, closed, failed).
-                task = asyncio.get_running_loop().create_task(self._dropped(pool, agent_id))
-                self._dropping.add(task)
-                task.add_done_callback(self._dropping.discard)
-
-    async def _dropped(self, pool: str, agent_id: str) -> None:
-        """The desk is gone: through the log, unless another desk of the agent is open now. The check
-        and the append happen with nothing in between (appends keep their order), so a desk that logs
-        in after the check is in the log after the drop, and its Login cancels the grace."""
-        if self._hub.connected(agent_id):
-            return
-        record = inputs_pb2.RoutingInput(desk_dropped=desk_dropped_input(agent_id, self._grace))
-        try:
-            await self._runner.execute(pool, record)
-            self._metrics.desks_dropped.inc()
-        except VaxelError as exc:  # routing stopping or its log unavailable: the agent stays as it is
-            self._log.warning("desk_drop_not_logged", agent_id=agent_id, code=status_code_of(exc).name)
+                self._runner.desk_dropped(pool, agent_id)
 
     async def _read(
         self,

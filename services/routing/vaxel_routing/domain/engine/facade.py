@@ -114,6 +114,10 @@ class RoutingEngine:
     def agent(self, agent_id: str) -> AgentState:
         return self._state.agent(agent_id)
 
+    def logged_in_agents(self) -> list[str]:
+        """The ids of the agents logged in (any presence but OFFLINE)."""
+        return [a.profile.agent_id for a in self._state.agents.values() if a.logged_in]
+
     def work(self, interaction_id: str) -> Work | None:
         return self._state.work.get(interaction_id)
 
