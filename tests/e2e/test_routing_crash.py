@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 import grpc
 import pytest
 
+from tests.fixtures.platform import eventually
 from tests.fixtures.routing import Desk, interaction_events, routed_tenant, upsert_agent
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.types.v1 import types_pb2
@@ -214,3 +215,45 @@ def _new_offer(desk: Desk, old_offer_id: str) -> routing_pb2.Offer:
             if offer.offer_id != old_offer_id:
                 return offer
     raise TimeoutError("not offered again")
+
+
+def test_a_desk_that_does_not_come_back_after_routing_is_killed_is_logged_out(
+    platform: Platform, channels: dict[str, grpc.Channel]
+) -> None:
+    """kill -9 writes no drop for the desks it cuts: the restarted routing finds the agent logged in with
+    no desk, and past the grace (3 s in the test platform) logs them out; their offer goes to another."""
+    tenant = routed_tenant(platform, channels, channels_served=(types_pb2.CHANNEL_VOICE,))
+    gone = upsert_agent(channels, platform, tenant, "gone")
+    stays = upsert_agent(channels, platform, tenant, "stays")
+    channel = grpc.insecure_channel(platform.processes["routing"].grpc_target)
+    desk = Desk(channel, gone, platform.admin_metadata)
+    try:
+        desk.ready()
+        interaction_id = _submit_until_accepted(platform, tenant.key, tenant.queue_id, f"gone-{gone}")
+        assert desk.offer().interaction_id == interaction_id
+        spec = next(s for s in SERVICES if s.name == "routing")
+        platform.stop_service("routing", sig=signal.SIGKILL)  # the desk's stream breaks with it
+    finally:
+        desk.close()
+        channel.close()
+    proc = platform.start_service(spec)
+    wait_serving(proc.grpc_target, 90, proc.process)
+    with grpc.insecure_channel(proc.grpc_target) as channel:
+        admin = routing_pb2_grpc.AgentAdminServiceStub(channel)
+
+        def logged_out() -> routing_pb2.GetAgentResponse:
+            reply: routing_pb2.GetAgentResponse = admin.GetAgent(
+                routing_pb2.GetAgentRequest(agent_id=gone), metadata=platform.admin_metadata, timeout=10
+            )
+            assert reply.presence == types_pb2.PRESENCE_OFFLINE
+            return reply
+
+        # Logged out for the desk that never came back (a missed offer would be NOT_READY "missed offer").
+        assert eventually(logged_out, timeout=60).presence_reason == "desk disconnected"
+        other = Desk(channel, stays, platform.admin_metadata)
+        try:
+            # Not other.ready(): the offer arrives before the reply, and waiting for the reply skips it.
+            other.send(set_presence=routing_pb2.SetPresence(presence=types_pb2.PRESENCE_AVAILABLE))
+            assert _new_offer(other, "").interaction_id == interaction_id
+        finally:
+            other.close()

@@ -88,6 +88,10 @@ class RecordSigner:
             raise ConfigurationError(f"config signing key {path}: not an Ed25519 private key")
         return cls(private)
 
+    def verifier(self) -> RecordVerifier:
+        """A verifier of this signer's own records (client-tenant telling its records from others)."""
+        return RecordVerifier([self._private.public_key()])
+
     def headers(self, topic: str, key: bytes | None, value: bytes) -> list[tuple[str, bytes]]:
         """The record headers that carry the signature of (topic, key, value)."""
         signature = self._private.sign(signed_bytes(topic, key, value))

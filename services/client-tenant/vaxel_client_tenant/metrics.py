@@ -14,6 +14,7 @@ __all__ = ["ClientTenantMetrics"]
 class ClientTenantMetrics:
     outbox_pending: Gauge
     outbox_failures: Counter
+    republished: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ClientTenantMetrics:
@@ -26,6 +27,12 @@ class ClientTenantMetrics:
             outbox_failures=Counter(
                 "vaxel_client_tenant_outbox_publish_failures_total",
                 "Attempts of the outbox relay to publish that failed (retried; nothing is skipped).",
+                registry=registry,
+            ),
+            republished=Counter(
+                "vaxel_client_tenant_config_republished_events",
+                "Configuration events republished at start because the topic lacked them (an emptied or"
+                " restarted memory-only broker, a lost topic).",
                 registry=registry,
             ),
         )

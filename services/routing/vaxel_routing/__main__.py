@@ -58,6 +58,7 @@ def build(settings: RoutingSettings) -> ServiceRuntime:
         personal=personal,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         reply_timeout_seconds=settings.reply_timeout_seconds,
+        desk_grace_seconds=settings.desk_disconnect_grace_seconds,
         fetch_wait_ms=settings.log_fetch_wait_ms,
         kafka_options=runtime.kafka_options,
     )

@@ -35,6 +35,7 @@ class RoutingMetrics:
     replayed: Counter
     refused: Counter
     faq: Counter
+    desks_dropped: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
@@ -76,6 +77,12 @@ class RoutingMetrics:
                 registry=registry,
             ),
             faq=_faq_counter(registry),
+            desks_dropped=Counter(
+                "vaxel_routing_desks_dropped_total",
+                "Agents whose last desk stream ended without a sign-out, written to the log (the agent is"
+                " logged out after the grace unless a desk logs in again).",
+                registry=registry,
+            ),
         )
 
     def count_offer(self, notice: n.Notice) -> None:

@@ -26,6 +26,10 @@ class RoutingSettings(ServiceSettings):
     not_ready_after_missed_offer: bool = True
     # Seconds a returning customer waits for their last agent before anyone else may take them; 0: off.
     last_agent_wait_seconds: float = Field(default=0.0, ge=0, le=600)
+    # Seconds after an agent's last desk stream ends without a sign-out before the agent is logged out
+    # (NOT_READY while holding work) and their offers go back to the queue; a reconnect within it
+    # changes nothing. Long enough for a browser reload or a gateway restart.
+    desk_disconnect_grace_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Seconds an API call waits for the engine to apply its request.
     reply_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a fetch of the routing log waits for records appended by other replicas (those appended

@@ -18,7 +18,7 @@ from vaxel.events.v1 import events_pb2
 from vaxel_client_tenant.metrics import ClientTenantMetrics
 from vaxel_common.db import Database, Migration
 from vaxel_common.logging import get_logger
-from vaxel_common.publisher import EventPublisher
+from vaxel_common.publisher import EventPublisher, key_of
 from vaxel_common.topics import TENANT_CONFIG
 
 __all__ = ["OUTBOX_MIGRATIONS", "ConfigOutbox", "OutboxRelay"]
@@ -70,6 +70,19 @@ class ConfigOutbox:
             "SELECT seq, event FROM config_outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?", (limit,)
         )
         return [(int(seq), events_pb2.Event.FromString(base64.b64decode(raw))) for seq, raw in rows]
+
+    def latest_published(self) -> list[events_pb2.Event]:
+        """The last event of every entity (by record key), in outbox order, where that last event is
+        published (one not yet published is the relay's): the state the configuration topic had."""
+        latest: dict[bytes, tuple[events_pb2.Event, bool]] = {}
+        for raw, published_at in self._db.fetchall(
+            "SELECT event, published_at FROM config_outbox ORDER BY seq", ()
+        ):
+            event = events_pb2.Event.FromString(base64.b64decode(raw))
+            key = key_of(TENANT_CONFIG, event)
+            latest.pop(key, None)  # re-inserted: the dict keeps the order of each entity's last change
+            latest[key] = (event, published_at is not None)
+        return [event for event, published in latest.values() if published]
 
     def count_pending(self) -> int:
         row = self._db.fetchone("SELECT COUNT(*) FROM config_outbox WHERE published_at IS NULL", ())

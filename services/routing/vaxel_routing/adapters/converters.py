@@ -205,6 +205,7 @@ _TIMERS: dict[str, type[c.TimerCommand]] = {
     "callback_due": c.CallbackDue,
     "wrap_up_expired": c.WrapUpExpired,
     "last_agent_wait_over": c.LastAgentWaitOver,
+    "desk_grace_over": c.DeskGraceOver,
 }
 
 
@@ -254,6 +255,9 @@ def command_of(  # noqa: PLR0911  (one return per kind of record)
             return make(record.timer.timer_id, record.timer.target)
         case "erase":
             return c.EraseCustomer(record.erase.tenant_id, personal.customer_ref if personal else "")
+        case "desk_dropped":
+            dropped = record.desk_dropped
+            return c.DeskDropped(dropped.agent_id, dropped.grace.ToNanoseconds() / 1e9)
     raise InvalidArgument("command", "empty routing input")
 
 
@@ -262,6 +266,10 @@ def timer_input(command: c.TimerCommand) -> inputs_pb2.TimerInput:
         case c.OfferExpired():
             return inputs_pb2.TimerInput(
                 timer_id=command.timer_id, kind="offer_expired", target=command.offer_id
+            )
+        case c.DeskGraceOver():
+            return inputs_pb2.TimerInput(
+                timer_id=command.timer_id, kind="desk_grace_over", target=command.agent_id
             )
         case c.Widen():
             kind = "widen"
@@ -272,6 +280,10 @@ def timer_input(command: c.TimerCommand) -> inputs_pb2.TimerInput:
         case c.LastAgentWaitOver():
             kind = "last_agent_wait_over"
     return inputs_pb2.TimerInput(timer_id=command.timer_id, kind=kind, target=command.interaction_id)
+
+
+def desk_dropped_input(agent_id: str, grace_seconds: float) -> inputs_pb2.DeskDroppedInput:
+    return inputs_pb2.DeskDroppedInput(agent_id=agent_id, grace=_seconds(grace_seconds))
 
 
 def _seconds(seconds: float) -> Duration:

@@ -143,7 +143,11 @@ class PersonalDataServicer(routing_pb2_grpc.PersonalDataServiceServicer):
 
 
 class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
-    """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id."""
+    """One bidirectional stream per agent desk; requests are answered with a Reply carrying their id.
+
+    A stream that ends without a Logout (the desk's network, a closed browser, a gateway restart) is a
+    dropped desk (``EngineRunner.desk_dropped``): unless a desk logs in again within the grace, the agent
+    is logged out."""
 
     def __init__(self, runner: EngineRunner, hub: DeskHub, front_door: FrontDoor) -> None:
         self._runner = runner
@@ -165,6 +169,7 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         if pool is None:
             raise NotFound(f"agent {agent_id!r} not found")
         outbox = self._hub.attach(agent_id)
+        signed_out = False
         try:
             await self._act(pool, agent_id, first)
             yield routing_pb2.ConnectResponse(reply=routing_pb2.Reply(request_id=first.request_id))
@@ -182,9 +187,11 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                    signed_out = await reader
         finally:
             self._hub.detach(agent_id, outbox)
+            if not signed_out:
+                self._runner.desk_dropped(pool, agent_id)
 
     async def _read(
         self,
@@ -192,7 +199,8 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
         agent_id: str,
         requests: AsyncIterator[routing_pb2.ConnectRequest],
         outbox: asyncio.Queue[routing_pb2.ConnectResponse],
-    ) -> None:
+    ) -> bool:
+        """Apply the desk's requests; True once the agent signed out (the stream's end is no drop)."""
         async for request in requests:
             reply = routing_pb2.Reply(request_id=request.request_id)
             try:
@@ -204,7 +212,8 @@ class AgentDeskServicer(routing_pb2_grpc.AgentDeskServiceServicer):
                 reply.message = exc.message
             outbox.put_nowait(routing_pb2.ConnectResponse(reply=reply))
             if request.WhichOneof("action") == "logout" and reply.code == grpc.StatusCode.OK.value[0]:
-                return
+                return True
+        return False
 
     async def _act(self, pool: str, agent_id: str, request: routing_pb2.ConnectRequest) -> None:
         desk = inputs_pb2.AgentInput(agent_id=agent_id, request=request)

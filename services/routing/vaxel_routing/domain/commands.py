@@ -120,6 +120,15 @@ class EraseCustomer:
     customer_ref: str
 
 
+@dataclass(frozen=True, slots=True)
+class DeskDropped:
+    """The agent's last desk stream ended without a sign-out: unless the desk logs in again within
+    ``grace`` seconds, the agent stops being offered work (see ``agents.desk_grace_over``)."""
+
+    agent_id: str
+    grace: float
+
+
 # Timer commands: produced by the engine's own timers, carrying their timer id.
 
 
@@ -153,6 +162,12 @@ class LastAgentWaitOver:
     interaction_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class DeskGraceOver:
+    timer_id: str
+    agent_id: str
+
+
 Command = (
     UpsertAgent
     | Login
@@ -167,13 +182,15 @@ Command = (
     | WrapUp
     | Transfer
     | EraseCustomer
+    | DeskDropped
     | OfferExpired
     | Widen
     | CallbackDue
     | WrapUpExpired
     | LastAgentWaitOver
+    | DeskGraceOver
 )
-TimerCommand = OfferExpired | Widen | CallbackDue | WrapUpExpired | LastAgentWaitOver
+TimerCommand = OfferExpired | Widen | CallbackDue | WrapUpExpired | LastAgentWaitOver | DeskGraceOver
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +219,8 @@ __all__ = [
     "Accept",
     "CallbackDue",
     "Command",
+    "DeskDropped",
+    "DeskGraceOver",
     "End",
     "EraseCustomer",
     "LastAgentWaitOver",

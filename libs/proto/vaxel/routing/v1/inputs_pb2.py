@@ -22,31 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from vaxel.routing.v1 import routing_pb2 as vaxel_dot_routing_dot_v1_dot_routing__pb2
 from vaxel.tenant.v1 import tenant_pb2 as vaxel_dot_tenant_dot_v1_dot_tenant__pb2
 from vaxel.types.v1 import types_pb2 as vaxel_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dvaxel/routing/v1/inputs.proto\x12\x10vaxel.routing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1evaxel/routing/v1/routing.proto\x1a\x1cvaxel/tenant/v1/tenant.proto\x1a\x1avaxel/types/v1/types.proto\"\xe1\x03\n\x0cRoutingInput\x12\x10\n\x08input_id\x18\x01 \x01(\t\x12\x0c\n\x04pool\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eschema_version\x18\x04 \x01(\r\x12/\n\x06submit\x18\n \x01(\x0b\x32\x1d.vaxel.routing.v1.SubmitInputH\x00\x12\x31\n\x07\x61\x62\x61ndon\x18\x0b \x01(\x0b\x32\x1e.vaxel.routing.v1.AbandonInputH\x00\x12;\n\x10request_callback\x18\x0c \x01(\x0b\x32\x1f.vaxel.routing.v1.CallbackInputH\x00\x12/\n\x0cupsert_agent\x18\r \x01(\x0b\x32\x17.vaxel.routing.v1.AgentH\x00\x12-\n\x05\x61gent\x18\x0e \x01(\x0b\x32\x1c.vaxel.routing.v1.AgentInputH\x00\x12-\n\x05timer\x18\x0f \x01(\x0b\x32\x1c.vaxel.routing.v1.TimerInputH\x00\x12-\n\x05\x65rase\x18\x10 \x01(\x0b\x32\x1c.vaxel.routing.v1.EraseInputH\x00\x42\t\n\x07\x63ommand\"\xd3\x02\n\x0bSubmitInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12%\n\x05queue\x18\x02 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12.\n\nnot_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x07\x63ontact\x18\t \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\n \x01(\t\x12(\n\x08personal\x18\x0b \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"M\n\nEraseInput\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12,\n\x0c\x63ustomer_ref\x18\x02 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"9\n\x0c\x41\x62\x61ndonInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\"j\n\rCallbackInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12.\n\nnot_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa5\x01\n\nAgentInput\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .vaxel.routing.v1.ConnectRequest\x12(\n\x08to_queue\x18\x03 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12(\n\x08personal\x18\x04 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"<\n\nTimerInput\x12\x10\n\x08timer_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dvaxel/routing/v1/inputs.proto\x12\x10vaxel.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1evaxel/routing/v1/routing.proto\x1a\x1cvaxel/tenant/v1/tenant.proto\x1a\x1avaxel/types/v1/types.proto\"\x9d\x04\n\x0cRoutingInput\x12\x10\n\x08input_id\x18\x01 \x01(\t\x12\x0c\n\x04pool\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eschema_version\x18\x04 \x01(\r\x12/\n\x06submit\x18\n \x01(\x0b\x32\x1d.vaxel.routing.v1.SubmitInputH\x00\x12\x31\n\x07\x61\x62\x61ndon\x18\x0b \x01(\x0b\x32\x1e.vaxel.routing.v1.AbandonInputH\x00\x12;\n\x10request_callback\x18\x0c \x01(\x0b\x32\x1f.vaxel.routing.v1.CallbackInputH\x00\x12/\n\x0cupsert_agent\x18\r \x01(\x0b\x32\x17.vaxel.routing.v1.AgentH\x00\x12-\n\x05\x61gent\x18\x0e \x01(\x0b\x32\x1c.vaxel.routing.v1.AgentInputH\x00\x12-\n\x05timer\x18\x0f \x01(\x0b\x32\x1c.vaxel.routing.v1.TimerInputH\x00\x12-\n\x05\x65rase\x18\x10 \x01(\x0b\x32\x1c.vaxel.routing.v1.EraseInputH\x00\x12:\n\x0c\x64\x65sk_dropped\x18\x11 \x01(\x0b\x32\".vaxel.routing.v1.DeskDroppedInputH\x00\x42\t\n\x07\x63ommand\"\xd3\x02\n\x0bSubmitInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12%\n\x05queue\x18\x02 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12(\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x17.vaxel.types.v1.Channel\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_ref\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12.\n\nnot_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x07\x63ontact\x18\t \x01(\x0b\x32\x17.vaxel.types.v1.Contact\x12\x0f\n\x07subject\x18\n \x01(\t\x12(\n\x08personal\x18\x0b \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"M\n\nEraseInput\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12,\n\x0c\x63ustomer_ref\x18\x02 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"N\n\x10\x44\x65skDroppedInput\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12(\n\x05grace\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"9\n\x0c\x41\x62\x61ndonInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\"j\n\rCallbackInput\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12.\n\nnot_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa5\x01\n\nAgentInput\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .vaxel.routing.v1.ConnectRequest\x12(\n\x08to_queue\x18\x03 \x01(\x0b\x32\x16.vaxel.tenant.v1.Queue\x12(\n\x08personal\x18\x04 \x01(\x0b\x32\x16.vaxel.types.v1.Sealed\"<\n\nTimerInput\x12\x10\n\x08timer_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vaxel.routing.v1.inputs_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROUTINGINPUT']._serialized_start=175
-  _globals['_ROUTINGINPUT']._serialized_end=656
-  _globals['_SUBMITINPUT']._serialized_start=659
-  _globals['_SUBMITINPUT']._serialized_end=998
-  _globals['_ERASEINPUT']._serialized_start=1000
-  _globals['_ERASEINPUT']._serialized_end=1077
-  _globals['_ABANDONINPUT']._serialized_start=1079
-  _globals['_ABANDONINPUT']._serialized_end=1136
-  _globals['_CALLBACKINPUT']._serialized_start=1138
-  _globals['_CALLBACKINPUT']._serialized_end=1244
-  _globals['_AGENTINPUT']._serialized_start=1247
-  _globals['_AGENTINPUT']._serialized_end=1412
-  _globals['_TIMERINPUT']._serialized_start=1414
-  _globals['_TIMERINPUT']._serialized_end=1474
+  _globals['_ROUTINGINPUT']._serialized_start=207
+  _globals['_ROUTINGINPUT']._serialized_end=748
+  _globals['_SUBMITINPUT']._serialized_start=751
+  _globals['_SUBMITINPUT']._serialized_end=1090
+  _globals['_ERASEINPUT']._serialized_start=1092
+  _globals['_ERASEINPUT']._serialized_end=1169
+  _globals['_DESKDROPPEDINPUT']._serialized_start=1171
+  _globals['_DESKDROPPEDINPUT']._serialized_end=1249
+  _globals['_ABANDONINPUT']._serialized_start=1251
+  _globals['_ABANDONINPUT']._serialized_end=1308
+  _globals['_CALLBACKINPUT']._serialized_start=1310
+  _globals['_CALLBACKINPUT']._serialized_end=1416
+  _globals['_AGENTINPUT']._serialized_start=1419
+  _globals['_AGENTINPUT']._serialized_end=1584
+  _globals['_TIMERINPUT']._serialized_start=1586
+  _globals['_TIMERINPUT']._serialized_end=1646
 # @@protoc_insertion_point(module_scope)

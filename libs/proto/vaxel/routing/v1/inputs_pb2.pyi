@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from vaxel.routing.v1 import routing_pb2 as _routing_pb2
@@ -40,6 +41,7 @@ class RoutingInput(_message.Message):
     AGENT_FIELD_NUMBER: _builtins.int
     TIMER_FIELD_NUMBER: _builtins.int
     ERASE_FIELD_NUMBER: _builtins.int
+    DESK_DROPPED_FIELD_NUMBER: _builtins.int
     input_id: _builtins.str
     pool: _builtins.str
     schema_version: _builtins.int
@@ -61,6 +63,8 @@ class RoutingInput(_message.Message):
     def timer(self) -> Global___TimerInput: ...
     @_builtins.property
     def erase(self) -> Global___EraseInput: ...
+    @_builtins.property
+    def desk_dropped(self) -> Global___DeskDroppedInput: ...
     def __init__(
         self,
         *,
@@ -75,12 +79,13 @@ class RoutingInput(_message.Message):
         agent: Global___AgentInput | None = ...,
         timer: Global___TimerInput | None = ...,
         erase: Global___EraseInput | None = ...,
+        desk_dropped: Global___DeskDroppedInput | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "erase", b"erase", "occurred_at", b"occurred_at", "request_callback", b"request_callback", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "desk_dropped", b"desk_dropped", "erase", b"erase", "occurred_at", b"occurred_at", "request_callback", b"request_callback", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "erase", b"erase", "input_id", b"input_id", "occurred_at", b"occurred_at", "pool", b"pool", "request_callback", b"request_callback", "schema_version", b"schema_version", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abandon", b"abandon", "agent", b"agent", "command", b"command", "desk_dropped", b"desk_dropped", "erase", b"erase", "input_id", b"input_id", "occurred_at", b"occurred_at", "pool", b"pool", "request_callback", b"request_callback", "schema_version", b"schema_version", "submit", b"submit", "timer", b"timer", "upsert_agent", b"upsert_agent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_command: _TypeAlias = _typing.Literal["submit", "abandon", "request_callback", "upsert_agent", "agent", "timer", "erase"]  # noqa: Y015
+    _WhichOneofReturnType_command: _TypeAlias = _typing.Literal["submit", "abandon", "request_callback", "upsert_agent", "agent", "timer", "erase", "desk_dropped"]  # noqa: Y015
     _WhichOneofArgType_command: _TypeAlias = _typing.Literal["command", b"command"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_command) -> _WhichOneofReturnType_command | None: ...
 
@@ -178,6 +183,35 @@ class EraseInput(_message.Message):
 Global___EraseInput: _TypeAlias = EraseInput  # noqa: Y015
 
 @_typing.final
+class DeskDroppedInput(_message.Message):
+    """DeskDroppedInput: the agent's last desk stream ended without a sign-out (network, browser closed,
+    gateway restart). Unless a Login (the agent's desk reconnecting) comes first, after `grace` the agent
+    is logged out, or set NOT_READY while holding work, and their open offers go back to the queue. The
+    grace travels in the record, so a replay decides the same whatever the setting is then.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    GRACE_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    @_builtins.property
+    def grace(self) -> _duration_pb2.Duration: ...
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        grace: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["grace", b"grace"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "grace", b"grace"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeskDroppedInput: _TypeAlias = DeskDroppedInput  # noqa: Y015
+
+@_typing.final
 class AbandonInput(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -271,9 +305,9 @@ class TimerInput(_message.Message):
     TARGET_FIELD_NUMBER: _builtins.int
     timer_id: _builtins.str
     kind: _builtins.str
-    """offer_expired, widen, callback_due, wrap_up_expired, last_agent_wait_over"""
+    """offer_expired, widen, callback_due, wrap_up_expired, last_agent_wait_over, desk_grace_over"""
     target: _builtins.str
-    """The offer id for offer_expired, else the interaction id."""
+    """The offer id for offer_expired, the agent id for desk_grace_over, else the interaction id."""
     def __init__(
         self,
         *,

@@ -6,18 +6,25 @@ committed offset rebuild state silently (replayed), records after it were not ac
 last stop and are live (their events are published again, with the same ids). A record this process
 appended to a partition it owns is handed over as soon as the broker acknowledges it, at the offset
 the broker gave it, when it is the partition's next record; the fetch brings it too and it is skipped.
+
+Appends keep the order of the calls (FIFO): :meth:`InputLog.append` queues the record at once and one
+task hands the queue to the producer a record at a time, so the log holds this process's requests in
+the order they were received. (Concurrent ``producer.send`` calls do not: when a partition's batch is
+full they wait for it to drain, and a call made after them can take the next batch first. A hang-up
+received before an accept was then logged after it, and the accept won.)
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import ConsumerRecord, RecordMetadata, TopicPartition
 
 from vaxel.routing.v1 import inputs_pb2
 from vaxel_common.errors import Unavailable
@@ -34,6 +41,19 @@ INPUT_SCHEMA_VERSION = 1
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Batches: TypeAlias = dict[TopicPartition, list[Record]]
+Outgoing: TypeAlias = tuple[bytes, bytes, "asyncio.Future[RecordMetadata]"]
+
+
+def _relay(result: asyncio.Future[RecordMetadata], delivery: asyncio.Future[RecordMetadata]) -> None:
+    """The broker's answer to a record, to the caller that appended it (unless it stopped waiting)."""
+    if result.done():
+        return
+    if delivery.cancelled():
+        result.cancel()
+    elif (error := delivery.exception()) is not None:
+        result.set_exception(error)
+    else:
+        result.set_result(delivery.result())
 
 
 class InputLog:
@@ -62,6 +82,9 @@ class InputLog:
         # Records this process appended, acknowledged, not applied yet; the read's wake-up.
         self._own: Batches = {}
         self._own_arrived: asyncio.Future[None] | None = None
+        # Records appended and not yet handed to the producer, in call order; the task handing them over.
+        self._outgoing: deque[Outgoing] = deque()
+        self._sending: asyncio.Task[None] | None = None
         self._log = get_logger("vaxel.routing.engine")
 
     @property
@@ -83,9 +106,15 @@ class InputLog:
         await self._consumer.start()
 
     async def append(self, pool: str, record: inputs_pb2.RoutingInput) -> None:
+        """Write ``record`` to the pool's partition and wait for the broker; records reach the log in
+        the order of the calls (queued before this coroutine first waits)."""
         key, value = pool.encode(), record.SerializeToString()
+        result: asyncio.Future[RecordMetadata] = asyncio.get_running_loop().create_future()
+        self._outgoing.append((key, value, result))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send_in_order(), name="routing-log-append")
         try:
-            written = await self._producer.send_and_wait(ROUTING_INPUTS.name, value, key=key)
+            written = await result
         except KafkaError as exc:
             raise Unavailable(f"routing log unavailable: {type(exc).__name__}") from exc
         if written.topic_partition in self._next_offset:  # a partition this process owns
@@ -96,6 +125,26 @@ class InputLog:
             self._own.setdefault(written.topic_partition, []).append(own)
             if self._own_arrived is not None and not self._own_arrived.done():
                 self._own_arrived.set_result(None)
+
+    async def _send_in_order(self) -> None:
+        """Hand the queued records to the producer one at a time (each waits only to enter a batch),
+        so the producer's batches, and the log, keep their order."""
+        try:
+            while self._outgoing:
+                key, value, result = self._outgoing.popleft()
+                try:
+                    delivery = await self._producer.send(ROUTING_INPUTS.name, value, key=key)
+                except Exception as exc:  # the caller's error: it raises it, the queue goes on
+                    if not result.done():
+                        result.set_exception(exc)
+                    continue
+                delivery.add_done_callback(lambda d, r=result: _relay(r, d))
+        finally:
+            self._sending = None
+            while self._outgoing:  # cancelled (stopping): nothing more is sent, nobody waits for ever
+                _, _, result = self._outgoing.popleft()
+                if not result.done():
+                    result.set_exception(Unavailable("routing is stopping"))
 
     async def reset(self, assigned: list[TopicPartition]) -> None:
         """New partitions: read them again from the beginning, replaying up to the committed offsets."""

@@ -38,6 +38,7 @@ from vaxel_routing.adapters.desk_hub import DeskHub
 from vaxel_routing.adapters.personal import PersonalData
 from vaxel_routing.adapters.runner.commits import OffsetCommits
 from vaxel_routing.adapters.runner.consumer import CONSUMER, INPUT_SCHEMA_VERSION, Batches, InputLog
+from vaxel_routing.adapters.runner.drops import DeskDrops
 from vaxel_routing.adapters.runner.events import TopicEvent, notice_event, publish_events
 from vaxel_routing.adapters.runner.gauges import PoolGauges
 from vaxel_routing.adapters.runner.notices import DeskNotices
@@ -80,6 +81,7 @@ class EngineRunner:
         personal: PersonalData,
         session_timeout_ms: int,
         reply_timeout_seconds: float = 10.0,
+        desk_grace_seconds: float = 30.0,
         fetch_wait_ms: int = 100,
         kafka_options: Mapping[str, Any] | None = None,
     ) -> None:
@@ -105,6 +107,7 @@ class EngineRunner:
         self._commits = OffsetCommits(self._inputs.commit)
         self._timers = Timers(self.engines, self._inputs.append)
         self._desks = DeskNotices(hub, replica)
+        self._drops = DeskDrops(hub, self.execute, desk_grace_seconds, metrics)
         self._gauges = PoolGauges(metrics)
         self._logger = get_logger("vaxel.routing.engine")
 
@@ -132,6 +135,10 @@ class EngineRunner:
     def agent_state(self, pool: str, agent_id: str) -> routing_pb2.AgentState:
         """What a desk shows: presence, held work, open offers with their context."""
         return self._desks.agent_state(self.engine(pool), agent_id)
+
+    def desk_dropped(self, pool: str, agent_id: str) -> None:
+        """A desk stream of the agent ended without a sign-out: through the log (:mod:`.drops`)."""
+        self._drops.drop(pool, agent_id)
 
     async def execute(self, pool: str, record: inputs_pb2.RoutingInput) -> Outcome:
         """Append ``record`` to the pool's log and wait until the engine applied it: its outcome,
@@ -166,6 +173,7 @@ class EngineRunner:
             self._gauges.publish(self.engines)
             self.ready.set()
             self._logger.info("routing_state_rebuilt", pools=len(self.engines))
+            self._drops.absent(self.engines)  # agents logged in whose desks did not come back here
 
     async def run(self) -> None:
         if not self._inputs.started:

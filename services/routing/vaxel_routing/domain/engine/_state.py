@@ -120,6 +120,8 @@ class EngineState:
     offers: dict[str, Offer] = field(default_factory=dict)
     lanes: dict[Lane, LaneState] = field(default_factory=dict)
     timers: dict[str, Timer] = field(default_factory=dict)
+    # agent id -> its dropped desk's grace: (timer id, due time, grace seconds)
+    desk_grace: dict[str, tuple[str, float, float]] = field(default_factory=dict)
     closed_offers: OrderedDict[str, tuple[str, str]] = field(
         default_factory=OrderedDict
     )  # offer -> (how it closed, agent)

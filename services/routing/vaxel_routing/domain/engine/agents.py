@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from vaxel_common.errors import FailedPrecondition, InvalidArgument
-from vaxel_routing.domain.commands import Logout, Outcome, SetPresence
-from vaxel_routing.domain.engine import eligibility, matching, offers, widening
-from vaxel_routing.domain.engine._state import AgentState, EngineState
+from vaxel_routing.domain.commands import DeskDropped, DeskGraceOver, Logout, Outcome, SetPresence
+from vaxel_routing.domain.engine import eligibility, matching, offers, timers, widening
+from vaxel_routing.domain.engine._state import AgentState, EngineState, stable_id
 from vaxel_routing.domain.model import AgentProfile, Channel, Presence
 from vaxel_routing.domain.notices import AgentLoggedIn, AgentLoggedOut, AgentPresenceChanged
 from vaxel_routing.domain.replies import AgentVersion, LoggedIn
@@ -36,8 +36,15 @@ def upsert_agent(st: EngineState, profile: AgentProfile, out: Outcome) -> None:
     out.reply = AgentVersion(profile.version)
 
 
+# The reason shown (presence, logout, withdrawn offers) when a desk dropped and did not come back.
+DESK_DROPPED_REASON = "desk disconnected"
+
+
 def login(st: EngineState, agent_id: str, out: Outcome) -> None:
     agent = st.agent(agent_id)
+    grace = st.desk_grace.pop(agent_id, None)
+    if grace is not None:  # the desk is back within the grace: nothing happens to the agent
+        st.timers.pop(grace[0], None)
     if agent.logged_in:
         out.reply = LoggedIn(agent.shown_presence())
         return
@@ -66,6 +73,56 @@ def logout(st: EngineState, command: Logout, out: Outcome) -> None:
         for _, _, interaction_id in list(personal.work) if personal is not None else ():
             widening.back_to_queue(st, st.work[interaction_id], out)
     out.notices.append(AgentLoggedOut(tenant_id="", agent_id=agent.profile.agent_id, reason=command.reason))
+    presence_notice(st, agent, out)
+
+
+def desk_dropped(st: EngineState, command: DeskDropped, out: Outcome) -> None:
+    """The agent's last desk stream ended without a sign-out: arm the grace (a Login cancels it)."""
+    agent = st.agent(command.agent_id)
+    if not agent.logged_in:
+        return
+    earlier = st.desk_grace.pop(command.agent_id, None)
+    if earlier is not None:
+        st.timers.pop(earlier[0], None)
+    _arm_grace(st, command.agent_id, command.grace, out)
+
+
+def _arm_grace(st: EngineState, agent_id: str, grace: float, out: Outcome) -> None:
+    timer_id = stable_id("desk-grace", agent_id, repr(st.record_at))
+    due = st.record_at + grace
+    st.desk_grace[agent_id] = (timer_id, due, grace)
+    timers.arm(st, out, due, DeskGraceOver(timer_id, agent_id))
+
+
+def desk_grace_over(st: EngineState, command: DeskGraceOver, out: Outcome) -> None:
+    """The desk did not come back: what a contact centre does with an agent whose desktop is gone.
+    Holding no work, the agent is logged out; holding work (a call still connected, wrap-up to do), the
+    agent stays logged in NOT_READY with that work, to finish it on reconnecting. Either way their open
+    offers go back to the queue, offered to the next agent at once.
+
+    Written late (its record's time after its due time: routing was down or paused when it came due, as
+    after a restart that dropped every desk on its way down), the desk could not have come back in time:
+    the grace starts again from the record instead. Only record times decide, so a replay repeats it."""
+    grace = st.desk_grace.get(command.agent_id)
+    if grace is None or grace[0] != command.timer_id:
+        return  # cancelled (a Login), or replaced by a later drop
+    del st.desk_grace[command.agent_id]
+    agent = st.agents.get(command.agent_id)
+    if agent is None or not agent.logged_in:
+        return
+    if st.record_at > grace[1]:
+        _arm_grace(st, command.agent_id, grace[2], out)
+        return
+    if all(st.work[i].state == "offered" for i in agent.work):
+        logout(st, Logout(command.agent_id, DESK_DROPPED_REASON), out)
+        return
+    agent.presence = Presence.NOT_READY  # first: the offers taken back are not offered to it again
+    agent.reason = DESK_DROPPED_REASON
+    for interaction_id in list(agent.work):
+        work = st.work[interaction_id]
+        if work.state == "offered":
+            offers.withdraw_offer(st, work, out, reason=DESK_DROPPED_REASON)
+    matching.changed(st, agent, out)
     presence_notice(st, agent, out)
 
 
@@ -98,4 +155,13 @@ def presence_notice(st: EngineState, agent: AgentState, out: Outcome) -> None:
     )
 
 
-__all__ = ["login", "logout", "presence_notice", "set_presence", "upsert_agent"]
+__all__ = [
+    "DESK_DROPPED_REASON",
+    "desk_dropped",
+    "desk_grace_over",
+    "login",
+    "logout",
+    "presence_notice",
+    "set_presence",
+    "upsert_agent",
+]

@@ -18,6 +18,8 @@ from vaxel_routing.domain.commands import (
     Accept,
     CallbackDue,
     Command,
+    DeskDropped,
+    DeskGraceOver,
     End,
     EraseCustomer,
     LastAgentWaitOver,
@@ -72,6 +74,7 @@ class RoutingEngine:
             WrapUp: partial(handling.wrap_up, st),
             Transfer: partial(transfers.transfer, st),
             EraseCustomer: partial(handling.erase_customer, st),
+            DeskDropped: partial(agents.desk_dropped, st),
             Abandon: partial(arrivals.abandon, st),
             RequestCallback: partial(callbacks.request_callback, st),
             OfferExpired: fired(offers.offer_expired),
@@ -79,6 +82,7 @@ class RoutingEngine:
             CallbackDue: fired(callbacks.callback_due),
             WrapUpExpired: fired(handling.wrap_up_expired),
             LastAgentWaitOver: fired(widening.last_agent_wait_over),
+            DeskGraceOver: fired(agents.desk_grace_over),
         }
 
     # ------------------------------------------------------------------ applying
@@ -109,6 +113,10 @@ class RoutingEngine:
 
     def agent(self, agent_id: str) -> AgentState:
         return self._state.agent(agent_id)
+
+    def logged_in_agents(self) -> list[str]:
+        """The ids of the agents logged in (any presence but OFFLINE)."""
+        return [a.profile.agent_id for a in self._state.agents.values() if a.logged_in]
 
     def work(self, interaction_id: str) -> Work | None:
         return self._state.work.get(interaction_id)
