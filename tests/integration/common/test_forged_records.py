@@ -202,7 +202,7 @@ class TestForgedInteractionEvents:
         tenant_id, md = tenant
         interaction_id = str(uuid.uuid4())
         event = new_event(payload, tenant_id=tenant_id, producer=claimed, interaction_id=interaction_id)  # type: ignore[arg-type]
-        readers = ("interaction-log", "sla", "conversation")
+        readers = ("interaction-log", "sla", "conversation", "integrations")
         record: Record = (key_of(INTERACTION_EVENTS, event), encode_event(event), [])
         sent = write_and_wait_refused(platform, INTERACTION_EVENTS.name, record, readers, "wrong_producer")
         letters = eventually(lambda: dead_letters_of(platform, INTERACTION_EVENTS.name, *sent) or _none())
