@@ -568,14 +568,14 @@ def routing_health() -> dashboard.Dashboard:
 
 
 def platform_health() -> dashboard.Dashboard:
-    """The four services as processes: up, gRPC, Kafka consumption, dead letters, CPU and memory."""
+    """The services as processes: up, gRPC, Kafka consumption, dead letters, channels, webhooks, CPU and memory."""
     lay = _Layout()
     job = 'job=~"vaxel-.+"'
     return (
         _base(
             "vaxel-platform",
             "Växel / Platform health",
-            "The four services: availability, gRPC, Kafka consumption, dead letters, CPU and memory.",
+            "Every service: availability, gRPC, Kafka consumption, dead letters, conversations, webhooks, CPU and memory.",
         )
         .with_row(_row(lay, "Availability"))
         .with_panel(
@@ -714,6 +714,67 @@ def platform_health() -> dashboard.Dashboard:
                 ],
                 "s",
                 width=24,
+            )
+        )
+        .with_row(_row(lay, "Conversations and integrations"))
+        .with_panel(
+            _series(
+                lay,
+                "Messages posted",
+                "Transcript messages accepted by the conversation service per second, by author kind; chats "
+                "started per second.",
+                [
+                    ("sum by (author_kind) (rate(vaxel_conversation_messages_total[5m]))", "{{author_kind}}"),
+                    ("sum (rate(vaxel_conversation_chats_started_total[5m]))", "chats started"),
+                ],
+                "ops",
+            )
+        )
+        .with_panel(
+            _series(
+                lay,
+                "Message post p99",
+                "99th percentile of the time from a message's arrival to its acknowledgement (on Kafka).",
+                [
+                    (
+                        "histogram_quantile(0.99, sum by (le) "
+                        "(rate(vaxel_conversation_post_duration_seconds_bucket[5m])))",
+                        "p99",
+                    )
+                ],
+                "s",
+            )
+        )
+        .with_panel(
+            _series(
+                lay,
+                "Webhook attempts by outcome",
+                "Webhook delivery attempts per second: delivered, retried (backing off) and failed (given up "
+                "after a day; the VaxelWebhookDeliveriesFailed alert).",
+                [
+                    (
+                        "sum by (outcome) (rate(vaxel_integrations_delivery_attempts_total[5m]))",
+                        "{{outcome}}",
+                    )
+                ],
+                "ops",
+            )
+        )
+        .with_panel(
+            _series(
+                lay,
+                "Webhook backlog and latency",
+                "Deliveries waiting for their first or next attempt, and the p99 time from the event to its "
+                "delivery.",
+                [
+                    ("sum (vaxel_integrations_pending_deliveries)", "pending"),
+                    (
+                        "histogram_quantile(0.99, sum by (le) "
+                        "(rate(vaxel_integrations_delivery_latency_seconds_bucket[5m])))",
+                        "p99 event to delivery (s)",
+                    ),
+                ],
+                "none",
             )
         )
         .with_row(_row(lay, "Processes"))

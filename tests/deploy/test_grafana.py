@@ -59,6 +59,14 @@ CONTRACT_METRICS = frozenset(
         "vaxel_sla_utilisation_ratio",
         "vaxel_sla_tenant_share_ratio",
         "vaxel_sla_projected_service_level_ratio",
+        # conversation
+        "vaxel_conversation_messages_total",
+        "vaxel_conversation_chats_started_total",
+        "vaxel_conversation_post_duration_seconds_bucket",
+        # integrations
+        "vaxel_integrations_delivery_attempts_total",
+        "vaxel_integrations_pending_deliveries",
+        "vaxel_integrations_delivery_latency_seconds_bucket",
     }
 )
 DATASOURCE_UID = "vaxel-prometheus"  # fixed: the provisioning file and every panel name it

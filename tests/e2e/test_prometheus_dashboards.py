@@ -33,7 +33,9 @@ from vaxel_simulator.runner import Simulation
 from vaxel_simulator.scenario import demo_world
 
 from tests.deploy._support import DASHBOARD_UIDS, DEPLOY, dashboard, metric_names, panels, tool
+from tests.fixtures.conversation import ChatStream, chat_tenant, start_chat
 from tests.fixtures.platform import onboard_tenant
+from tests.fixtures.webhooks import Receiver, register
 from vaxel.routing.v1 import routing_pb2, routing_pb2_grpc
 from vaxel.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from vaxel.types.v1 import types_pb2
@@ -219,11 +221,27 @@ class _UnstaffedQueue:
             )
 
 
+def _chat_with_a_webhook(platform: Platform, channels: dict[str, grpc.Channel], receiver: Receiver) -> None:
+    """A chat tenant whose endpoint on the loopback receiver wants its events, and one chat: transcript
+    messages for the conversation panels, webhook deliveries for the integrations panels."""
+    tenant = chat_tenant(platform, channels)
+    register(channels, receiver, tenant.routed.key, "/dashboards")
+    started = start_chat(channels, tenant, "Hej, min faktura stämmer inte")
+    stream = ChatStream(channels["conversation"], tenant.chat_key, started.interaction_id, started.chat_token)
+    try:
+        stream.say("Fakturan gäller mars")
+    finally:
+        stream.close()
+    _eventually(lambda: _assert(receiver.at("/dashboards", ok_only=True), "a webhook delivery"), timeout=30)
+
+
 @pytest.fixture(scope="module")
-def scenario(platform: Platform, channels: dict[str, grpc.Channel], prometheus: Prometheus) -> Scenario:
+def scenario(
+    platform: Platform, channels: dict[str, grpc.Channel], prometheus: Prometheus, receiver: Receiver
+) -> Scenario:
     """While Prometheus scrapes: an undecodable record on the interaction events (dead letters in the
     interaction log and the SLA service), an unsigned one on the configuration topic (refused by its
-    readers), a short simulation, then a queue in breach."""
+    readers), a chat whose tenant has a webhook, a short simulation, then a queue in breach."""
     # Scraped once first, so that Prometheus holds every series at its starting value.
     _eventually(lambda: _all_scraped_after(prometheus, 0))
     producer = sync_producer(platform.kafka_bootstrap, "dashboards-test")
@@ -232,6 +250,7 @@ def scenario(platform: Platform, channels: dict[str, grpc.Channel], prometheus: 
     producer.flush()
     producer.close()
     unstaffed = _UnstaffedQueue(platform, channels)
+    _chat_with_a_webhook(platform, channels, receiver)
 
     targets = {name: proc.grpc_target for name, proc in platform.processes.items()}
     sim = Simulation(
