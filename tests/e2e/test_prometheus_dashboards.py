@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,7 +272,7 @@ def scenario(
     return Scenario(sim, unstaffed.tenant_id)
 
 
-def _assert(result: list[dict[str, Any]], what: str) -> None:
+def _assert(result: Sequence[object], what: str) -> None:
     assert result, f"no data yet: {what}"
 
 
