@@ -64,10 +64,10 @@ test: lint  ## install, lint and run every test
 unit: install  ## only the fast unit tests
 	$(BIN)/pytest -q tests/unit
 
-run: install  ## the main job: broker, four services, four client companies simulated, live view
+run: install  ## the main job: broker, the services, four client companies simulated, live view
 	$(PY) -m vaxel_simulator
 
-platform: install  ## only the broker and the four services (no simulation)
+platform: install  ## only the broker and the services (no simulation)
 	$(PY) -m vaxel_common.launcher
 
 bench: install h2load  ## figures of every service and end-to-end load into results/bench/ (BENCH_ARGS=--quick: short)
