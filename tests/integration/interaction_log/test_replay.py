@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -214,7 +215,7 @@ def replay_into(platform: Platform, url: str) -> str:
 
 
 def tenant_events(database: Path, tenant: str) -> int:
-    with sqlite3.connect(database) as db:
+    with closing(sqlite3.connect(database)) as db:  # sqlite3's own context manager does not close
         (count,) = db.execute("SELECT count(*) FROM events WHERE tenant_id = ?", (tenant,)).fetchone()
     assert isinstance(count, int)
     assert count > 0
